@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what voxgate needs to build, run and test, then builds it (Release-ish, -j2).
+# Safe to run again: it only installs missing packages and rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# libboost1.81-dev conflicts with Debian's default libboost-dev (1.74): name the 1.81 packages only.
+PACKAGES=(
+  build-essential cmake pkg-config
+  libboost1.81-dev libboost-system1.81-dev
+  libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest
+  libespeak-ng-dev espeak-ng-data libsoxr-dev
+  python3 python3-pytest python3-requests python3-websockets python3-aiohttp
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j2

@@ -1,0 +1,59 @@
+// voxgate: one binary for the server (`serve`) and its test client (`client tts`).
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "cli/tts_client.h"
+#include "core/config.h"
+#include "engines/espeak/espeak_engine.h"
+#include "transport/server.h"
+
+int main(int argc, char** argv) {
+  using namespace voxgate;
+  CLI::App app{"voxgate: streaming speech server (PaddleSpeech-compatible TTS)"};
+  app.require_subcommand(1);
+
+  auto* serve = app.add_subcommand("serve", "run the server");
+  std::string configFile, host, logLevel = "info";
+  int port = -1;
+  serve->add_option("--config_file", configFile, "application.yaml (default: the embedded config)");
+  serve->add_option("--host", host, "bind address, overrides the file");
+  serve->add_option("--port", port, "TCP port, overrides the file")->check(CLI::Range(0, 65535));
+  serve->add_option("--log_level", logLevel, "trace|debug|info|warn|error");
+
+  auto* client = app.add_subcommand("client", "clients for testing a server");
+  client->require_subcommand(1);
+  auto* tts = client->add_subcommand("tts", "streaming TTS like paddlespeech_client tts_online");
+  cli::TtsClientOptions copt;
+  tts->add_option("--protocol", copt.protocol)->check(CLI::IsMember({"http", "websocket"}));
+  tts->add_option("--server_ip", copt.serverIp);
+  tts->add_option("--port", copt.port);
+  tts->add_option("--input", copt.input, "text to synthesize")->required();
+  tts->add_option("--output", copt.output, "output .wav or .pcm");
+  tts->add_option("--spk_id", copt.spkId);
+  tts->add_option("--speed", copt.speed);
+  tts->add_option("--volume", copt.volume);
+  tts->add_option("--sample_rate", copt.sampleRate);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (tts->parsed()) return cli::runTtsClient(copt);
+
+  spdlog::set_level(spdlog::level::from_str(logLevel));
+  AppConfig config;
+  try {
+    config = configFile.empty() ? parseConfig(embeddedDefaultConfig()) : loadConfigFile(configFile);
+  } catch (const ConfigError& e) {
+    std::cerr << "voxgate: configuration error: " << e.what() << std::endl;
+    return 2;
+  }
+  if (!host.empty()) config.host = host;
+  if (port >= 0) config.port = port;
+  spdlog::info("config: {}", configFile.empty() ? "embedded default (conf/application.yaml)" : configFile);
+
+  Server server(config, [](const AppConfig& cfg) -> std::shared_ptr<TtsEngine> {
+    return std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
+  });
+  return server.run();
+}

@@ -1,0 +1,213 @@
+#include "core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace voxgate {
+namespace {
+
+// Reads `parent[key]` as T, naming the full dotted key in the error.
+template <typename T>
+T get(const YAML::Node& parent, const std::string& key, const std::string& path, T fallback) {
+  YAML::Node node = parent[key];
+  if (!node || node.IsNull()) return fallback;
+  try {
+    return node.as<T>();
+  } catch (const YAML::Exception&) {
+    throw ConfigError("config key `" + path + "` has the wrong type (value: " +
+                      (node.IsScalar() ? node.Scalar() : std::string("non-scalar")) + ")");
+  }
+}
+
+YAML::Node mapAt(const YAML::Node& parent, const std::string& key, const std::string& path) {
+  YAML::Node node = parent[key];
+  if (node && !node.IsNull() && !node.IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
+  return node;
+}
+
+template <typename T>
+void requireRange(T value, T lo, T hi, const std::string& path) {
+  if (value < lo || value > hi) {
+    std::ostringstream os;
+    os << "config key `" << path << "` = " << value << " is out of range [" << lo << ", " << hi << "]";
+    throw ConfigError(os.str());
+  }
+}
+
+// PaddleSpeech model-file keys: their sections can only run here if the files exist, and
+// even then voxgate has no FastSpeech2 engine yet — so the message points at eSpeak NG.
+void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
+  static const char* kFileKeys[] = {"am_config", "am_ckpt", "am_stat", "phones_dict", "tones_dict",
+                                    "speaker_dict", "voc_config", "voc_ckpt", "voc_stat"};
+  std::vector<std::string> missing, present;
+  for (const char* key : kFileKeys) {
+    YAML::Node node = section[key];
+    if (!node || node.IsNull()) continue;
+    std::vector<std::string> files;
+    if (node.IsSequence()) {
+      for (const auto& item : node) files.push_back(item.as<std::string>(""));
+    } else if (node.IsScalar()) {
+      files.push_back(node.Scalar());
+    }
+    for (const auto& f : files) {
+      if (f.empty()) continue;
+      (std::filesystem::exists(f) ? present : missing).push_back(name + "." + key + ": " + f);
+    }
+  }
+  const std::string hint = " Set `engine: espeak` in section `" + name +
+                           "` to use the embedded eSpeak NG engine (see conf/README.md).";
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += "\n  missing file " + m;
+    throw ConfigError("section `" + name + "` names model files that are not on disk:" + list + "\n" + hint);
+  }
+  std::string am = get<std::string>(section, "am", name + ".am", "fastspeech2_csmsc");
+  if (present.empty())
+    throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + am +
+                      "` with no model files; PaddleSpeech would download them, voxgate never downloads at run time." + hint);
+  throw ConfigError("section `" + name + "`: PaddleSpeech model `" + am +
+                    "` is not supported by this build of voxgate." + hint);
+}
+
+void parseTtsSection(const YAML::Node& root, const std::string& name, AppConfig& cfg) {
+  YAML::Node section = root[name];
+  if (!section || section.IsNull())
+    throw ConfigError("engine_list names `" + name + "` but there is no top-level section `" + name + "`");
+  if (!section.IsMap()) throw ConfigError("config key `" + name + "` must be a mapping");
+  TtsSection tts;
+  tts.name = name;
+  if (!section["engine"]) rejectPaddleModels(section, name);
+  tts.engine = get<std::string>(section, "engine", name + ".engine", "espeak");
+  if (tts.engine != "espeak")
+    throw ConfigError("config key `" + name + ".engine`: unknown engine `" + tts.engine + "` (known: espeak)");
+  tts.lang = get<std::string>(section, "lang", name + ".lang", "zh");
+  if (tts.lang != "zh" && tts.lang != "en")
+    throw ConfigError("config key `" + name + ".lang` must be `zh` or `en`, got `" + tts.lang + "`");
+  tts.sampleRate = get<int>(section, "sample_rate", name + ".sample_rate", 24000);
+  requireRange(tts.sampleRate, 8000, 48000, name + ".sample_rate");
+  cfg.tts = tts;
+}
+
+void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
+  YAML::Node v = mapAt(root, "voxgate", "voxgate");
+  if (!v) v = YAML::Node(YAML::NodeType::Map);
+  cfg.ioThreads = get<int>(v, "io_threads", "voxgate.io_threads", cfg.ioThreads);
+  requireRange(cfg.ioThreads, 1, 64, "voxgate.io_threads");
+  cfg.shutdownTimeoutS = get<int>(v, "shutdown_timeout_s", "voxgate.shutdown_timeout_s", cfg.shutdownTimeoutS);
+  requireRange(cfg.shutdownTimeoutS, 0, 600, "voxgate.shutdown_timeout_s");
+
+  YAML::Node cors = mapAt(v, "cors", "voxgate.cors");
+  cfg.cors.enabled = get<bool>(cors, "enabled", "voxgate.cors.enabled", cfg.cors.enabled);
+  cfg.cors.allowOrigin = get<std::string>(cors, "allow_origin", "voxgate.cors.allow_origin", cfg.cors.allowOrigin);
+
+  YAML::Node lim = mapAt(v, "limits", "voxgate.limits");
+  auto& L = cfg.limits;
+  L.maxTextChars = get<size_t>(lim, "max_text_chars", "voxgate.limits.max_text_chars", L.maxTextChars);
+  L.maxBodyBytes = get<size_t>(lim, "max_body_bytes", "voxgate.limits.max_body_bytes", L.maxBodyBytes);
+  L.maxWsMessageBytes = get<size_t>(lim, "max_ws_message_bytes", "voxgate.limits.max_ws_message_bytes", L.maxWsMessageBytes);
+  L.maxSessions = get<int>(lim, "max_sessions", "voxgate.limits.max_sessions", L.maxSessions);
+  L.idleTimeoutS = get<int>(lim, "idle_timeout_s", "voxgate.limits.idle_timeout_s", L.idleTimeoutS);
+  requireRange<size_t>(L.maxTextChars, 1, 1000000, "voxgate.limits.max_text_chars");
+  requireRange<size_t>(L.maxBodyBytes, 256, 64u << 20, "voxgate.limits.max_body_bytes");
+  requireRange<size_t>(L.maxWsMessageBytes, 256, 64u << 20, "voxgate.limits.max_ws_message_bytes");
+  requireRange(L.maxSessions, 1, 100000, "voxgate.limits.max_sessions");
+  requireRange(L.idleTimeoutS, 1, 86400, "voxgate.limits.idle_timeout_s");
+
+  YAML::Node tts = mapAt(v, "tts", "voxgate.tts");
+  auto& T = cfg.ttsSettings;
+  T.pieceMs = get<int>(tts, "piece_ms", "voxgate.tts.piece_ms", T.pieceMs);
+  requireRange(T.pieceMs, 20, 5000, "voxgate.tts.piece_ms");
+  T.firstSegmentChars = get<size_t>(tts, "first_segment_chars", "voxgate.tts.first_segment_chars", T.firstSegmentChars);
+  T.maxSegmentChars = get<size_t>(tts, "max_segment_chars", "voxgate.tts.max_segment_chars", T.maxSegmentChars);
+  requireRange<size_t>(T.firstSegmentChars, 1, 10000, "voxgate.tts.first_segment_chars");
+  requireRange<size_t>(T.maxSegmentChars, 1, 10000, "voxgate.tts.max_segment_chars");
+  T.wsTextEncoding = get<std::string>(tts, "ws_text_encoding", "voxgate.tts.ws_text_encoding", T.wsTextEncoding);
+  if (T.wsTextEncoding != "auto" && T.wsTextEncoding != "plain" && T.wsTextEncoding != "base64")
+    throw ConfigError("config key `voxgate.tts.ws_text_encoding` must be auto, plain or base64");
+  T.maxPendingTexts = get<size_t>(tts, "max_pending_texts", "voxgate.tts.max_pending_texts", T.maxPendingTexts);
+  requireRange<size_t>(T.maxPendingTexts, 1, 1000, "voxgate.tts.max_pending_texts");
+
+  YAML::Node rest = mapAt(v, "rest", "voxgate.rest");
+  cfg.saveDir = get<std::string>(rest, "save_dir", "voxgate.rest.save_dir", cfg.saveDir);
+
+  YAML::Node es = mapAt(v, "espeak", "voxgate.espeak");
+  auto& E = cfg.espeak;
+  E.dataPath = get<std::string>(es, "data_path", "voxgate.espeak.data_path", E.dataPath);
+  E.voiceZh = get<std::string>(es, "voice_zh", "voxgate.espeak.voice_zh", E.voiceZh);
+  E.voiceEn = get<std::string>(es, "voice_en", "voxgate.espeak.voice_en", E.voiceEn);
+  E.wordsPerMinute = get<int>(es, "words_per_minute", "voxgate.espeak.words_per_minute", E.wordsPerMinute);
+  requireRange(E.wordsPerMinute, 80, 450, "voxgate.espeak.words_per_minute");
+
+  YAML::Node voices = v["voices"];
+  if (voices && !voices.IsNull()) {
+    if (!voices.IsSequence()) throw ConfigError("config key `voxgate.voices` must be a list");
+    std::set<int> seen;
+    for (size_t i = 0; i < voices.size(); ++i) {
+      std::string path = "voxgate.voices[" + std::to_string(i) + "]";
+      if (!voices[i].IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
+      VoiceEntry e;
+      e.spkId = get<int>(voices[i], "spk_id", path + ".spk_id", -1);
+      if (e.spkId < 0) throw ConfigError("config key `" + path + ".spk_id` is missing or negative");
+      if (!seen.insert(e.spkId).second) throw ConfigError("config key `" + path + ".spk_id` repeats id " + std::to_string(e.spkId));
+      e.variant = get<std::string>(voices[i], "variant", path + ".variant", "");
+      cfg.voices.push_back(e);
+    }
+  }
+  if (cfg.voices.empty()) cfg.voices.push_back(VoiceEntry{});
+}
+
+}  // namespace
+
+AppConfig parseConfig(std::string_view yamlText) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yamlText));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(std::string("config is not valid YAML: ") + e.what());
+  }
+  if (!root.IsMap()) throw ConfigError("config must be a YAML mapping at the top level");
+  AppConfig cfg;
+  cfg.host = get<std::string>(root, "host", "host", cfg.host);
+  cfg.port = get<int>(root, "port", "port", cfg.port);
+  requireRange(cfg.port, 0, 65535, "port");
+  cfg.protocol = get<std::string>(root, "protocol", "protocol", cfg.protocol);
+  if (cfg.protocol != "http" && cfg.protocol != "websocket")
+    throw ConfigError("config key `protocol` must be 'http' or 'websocket' (voxgate serves both either way)");
+
+  YAML::Node list = root["engine_list"];
+  if (!list || !list.IsSequence() || list.size() == 0)
+    throw ConfigError("config key `engine_list` is missing or not a non-empty list");
+  bool haveTts = false;
+  for (const auto& item : list) {
+    std::string entry = item.IsScalar() ? item.Scalar() : "";
+    cfg.engineList.push_back(entry);
+    auto sep = entry.find('_');
+    std::string task = entry.substr(0, sep);
+    std::string type = sep == std::string::npos ? "" : entry.substr(sep + 1);
+    static const std::set<std::string> kTtsTypes = {"online", "online-onnx", "python", "inference"};
+    if (task == "tts" && kTtsTypes.count(type)) {
+      if (!haveTts) parseTtsSection(root, entry, cfg);
+      haveTts = true;
+    } else if (task == "asr" || task == "cls" || task == "text" || task == "vector" || task == "acs") {
+      throw ConfigError("config key `engine_list`: engine `" + entry + "` is not served by this build of voxgate yet");
+    } else {
+      throw ConfigError("config key `engine_list`: unknown engine `" + entry + "`");
+    }
+  }
+  parseVoxgate(root, cfg);
+  return cfg;
+}
+
+AppConfig loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot read config file `" + path + "`");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parseConfig(ss.str());
+}
+
+}  // namespace voxgate

@@ -1,0 +1,54 @@
+#include "core/serial_executor.h"
+
+#include <spdlog/spdlog.h>
+
+namespace voxgate {
+
+SerialExecutor::SerialExecutor() : thread_([this] { loop(); }) {}
+
+SerialExecutor::~SerialExecutor() { stop(); }
+
+void SerialExecutor::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+size_t SerialExecutor::queued() const {
+  std::lock_guard lock(mutex_);
+  return tasks_.size();
+}
+
+void SerialExecutor::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    tasks_.clear();
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void SerialExecutor::loop() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (stopping_) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    try {
+      task();
+    } catch (const std::exception& e) {
+      spdlog::error("engine task threw: {}", e.what());
+    }
+  }
+}
+
+}  // namespace voxgate

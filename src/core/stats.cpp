@@ -1,0 +1,8 @@
+#include "core/stats.h"
+
+namespace voxgate {
+Stats& stats() {
+  static Stats instance;
+  return instance;
+}
+}  // namespace voxgate

@@ -1,0 +1,111 @@
+#include "core/tts_stream.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/stats.h"
+
+namespace voxgate {
+
+std::shared_ptr<TtsStream> TtsStream::start(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
+                                            std::shared_ptr<PieceSink> sink) {
+  std::shared_ptr<TtsStream> stream(new TtsStream(engine, std::move(options), std::move(cancel), std::move(sink)));
+  stats().ttsRequests++;
+  stats().synthActive++;
+  stream->schedule();
+  return stream;
+}
+
+TtsStream::TtsStream(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
+                     std::shared_ptr<PieceSink> sink)
+    : engine_(engine),
+      options_(std::move(options)),
+      cancel_(std::move(cancel)),
+      sink_(std::move(sink)),
+      segments_(segmentText(options_.text, options_.segments)),
+      // A multiple of 3 samples = 6 bytes keeps every full piece's base64 free of padding.
+      pieceSamples_(std::max<size_t>(3, static_cast<size_t>(options_.sampleRate) * options_.pieceMs / 1000 / 3 * 3)),
+      resampler_(engine.sampleRate(), options_.sampleRate) {}
+
+TtsStream::~TtsStream() {
+  if (!finished_) finish(SynthStatus::Cancelled, "");
+}
+
+void TtsStream::schedule() {
+  engine_.submit([self = shared_from_this()] { self->step(); });
+}
+
+void TtsStream::step() {
+  if (cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
+  if (segments_.empty()) {
+    // Nothing speakable: one short silent piece, so clients that divide by the duration work.
+    sink_->onPiece(std::vector<int16_t>(static_cast<size_t>(options_.sampleRate) / 10, 0));
+    return finish(SynthStatus::Done, "");
+  }
+  const TextSegment& seg = segments_[next_++];
+  SynthesisJob job{seg.text, seg.lang, options_.spkId, options_.speed};
+  SynthOutcome outcome = engine_.synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
+  if (outcome.status == SynthStatus::Cancelled || cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
+  if (outcome.status == SynthStatus::Failed) return finish(SynthStatus::Failed, outcome.error);
+  stats().segmentsSynthesized++;
+
+  bool last = next_ >= segments_.size();
+  if (last) resampler_.flush(pending_);
+  emitFull(true);  // a segment's tail leaves now rather than waiting for the next segment
+  if (last) return finish(SynthStatus::Done, "");
+
+  FlowControl* flow = sink_->flowControl();
+  auto self = shared_from_this();
+  if (flow && flow->pauseIfCongested([self] { self->schedule(); })) return;
+  schedule();
+}
+
+void TtsStream::onEngineAudio(std::span<const int16_t> pcm) {
+  size_t start = pending_.size();
+  resampler_.process(pcm, pending_);
+  if (options_.volume != 1.0) {
+    for (size_t i = start; i < pending_.size(); ++i) {
+      double v = std::round(pending_[i] * options_.volume);
+      pending_[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
+    }
+  }
+  emitFull(false);
+}
+
+void TtsStream::emitFull(bool flushAll) {
+  size_t offset = 0;
+  while (pending_.size() - offset >= pieceSamples_) {
+    sink_->onPiece(std::vector<int16_t>(pending_.begin() + offset, pending_.begin() + offset + pieceSamples_));
+    offset += pieceSamples_;
+  }
+  if (flushAll && pending_.size() > offset) {
+    sink_->onPiece(std::vector<int16_t>(pending_.begin() + offset, pending_.end()));
+    offset = pending_.size();
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + offset);
+}
+
+void TtsStream::finish(SynthStatus status, const std::string& error) {
+  if (finished_) return;
+  finished_ = true;
+  stats().synthActive--;
+  if (status == SynthStatus::Cancelled) stats().synthCancelled++;
+  if (status == SynthStatus::Failed) stats().synthFailed++;
+  sink_->onFinished(status, error);
+}
+
+}  // namespace voxgate
+
+#include "core/config.h"
+
+namespace voxgate {
+TtsStreamOptions defaultStreamOptions(const AppConfig& config) {
+  TtsStreamOptions o;
+  o.sampleRate = config.tts.sampleRate;
+  o.pieceMs = config.ttsSettings.pieceMs;
+  o.segments.defaultLang = config.tts.lang;
+  o.segments.firstSegmentChars = config.ttsSettings.firstSegmentChars;
+  o.segments.maxSegmentChars = config.ttsSettings.maxSegmentChars;
+  return o;
+}
+}  // namespace voxgate

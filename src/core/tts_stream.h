@@ -1,0 +1,73 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cancel_token.h"
+#include "core/flow_control.h"
+#include "core/resampler.h"
+#include "core/text_splitter.h"
+#include "engines/tts_engine.h"
+
+namespace voxgate {
+
+struct TtsStreamOptions {
+  std::string text;
+  int spkId = 0;
+  double speed = 1.0;
+  double volume = 1.0;
+  int sampleRate = 24000;  // output rate; engine audio is resampled to it
+  int pieceMs = 450;       // longest piece handed to the sink
+  SegmentOptions segments;
+};
+
+// Where a stream's audio goes. Called on the engine's thread; must not block.
+class PieceSink {
+ public:
+  virtual ~PieceSink() = default;
+  virtual void onPiece(std::vector<int16_t> pcm) = 0;
+  // Exactly once. `status` is Cancelled when the cancel token stopped the work early.
+  virtual void onFinished(SynthStatus status, const std::string& error) = 0;
+  virtual FlowControl* flowControl() { return nullptr; }
+};
+
+// Text in, audio pieces out: the text is cut into segments (clauses, script runs, short
+// first segment); each segment is one engine task, so audio leaves as soon as the first
+// segment is synthesized, other requests interleave between segments, and a cancelled
+// request stops within one engine buffer.
+class TtsStream : public std::enable_shared_from_this<TtsStream> {
+ public:
+  static std::shared_ptr<TtsStream> start(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
+                                          std::shared_ptr<PieceSink> sink);
+  ~TtsStream();
+
+  size_t segmentCount() const { return segments_.size(); }
+
+ private:
+  TtsStream(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel, std::shared_ptr<PieceSink> sink);
+  void schedule();
+  void step();  // engine thread: one segment
+  void onEngineAudio(std::span<const int16_t> pcm);
+  void emitFull(bool flushAll);
+  void finish(SynthStatus status, const std::string& error);
+
+  TtsEngine& engine_;
+  TtsStreamOptions options_;
+  CancelTokenPtr cancel_;
+  std::shared_ptr<PieceSink> sink_;
+  std::vector<TextSegment> segments_;
+  size_t next_ = 0;
+  size_t pieceSamples_;
+  Resampler resampler_;
+  std::vector<int16_t> pending_;
+  bool finished_ = false;
+};
+
+}  // namespace voxgate
+
+namespace voxgate {
+struct AppConfig;
+// Defaults from the config (output rate, piece size, segmenting); adapters fill in the rest.
+TtsStreamOptions defaultStreamOptions(const AppConfig& config);
+}  // namespace voxgate

@@ -1,0 +1,106 @@
+#include "engines/espeak/espeak_engine.h"
+
+#include <espeak-ng/speak_lib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <future>
+#include <stdexcept>
+
+namespace voxgate {
+namespace {
+
+struct CallbackState {
+  const CancelToken* cancel;
+  const AudioCallback* onAudio;
+};
+
+// libespeak-ng calls this from inside espeak_Synth (same thread). Returning 1 aborts the
+// synthesis: that is how cancellation reaches the engine mid-segment.
+int synthCallback(short* wav, int numSamples, espeak_EVENT* events) {
+  auto* state = static_cast<CallbackState*>(events ? events->user_data : nullptr);
+  if (!state) return 0;
+  if (state->cancel->cancelled()) return 1;
+  if (wav && numSamples > 0) (*state->onAudio)(std::span<const int16_t>(wav, static_cast<size_t>(numSamples)));
+  return state->cancel->cancelled() ? 1 : 0;
+}
+
+}  // namespace
+
+EspeakEngine::EspeakEngine(const EspeakConfig& config, const std::vector<VoiceEntry>& voices) : config_(config) {
+  for (const auto& v : voices) variants_[v.spkId] = v.variant;
+}
+
+EspeakEngine::~EspeakEngine() {
+  executor_.post([] { espeak_Terminate(); });
+  // Let the terminate task run before the thread stops.
+  std::promise<void> done;
+  executor_.post([&done] { done.set_value(); });
+  done.get_future().wait_for(std::chrono::seconds(2));
+  executor_.stop();
+}
+
+std::unique_ptr<EspeakEngine> EspeakEngine::create(const EspeakConfig& config, const std::vector<VoiceEntry>& voices) {
+  std::unique_ptr<EspeakEngine> engine(new EspeakEngine(config, voices));
+  std::promise<std::string> result;
+  engine->executor_.post([&] { result.set_value(engine->initialize()); });
+  std::string error = result.get_future().get();
+  if (!error.empty()) throw std::runtime_error(error);
+  return engine;
+}
+
+std::string EspeakEngine::initialize() {
+  const char* path = config_.dataPath.empty() ? nullptr : config_.dataPath.c_str();
+  int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 100, path, espeakINITIALIZE_DONT_EXIT);
+  if (rate <= 0) return "libespeak-ng failed to initialise (data path: " + std::string(path ? path : "default") + ")";
+  sampleRate_ = rate;
+  espeak_SetSynthCallback(synthCallback);
+  for (const auto& [spk, variant] : variants_) {
+    for (const auto& base : {config_.voiceZh, config_.voiceEn}) {
+      std::string name = variant.empty() ? base : base + "+" + variant;
+      if (!selectVoice(name)) return "eSpeak NG voice `" + name + "` (spk_id " + std::to_string(spk) + ") does not load";
+    }
+  }
+  spdlog::info("eSpeak NG ready: {} Hz, voices zh={} en={}, {} speaker variants", rate, config_.voiceZh,
+               config_.voiceEn, variants_.size());
+  return "";
+}
+
+bool EspeakEngine::selectVoice(const std::string& name) {
+  if (name == currentVoice_) return true;
+  if (espeak_SetVoiceByName(name.c_str()) != EE_OK) return false;
+  currentVoice_ = name;
+  return true;
+}
+
+SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
+  auto it = variants_.find(job.spkId);
+  if (it == variants_.end()) return {SynthStatus::Failed, "unknown spk_id " + std::to_string(job.spkId)};
+  const std::string& base = job.lang == "en" ? config_.voiceEn : config_.voiceZh;
+  std::string voice = it->second.empty() ? base : base + "+" + it->second;
+  if (!selectVoice(voice)) return {SynthStatus::Failed, "eSpeak NG voice `" + voice + "` does not load"};
+  // eSpeak's own rate control keeps pitch; outside 80..450 wpm it clamps.
+  int wpm = std::clamp(static_cast<int>(std::lround(config_.wordsPerMinute * job.speed)), 80, 450);
+  espeak_SetParameter(espeakRATE, wpm, 0);
+
+  CallbackState state{&cancel, &onAudio};
+  espeak_ERROR err = espeak_Synth(job.text.c_str(), job.text.size() + 1, 0, POS_CHARACTER, 0,
+                                  espeakCHARS_UTF8, nullptr, &state);
+  if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
+  if (err != EE_OK) return {SynthStatus::Failed, "espeak_Synth failed with code " + std::to_string(err)};
+  return {SynthStatus::Done, ""};
+}
+
+nlohmann::json EspeakEngine::describe() const {
+  nlohmann::json voices = nlohmann::json::array();
+  for (const auto& [spk, variant] : variants_) voices.push_back({{"spk_id", spk}, {"variant", variant}});
+  return {{"engine", name()},
+          {"native_sample_rate", sampleRate_},
+          {"voice_zh", config_.voiceZh},
+          {"voice_en", config_.voiceEn},
+          {"voices", voices},
+          {"queued_tasks", executor_.queued()}};
+}
+
+}  // namespace voxgate

@@ -1,0 +1,41 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/serial_executor.h"
+#include "engines/tts_engine.h"
+
+namespace voxgate {
+
+// eSpeak NG through libespeak-ng, in process. The library keeps global state (one voice,
+// one callback, one synthesis at a time), so every call into it happens on one dedicated
+// thread; requests are cut into short segments that queue FIFO on that thread, so many
+// requests progress together while the rest of the pipeline runs on other threads.
+class EspeakEngine : public TtsEngine {
+ public:
+  // Initialises the library on its thread and checks that every configured voice loads.
+  static std::unique_ptr<EspeakEngine> create(const EspeakConfig& config, const std::vector<VoiceEntry>& voices);
+  ~EspeakEngine() override;
+
+  std::string name() const override { return "espeak-ng"; }
+  int sampleRate() const override { return sampleRate_; }
+  bool hasVoice(int spkId) const override { return variants_.count(spkId) > 0; }
+  void submit(std::function<void()> task) override { executor_.post(std::move(task)); }
+  SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
+  nlohmann::json describe() const override;
+
+ private:
+  EspeakEngine(const EspeakConfig& config, const std::vector<VoiceEntry>& voices);
+  std::string initialize();  // on the executor thread; returns an error or ""
+  bool selectVoice(const std::string& name);
+
+  EspeakConfig config_;
+  std::map<int, std::string> variants_;
+  int sampleRate_ = 0;
+  std::string currentVoice_;
+  SerialExecutor executor_;
+};
+
+}  // namespace voxgate

@@ -1,0 +1,41 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+
+#include "core/cancel_token.h"
+
+namespace voxgate {
+
+struct SynthesisJob {
+  std::string text;
+  std::string lang;  // "zh" | "en"
+  int spkId = 0;
+  double speed = 1.0;
+};
+
+enum class SynthStatus { Done, Cancelled, Failed };
+struct SynthOutcome {
+  SynthStatus status = SynthStatus::Done;
+  std::string error;
+};
+
+// Called with each buffer of mono int16 audio at the engine's sample rate, as it is made.
+using AudioCallback = std::function<void(std::span<const int16_t>)>;
+
+// An engine is loaded once and shared by every session. It owns where its work runs:
+// `submit` queues a task on the engine's threads; `synthesize` may only be called there.
+class TtsEngine {
+ public:
+  virtual ~TtsEngine() = default;
+  virtual std::string name() const = 0;
+  virtual int sampleRate() const = 0;
+  virtual bool hasVoice(int spkId) const = 0;
+  virtual void submit(std::function<void()> task) = 0;
+  virtual SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) = 0;
+  virtual nlohmann::json describe() const = 0;
+};
+
+}  // namespace voxgate

@@ -1,0 +1,26 @@
+#include "protocols/paddlespeech/routes.h"
+
+#include "protocols/paddlespeech/tts_http_stream.h"
+#include "protocols/paddlespeech/tts_rest.h"
+#include "protocols/paddlespeech/tts_ws_session.h"
+#include "transport/http_exchange.h"
+#include "transport/responses.h"
+#include "transport/router.h"
+
+namespace voxgate::paddlespeech {
+
+void registerTtsRoutes(Router& router, ServerContext& context) {
+  // `stareaming` is the design note's typo; clients copied from it keep working.
+  for (const char* path : {"/paddlespeech/tts/streaming", "/paddlespeech/tts/stareaming"}) {
+    router.http(http::verb::post, path, handleStreamingTts);
+    router.websocket(path, [&context](beast::tcp_stream stream, HttpRequest request) {
+      acceptTtsWebSocket(std::move(stream), std::move(request), context);
+    });
+  }
+  router.http(http::verb::get, "/paddlespeech/tts/streaming/samplerate", [](std::shared_ptr<HttpExchange> ex) {
+    ex->reply(jsonResponse(ex->request(), http::status::ok, {{"sample_rate", ex->context().config.tts.sampleRate}}));
+  });
+  router.http(http::verb::post, "/paddlespeech/tts", handleOfflineTts);
+}
+
+}  // namespace voxgate::paddlespeech

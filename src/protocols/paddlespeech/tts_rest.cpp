@@ -1,0 +1,128 @@
+#include "protocols/paddlespeech/tts_rest.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/base64.h"
+#include "core/tts_stream.h"
+#include "core/wav.h"
+#include "protocols/paddlespeech/tts_params.h"
+#include "protocols/paddlespeech/tts_validation.h"
+#include "transport/http_exchange.h"
+#include "transport/responses.h"
+#include "transport/server_context.h"
+
+namespace voxgate::paddlespeech {
+namespace {
+namespace fs = std::filesystem;
+
+// Upstream reports business errors with HTTP 200 and success:false.
+HttpResponse businessError(const HttpRequest& req, int code, const std::string& description) {
+  return jsonResponse(req, http::status::ok,
+                      {{"success", false}, {"code", code}, {"message", {{"description", description}}}});
+}
+
+bool endsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// `save_path` is a client-chosen name: it must resolve inside the configured directory.
+std::optional<fs::path> resolveSavePath(const std::string& saveDir, const std::string& requested) {
+  std::error_code ec;
+  fs::path base = fs::weakly_canonical(fs::absolute(saveDir), ec);
+  if (ec) return std::nullopt;
+  fs::path candidate = fs::path(requested).is_absolute() ? fs::path(requested) : base / requested;
+  fs::path resolved = fs::weakly_canonical(candidate, ec);
+  if (ec) return std::nullopt;
+  auto rel = resolved.lexically_relative(base);
+  if (rel.empty() || rel.native().starts_with("..") || rel == ".") return std::nullopt;
+  return resolved;
+}
+
+class CollectingSink : public PieceSink {
+ public:
+  CollectingSink(std::shared_ptr<HttpExchange> ex, TtsParams params, int outputRate, std::optional<fs::path> saveTo,
+                 std::unique_ptr<SessionLimiter::Slot> slot)
+      : ex_(std::move(ex)), params_(std::move(params)), rate_(outputRate), saveTo_(std::move(saveTo)), slot_(std::move(slot)) {}
+
+  void onPiece(std::vector<int16_t> pcm) override { audio_.insert(audio_.end(), pcm.begin(), pcm.end()); }
+
+  void onFinished(SynthStatus status, const std::string& error) override {
+    const HttpRequest& req = ex_->request();
+    if (status == SynthStatus::Cancelled) return ex_->reply(businessError(req, 500, "synthesis cancelled"));
+    if (status == SynthStatus::Failed) return ex_->reply(businessError(req, 500, "Failed to synthesize audio: " + error));
+    std::string wav = makeWav(audio_, rate_);
+    if (saveTo_ && !save(wav)) return ex_->reply(businessError(req, 500, "could not write save_path"));
+    nlohmann::ordered_json result = {
+        {"lang", ex_->context().config.tts.lang},
+        {"spk_id", params_.spkId},
+        {"speed", params_.speed},
+        {"volume", params_.volume},
+        {"sample_rate", rate_},
+        {"duration", static_cast<double>(audio_.size()) / rate_},
+        {"save_path", params_.savePath ? nlohmann::ordered_json(*params_.savePath) : nlohmann::ordered_json(nullptr)},
+        {"audio", base64Encode(wav)}};
+    nlohmann::ordered_json body = {
+        {"success", true}, {"code", 200}, {"message", {{"description", "success."}}}, {"result", result}};
+    ex_->reply(jsonTextResponse(req, http::status::ok, body.dump()));
+  }
+
+ private:
+  bool save(const std::string& wav) {
+    std::error_code ec;
+    fs::create_directories(saveTo_->parent_path(), ec);
+    std::ofstream out(*saveTo_, std::ios::binary | std::ios::trunc);
+    if (endsWith(saveTo_->string(), "pcm"))
+      out.write(reinterpret_cast<const char*>(audio_.data()), static_cast<std::streamsize>(audio_.size() * 2));
+    else
+      out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
+    return static_cast<bool>(out);
+  }
+
+  std::shared_ptr<HttpExchange> ex_;
+  TtsParams params_;
+  int rate_;
+  std::optional<fs::path> saveTo_;
+  std::unique_ptr<SessionLimiter::Slot> slot_;
+  std::vector<int16_t> audio_;
+};
+
+}  // namespace
+
+void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
+  ServerContext& ctx = ex->context();
+  const HttpRequest& req = ex->request();
+  auto parsed = parseTtsBody(req.body());
+  if (auto* err = std::get_if<FieldError>(&parsed))
+    return ex->reply(detailError(req, http::status::unprocessable_entity, err->detail()));
+  TtsParams& p = std::get<TtsParams>(parsed);
+  if (auto problem = checkLimits(ctx, p)) return ex->reply(detailError(req, problem->status, problem->message));
+
+  if (!(p.speed > 0 && p.speed <= 3))
+    return ex->reply(businessError(req, 400, "invalid speed value, the value should be between 0 and 3."));
+  if (!(p.volume > 0 && p.volume <= 3))
+    return ex->reply(businessError(req, 400, "invalid volume value, the value should be between 0 and 3."));
+  if (p.sampleRate != 0 && p.sampleRate != 8000 && p.sampleRate != 16000)
+    return ex->reply(businessError(req, 400, "invalid sample_rate value, the choice of value is 0, 8000, 16000."));
+  if (!ctx.tts->hasVoice(p.spkId))
+    return ex->reply(businessError(req, 400, "invalid spk_id value, no such speaker: " + std::to_string(p.spkId)));
+  std::optional<fs::path> saveTo;
+  if (p.savePath) {
+    if (!endsWith(*p.savePath, "wav") && !endsWith(*p.savePath, "pcm"))
+      return ex->reply(businessError(req, 400, "invalid save_path, saved audio formats support pcm and wav"));
+    saveTo = resolveSavePath(ctx.config.saveDir, *p.savePath);
+    if (!saveTo)
+      return ex->reply(businessError(req, 400, "invalid save_path, it must be a file inside the server's save_dir"));
+  }
+
+  auto slot = ctx.sessions.tryAcquire();
+  if (!slot) return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
+  TtsStreamOptions options = streamOptionsFor(ctx, p);
+  int rate = options.sampleRate;
+  auto sink = std::make_shared<CollectingSink>(ex, p, rate, std::move(saveTo), std::move(slot));
+  TtsStream::start(*ctx.tts, std::move(options), ex->cancel(), sink);
+}
+
+}  // namespace voxgate::paddlespeech

@@ -1,0 +1,28 @@
+#pragma once
+#include <memory>
+#include <mutex>
+#include <map>
+
+namespace voxgate {
+
+// Anything holding a client socket. At shutdown every live connection is asked to finish:
+// work is cancelled and the peer is told (close 1001 on WebSockets).
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void shutdown() = 0;  // thread-safe; posts to the connection's strand
+};
+
+class ConnectionRegistry {
+ public:
+  void add(const std::shared_ptr<Connection>& c);
+  void remove(Connection* c);
+  void shutdownAll();
+  size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<Connection*, std::weak_ptr<Connection>> live_;
+};
+
+}  // namespace voxgate

@@ -1,0 +1,38 @@
+#include "transport/http_exchange.h"
+
+#include "transport/http_session.h"
+
+namespace voxgate {
+namespace {
+// Enough queued audio to ride out scheduling hiccups without buffering a whole long text.
+constexpr size_t kHighWaterBytes = 256 * 1024;
+}  // namespace
+
+HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, ServerContext& context)
+    : session_(std::move(session)),
+      request_(std::move(request)),
+      context_(context),
+      cancel_(std::make_shared<CancelToken>()),
+      flow_(kHighWaterBytes) {}
+
+void HttpExchange::reply(HttpResponse response) {
+  session_->post({HttpSession::Outgoing::Kind::Response, std::make_shared<HttpResponse>(std::move(response))});
+}
+
+void HttpExchange::beginChunked(http::response<http::empty_body> header) {
+  header.chunked(true);
+  session_->post({HttpSession::Outgoing::Kind::Header, nullptr,
+                  std::make_shared<http::response<http::empty_body>>(std::move(header))});
+}
+
+void HttpExchange::writeChunk(std::string data) {
+  if (data.empty()) return;  // an empty chunk would terminate the body
+  flow_.added(data.size());
+  session_->post({HttpSession::Outgoing::Kind::Chunk, nullptr, nullptr, std::move(data), &flow_});
+}
+
+void HttpExchange::endChunked() { session_->post({HttpSession::Outgoing::Kind::Last}); }
+
+void HttpExchange::abort() { session_->post({HttpSession::Outgoing::Kind::Abort}); }
+
+}  // namespace voxgate

@@ -1,0 +1,41 @@
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/cancel_token.h"
+#include "core/flow_control.h"
+#include "transport/beast.h"
+
+namespace voxgate {
+
+class HttpSession;
+struct ServerContext;
+
+// One HTTP request as an adapter sees it. Every method is safe from any thread (engine
+// threads included): the work is posted to the connection's strand. The cancel token fires
+// when the client goes away or the server shuts down.
+class HttpExchange {
+ public:
+  HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, ServerContext& context);
+
+  const HttpRequest& request() const { return request_; }
+  ServerContext& context() { return context_; }
+  const CancelTokenPtr& cancel() const { return cancel_; }
+  FlowControl& flow() { return flow_; }
+
+  void reply(HttpResponse response);
+  // Chunked streaming: header once, then one HTTP chunk per `writeChunk`, then `endChunked`.
+  void beginChunked(http::response<http::empty_body> header);
+  void writeChunk(std::string data);
+  void endChunked();
+  void abort();  // end the connection without the terminating chunk (a failed stream)
+
+ private:
+  std::shared_ptr<HttpSession> session_;
+  HttpRequest request_;
+  ServerContext& context_;
+  CancelTokenPtr cancel_;
+  FlowControl flow_;
+};
+
+}  // namespace voxgate
