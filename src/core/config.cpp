@@ -25,7 +25,9 @@ T get(const YAML::Node& parent, const std::string& key, const std::string& path,
 
 YAML::Node mapAt(const YAML::Node& parent, const std::string& key, const std::string& path) {
   YAML::Node node = parent[key];
-  if (node && !node.IsNull() && !node.IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
+  // An absent section reads as empty, so every key in it takes its default.
+  if (!node || node.IsNull()) return YAML::Node(YAML::NodeType::Map);
+  if (!node.IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
   return node;
 }
 
@@ -94,7 +96,6 @@ void parseTtsSection(const YAML::Node& root, const std::string& name, AppConfig&
 
 void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   YAML::Node v = mapAt(root, "voxgate", "voxgate");
-  if (!v) v = YAML::Node(YAML::NodeType::Map);
   cfg.ioThreads = get<int>(v, "io_threads", "voxgate.io_threads", cfg.ioThreads);
   requireRange(cfg.ioThreads, 1, 64, "voxgate.io_threads");
   cfg.shutdownTimeoutS = get<int>(v, "shutdown_timeout_s", "voxgate.shutdown_timeout_s", cfg.shutdownTimeoutS);

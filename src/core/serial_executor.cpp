@@ -8,18 +8,18 @@ SerialExecutor::SerialExecutor() : thread_([this] { loop(); }) {}
 
 SerialExecutor::~SerialExecutor() { stop(); }
 
-void SerialExecutor::post(std::function<void()> task) {
+void SerialExecutor::post(std::function<void()> task, bool urgent) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    tasks_.push_back(std::move(task));
+    (urgent ? urgent_ : tasks_).push_back(std::move(task));
   }
   cv_.notify_one();
 }
 
 size_t SerialExecutor::queued() const {
   std::lock_guard lock(mutex_);
-  return tasks_.size();
+  return tasks_.size() + urgent_.size();
 }
 
 void SerialExecutor::stop() {
@@ -28,6 +28,7 @@ void SerialExecutor::stop() {
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
     tasks_.clear();
+    urgent_.clear();
   }
   cv_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
@@ -38,10 +39,11 @@ void SerialExecutor::loop() {
     std::function<void()> task;
     {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      cv_.wait(lock, [this] { return stopping_ || !tasks_.empty() || !urgent_.empty(); });
       if (stopping_) return;
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
+      auto& queue = urgent_.empty() ? tasks_ : urgent_;
+      task = std::move(queue.front());
+      queue.pop_front();
     }
     try {
       task();

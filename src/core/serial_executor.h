@@ -7,8 +7,10 @@
 
 namespace voxgate {
 
-// One dedicated thread running tasks in FIFO order. Used for engines with process-global
-// state (libespeak-ng): requests interleave at task (= text segment) granularity.
+// One dedicated thread running tasks in FIFO order, urgent tasks first. Used for engines
+// with process-global state (libespeak-ng): requests interleave at task (= text segment)
+// granularity, and a request's first segment jumps the queue so first audio stays fast
+// under load while later segments (already covered by audio in flight) wait their turn.
 class SerialExecutor {
  public:
   SerialExecutor();
@@ -16,7 +18,7 @@ class SerialExecutor {
   SerialExecutor(const SerialExecutor&) = delete;
   SerialExecutor& operator=(const SerialExecutor&) = delete;
 
-  void post(std::function<void()> task);
+  void post(std::function<void()> task, bool urgent = false);
   size_t queued() const;
   void stop();  // runs nothing more; joins
 
@@ -25,6 +27,7 @@ class SerialExecutor {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
+  std::deque<std::function<void()>> urgent_;
   bool stopping_ = false;
   std::thread thread_;
 };

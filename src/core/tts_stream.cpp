@@ -32,7 +32,7 @@ TtsStream::~TtsStream() {
 }
 
 void TtsStream::schedule() {
-  engine_.submit([self = shared_from_this()] { self->step(); });
+  engine_.submit([self = shared_from_this()] { self->step(); }, next_ == 0);
 }
 
 void TtsStream::step() {

@@ -26,14 +26,15 @@ struct SynthOutcome {
 using AudioCallback = std::function<void(std::span<const int16_t>)>;
 
 // An engine is loaded once and shared by every session. It owns where its work runs:
-// `submit` queues a task on the engine's threads; `synthesize` may only be called there.
+// `submit` queues a task on the engine's threads (`urgent`: a request's first segment,
+// which nobody is listening to yet); `synthesize` may only be called there.
 class TtsEngine {
  public:
   virtual ~TtsEngine() = default;
   virtual std::string name() const = 0;
   virtual int sampleRate() const = 0;
   virtual bool hasVoice(int spkId) const = 0;
-  virtual void submit(std::function<void()> task) = 0;
+  virtual void submit(std::function<void()> task, bool urgent) = 0;
   virtual SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) = 0;
   virtual nlohmann::json describe() const = 0;
 };

@@ -22,7 +22,7 @@ class EspeakEngine : public TtsEngine {
   std::string name() const override { return "espeak-ng"; }
   int sampleRate() const override { return sampleRate_; }
   bool hasVoice(int spkId) const override { return variants_.count(spkId) > 0; }
-  void submit(std::function<void()> task) override { executor_.post(std::move(task)); }
+  void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
   nlohmann::json describe() const override;
 
