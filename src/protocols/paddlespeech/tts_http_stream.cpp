@@ -60,12 +60,9 @@ class ChunkedPcmSink : public PieceSink {
 void handleStreamingTts(std::shared_ptr<HttpExchange> ex) {
   ServerContext& ctx = ex->context();
   const HttpRequest& req = ex->request();
-  auto parsed = parseTtsBody(req.body());
-  if (auto* err = std::get_if<FieldError>(&parsed))
-    return ex->reply(detailError(req, http::status::unprocessable_entity, err->detail()));
-  TtsParams& p = std::get<TtsParams>(parsed);
-  if (auto problem = checkLimits(ctx, p))
-    return ex->reply(detailError(req, problem->status, problem->message));
+  auto parsed = parseHttpTtsRequest(*ex);
+  if (!parsed) return;
+  TtsParams& p = *parsed;
   if (auto problem = checkStreamingValues(ctx, p))
     return ex->reply(detailError(req, http::status::unprocessable_entity, *problem));
 

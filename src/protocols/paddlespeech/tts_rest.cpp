@@ -94,11 +94,9 @@ class CollectingSink : public PieceSink {
 void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
   ServerContext& ctx = ex->context();
   const HttpRequest& req = ex->request();
-  auto parsed = parseTtsBody(req.body());
-  if (auto* err = std::get_if<FieldError>(&parsed))
-    return ex->reply(detailError(req, http::status::unprocessable_entity, err->detail()));
-  TtsParams& p = std::get<TtsParams>(parsed);
-  if (auto problem = checkLimits(ctx, p)) return ex->reply(detailError(req, problem->status, problem->message));
+  auto parsed = parseHttpTtsRequest(*ex);
+  if (!parsed) return;
+  TtsParams& p = *parsed;
 
   if (!(p.speed > 0 && p.speed <= 3))
     return ex->reply(businessError(req, 400, "invalid speed value, the value should be between 0 and 3."));

@@ -1,16 +1,27 @@
 #include "protocols/paddlespeech/tts_validation.h"
 
+#include "transport/http_exchange.h"
+#include "transport/responses.h"
 #include "transport/server_context.h"
 
 namespace voxgate::paddlespeech {
 
-std::optional<LimitProblem> checkLimits(const ServerContext& ctx, const TtsParams& p) {
+std::optional<TtsParams> parseHttpTtsRequest(HttpExchange& ex) {
+  const HttpRequest& req = ex.request();
+  auto parsed = parseTtsBody(req.body());
+  if (auto* err = std::get_if<FieldError>(&parsed)) {
+    ex.reply(detailError(req, http::status::unprocessable_entity, err->detail()));
+    return std::nullopt;
+  }
+  TtsParams& p = std::get<TtsParams>(parsed);
   size_t chars = countChars(p.text);
-  size_t limit = ctx.config.limits.maxTextChars;
-  if (chars > limit)
-    return LimitProblem{http::status::payload_too_large,
-                        "text has " + std::to_string(chars) + " characters; the limit is " + std::to_string(limit)};
-  return std::nullopt;
+  size_t limit = ex.context().config.limits.maxTextChars;
+  if (chars > limit) {
+    ex.reply(detailError(req, http::status::payload_too_large,
+                         "text has " + std::to_string(chars) + " characters; the limit is " + std::to_string(limit)));
+    return std::nullopt;
+  }
+  return std::move(p);
 }
 
 std::optional<std::string> checkStreamingValues(const ServerContext& ctx, const TtsParams& p) {

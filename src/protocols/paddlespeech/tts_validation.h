@@ -8,14 +8,12 @@
 
 namespace voxgate {
 struct ServerContext;
+class HttpExchange;
 namespace paddlespeech {
 
-struct LimitProblem {
-  http::status status;
-  std::string message;
-};
-// Text over the configured limit (413).
-std::optional<LimitProblem> checkLimits(const ServerContext& ctx, const TtsParams& p);
+// Parses an HTTP TTS body; on a schema error (422) or a text over the limit (413) it answers
+// the request itself and returns nullopt.
+std::optional<TtsParams> parseHttpTtsRequest(HttpExchange& exchange);
 // speed/volume in (0,3], sample_rate 0 or 8000..48000, a known spk_id. Message or nullopt.
 std::optional<std::string> checkStreamingValues(const ServerContext& ctx, const TtsParams& p);
 TtsStreamOptions streamOptionsFor(const ServerContext& ctx, const TtsParams& p);
