@@ -326,13 +326,13 @@ async def main_async(args):
             idle = rss_kib(srv.proc.pid)
             rows = []
             for c in args.levels:
-                per = args.requests or max(3, math.ceil(32 / c))
+                per = args.requests or max(4, math.ceil(64 / c))
                 r = await run_level(srv, "http", c, per, rate, args.text)
                 rows.append(r)
                 print(f"http  clients={c:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
                       + (f" e.g. {r['error_examples']}" if r["errors"] else ""), file=sys.stderr)
             if args.ws_clients:
-                per = args.requests or 4
+                per = args.requests or 8
                 r = await run_level(srv, "websocket", args.ws_clients, per, rate, args.text)
                 rows.append(r)
                 print(f"ws    clients={args.ws_clients:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
@@ -350,7 +350,7 @@ def main():
     ap.add_argument("--port", type=int, default=0, help="0 = a free port")
     ap.add_argument("--levels", default="1,4,16,64", help="HTTP concurrency levels")
     ap.add_argument("--requests", type=int, default=0,
-                    help="requests per client (default: max(3, ceil(32/clients)); 4 for WebSocket)")
+                    help="requests per client (default: max(4, ceil(64/clients)); 8 for WebSocket)")
     ap.add_argument("--ws-clients", type=int, default=16, help="WebSocket concurrency (0 = skip)")
     ap.add_argument("--text", default=TEXT)
     ap.add_argument("--write", action="store_true", help="update the section in bench/README.md")

@@ -158,7 +158,7 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
       cfg.voices.push_back(e);
     }
   }
-  if (cfg.voices.empty()) cfg.voices.push_back(VoiceEntry{});
+  if (cfg.voices.empty()) cfg.voices = {{0, ""}, {1, "f3"}, {2, "m3"}, {3, "f5"}};  // as conf/application.yaml
 }
 
 }  // namespace
