@@ -29,6 +29,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
         self->retry_.async_wait([self](beast::error_code) { self->accept(); });
         return;
       }
+      // Audio pieces are small, latency-critical writes: Nagle would hold them ~40 ms.
+      beast::error_code ignored;
+      s.set_option(tcp::no_delay(true), ignored);
       std::make_shared<HttpSession>(std::move(s), self->ctx_, self->router_)->run();
       self->accept();
     });
