@@ -183,11 +183,7 @@ void HttpSession::onWritten(beast::error_code ec) {
 
 void HttpSession::responseDone(bool keepAlive) {
   current_.reset();
-  if (!keepAlive || context_.stopping) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    return closeSocket();
-  }
+  if (!keepAlive || context_.stopping) return lingerClose();
   if (!watching_) doRead();  // otherwise the pending read resumes parsing when it completes
 }
 
@@ -201,10 +197,35 @@ void HttpSession::watchPeer() {
 void HttpSession::onPeerActivity(beast::error_code ec, size_t bytes) {
   watching_ = false;
   if (upgraded_ || closed_) return;
+  if (lingering_) return ec ? closeSocket() : drainThenClose();
   if (ec) return current_ ? peerGone() : closeSocket();
   buffer_.commit(bytes);  // a pipelined request: kept for the parser
   if (!current_) return doRead();
   if (buffer_.size() < kMaxPipelinedBytes) watchPeer();
+}
+
+// Closing a socket with unread request bytes makes the kernel send RST, which can destroy
+// the response we just wrote (e.g. a 413 for a body still arriving). So: stop sending,
+// read and discard what the peer still sends (bounded in bytes and time), then close.
+void HttpSession::lingerClose() {
+  lingering_ = true;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (!watching_) drainThenClose();  // otherwise the pending read lands in onPeerActivity
+}
+
+void HttpSession::drainThenClose() {
+  constexpr size_t kMaxDrainBytes = 4 << 20;
+  if (drained_ > kMaxDrainBytes) return closeSocket();
+  watching_ = true;
+  stream_.expires_after(std::chrono::seconds(2));
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(16384), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->watching_ = false;
+    self->drained_ += n;
+    if (ec || self->closed_) return self->closeSocket();
+    self->drainThenClose();
+  });
 }
 
 void HttpSession::peerGone() {

@@ -26,9 +26,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   // Called by HttpExchange; each posts to the strand.
   struct Outgoing {
     enum class Kind { Response, Header, Chunk, Last, Abort } kind;
-    std::shared_ptr<HttpResponse> response;
-    std::shared_ptr<http::response<http::empty_body>> header;
-    std::string data;
+    std::shared_ptr<HttpResponse> response{};
+    std::shared_ptr<http::response<http::empty_body>> header{};
+    std::string data{};
     FlowControl* flow = nullptr;
   };
   void post(Outgoing item);
@@ -43,6 +43,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void responseDone(bool keepAlive);
   void watchPeer();
   void onPeerActivity(beast::error_code ec, size_t bytes);
+  void lingerClose();
+  void drainThenClose();
   void peerGone();
   void closeSocket();
 
@@ -59,6 +61,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool watching_ = false;
   bool closed_ = false;
   bool upgraded_ = false;
+  bool lingering_ = false;
+  size_t drained_ = 0;
 };
 
 }  // namespace voxgate
