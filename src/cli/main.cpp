@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
   if (port >= 0) config.port = port;
   spdlog::info("config: {}", configFile.empty() ? "embedded default (conf/application.yaml)" : configFile);
 
-  Server server(config, [](const AppConfig& cfg) -> std::shared_ptr<TtsEngine> {
-    return std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
+  Server server(config, [](const AppConfig& cfg) {
+    EngineMap engines;
+    engines["espeak"] = std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
+    return engines;
   });
   return server.run();
 }

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -147,6 +148,7 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   if (voices && !voices.IsNull()) {
     if (!voices.IsSequence()) throw ConfigError("config key `voxgate.voices` must be a list");
     std::set<int> seen;
+    std::set<std::string> names;
     for (size_t i = 0; i < voices.size(); ++i) {
       std::string path = "voxgate.voices[" + std::to_string(i) + "]";
       if (!voices[i].IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
@@ -155,10 +157,66 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
       if (e.spkId < 0) throw ConfigError("config key `" + path + ".spk_id` is missing or negative");
       if (!seen.insert(e.spkId).second) throw ConfigError("config key `" + path + ".spk_id` repeats id " + std::to_string(e.spkId));
       e.variant = get<std::string>(voices[i], "variant", path + ".variant", "");
+      e.name = get<std::string>(voices[i], "name", path + ".name", "spk" + std::to_string(e.spkId));
+      e.aliases = get<std::vector<std::string>>(voices[i], "aliases", path + ".aliases", {});
+      e.engine = get<std::string>(voices[i], "engine", path + ".engine", "espeak");
+      if (e.engine != "espeak" && e.engine != "openspeech")
+        throw ConfigError("config key `" + path + ".engine`: unknown engine `" + e.engine + "` (known: espeak, openspeech)");
+      e.upstreamVoice = get<std::string>(voices[i], "upstream_voice", path + ".upstream_voice", "");
+      if (!names.insert(e.name).second) throw ConfigError("config key `" + path + ".name` repeats `" + e.name + "`");
+      for (const auto& alias : e.aliases)
+        if (!names.insert(alias).second) throw ConfigError("config key `" + path + ".aliases` repeats `" + alias + "`");
       cfg.voices.push_back(e);
     }
   }
-  if (cfg.voices.empty()) cfg.voices = {{0, ""}, {1, "f3"}, {2, "m3"}, {3, "f5"}};  // as conf/application.yaml
+  if (cfg.voices.empty()) {  // as conf/application.yaml
+    cfg.voices = {{0, "default", {}, "espeak", "", ""},
+                  {1, "female", {}, "espeak", "f3", ""},
+                  {2, "male", {}, "espeak", "m3", ""},
+                  {3, "female2", {}, "espeak", "f5", ""}};
+  }
+
+  auto tokens = [&](const YAML::Node& node, const std::string& path) {
+    TokenAuth auth;
+    auth.tokens = get<std::vector<std::string>>(node, "tokens", path + ".tokens", {});
+    for (const auto& t : auth.tokens)
+      if (t.empty()) throw ConfigError("config key `" + path + ".tokens` holds an empty token");
+    return auth;
+  };
+  YAML::Node session = mapAt(v, "session_api", "voxgate.session_api");
+  cfg.sessionApi.auth = tokens(session, "voxgate.session_api");
+
+  YAML::Node ali = mapAt(v, "alibaba", "voxgate.alibaba");
+  cfg.alibaba.path = get<std::string>(ali, "path", "voxgate.alibaba.path", cfg.alibaba.path);
+  if (cfg.alibaba.path.empty() || cfg.alibaba.path[0] != '/')
+    throw ConfigError("config key `voxgate.alibaba.path` must start with /");
+  cfg.alibaba.contentType = get<std::string>(ali, "content_type", "voxgate.alibaba.content_type", cfg.alibaba.contentType);
+  cfg.alibaba.auth = tokens(ali, "voxgate.alibaba");
+
+  YAML::Node volc = mapAt(v, "volcengine", "voxgate.volcengine");
+  cfg.volcengine.auth = tokens(volc, "voxgate.volcengine");
+  std::string unknown = get<std::string>(volc, "unknown_voice", "voxgate.volcengine.unknown_voice", "fallback");
+  if (unknown != "fallback" && unknown != "reject")
+    throw ConfigError("config key `voxgate.volcengine.unknown_voice` must be fallback or reject");
+  cfg.volcengine.rejectUnknownVoice = unknown == "reject";
+  cfg.volcengine.maxTextBytes = get<size_t>(volc, "max_text_bytes", "voxgate.volcengine.max_text_bytes", cfg.volcengine.maxTextBytes);
+  requireRange<size_t>(cfg.volcengine.maxTextBytes, 1, 1000000, "voxgate.volcengine.max_text_bytes");
+
+  YAML::Node os = mapAt(v, "openspeech", "voxgate.openspeech");
+  auto& O = cfg.openspeech;
+  auto env = [](const char* name) { const char* v = std::getenv(name); return std::string(v ? v : ""); };
+  O.url = get<std::string>(os, "url", "voxgate.openspeech.url", "");
+  if (O.url.empty() && !env("OPENSPEECH_HOST").empty()) O.url = "wss://" + env("OPENSPEECH_HOST") + "/api/v1/tts/ws_binary";
+  O.appid = get<std::string>(os, "appid", "voxgate.openspeech.appid", env("OPENSPEECH_APPID"));
+  O.token = get<std::string>(os, "token", "voxgate.openspeech.token", env("OPENSPEECH_TOKEN"));
+  O.cluster = get<std::string>(os, "cluster", "voxgate.openspeech.cluster",
+                               env("OPENSPEECH_CLUSTER").empty() ? O.cluster : env("OPENSPEECH_CLUSTER"));
+  O.voiceType = get<std::string>(os, "voice_type", "voxgate.openspeech.voice_type", env("OPENSPEECH_VOICE_TYPE"));
+  O.timeoutS = get<int>(os, "timeout_s", "voxgate.openspeech.timeout_s", O.timeoutS);
+  requireRange(O.timeoutS, 1, 600, "voxgate.openspeech.timeout_s");
+  if (cfg.usesEngine("openspeech") && (O.url.empty() || O.appid.empty() || O.token.empty()))
+    throw ConfigError("a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
+                      "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
 }
 
 }  // namespace
@@ -209,6 +267,32 @@ AppConfig loadConfigFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return parseConfig(ss.str());
+}
+
+}  // namespace voxgate
+
+namespace voxgate {
+
+const VoiceEntry* AppConfig::voiceById(int spkId) const {
+  for (const auto& v : voices)
+    if (v.spkId == spkId) return &v;
+  return nullptr;
+}
+
+const VoiceEntry* AppConfig::voiceByName(std::string_view key) const {
+  if (key.empty()) return &defaultVoice();
+  for (const auto& v : voices) {
+    if (v.name == key) return &v;
+    for (const auto& a : v.aliases)
+      if (a == key) return &v;
+  }
+  return nullptr;
+}
+
+bool AppConfig::usesEngine(std::string_view engine) const {
+  for (const auto& v : voices)
+    if (v.engine == engine) return true;
+  return false;
 }
 
 }  // namespace voxgate

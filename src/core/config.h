@@ -41,9 +41,47 @@ struct EspeakConfig {
   int wordsPerMinute = 175;
 };
 
+// One row of the voice table. Every protocol picks a voice here: PaddleSpeech by `spk_id`,
+// the session API and Volcengine by `voice_type`, Alibaba by `VoiceId` (name or alias).
 struct VoiceEntry {
   int spkId = 0;
-  std::string variant;  // eSpeak NG variant, e.g. "f3"; empty = the voice's own
+  std::string name;                  // e.g. "female"; defaults to "spk<id>"
+  std::vector<std::string> aliases;  // vendor ids, e.g. "BV001_streaming"
+  std::string engine = "espeak";     // espeak | openspeech
+  std::string variant;               // espeak: variant such as "f3"; empty = the voice's own
+  std::string upstreamVoice;         // openspeech: the voice_type sent upstream
+};
+
+struct TokenAuth {
+  std::vector<std::string> tokens;  // empty: no authentication
+  bool enabled() const { return !tokens.empty(); }
+};
+
+struct SessionApiConfig {
+  TokenAuth auth;
+};
+
+struct AlibabaConfig {
+  std::string path = "/stream-audio";
+  std::string contentType = "audio/mpeg";  // the official sample's value; the bytes are raw PCM
+  TokenAuth auth;
+};
+
+struct VolcengineConfig {
+  TokenAuth auth;
+  bool rejectUnknownVoice = false;  // unknown_voice: fallback | reject (3050)
+  size_t maxTextBytes = 1024;
+};
+
+// Upstream engine: an OpenSpeech-compatible endpoint (OPENSPEECH_* environment variables
+// fill what the file leaves empty).
+struct OpenSpeechConfig {
+  std::string url;
+  std::string appid;
+  std::string token;
+  std::string cluster = "volcano_tts";
+  std::string voiceType;
+  int timeoutS = 30;
 };
 
 // The TTS section named in engine_list (e.g. `tts_online`) after validation.
@@ -69,6 +107,15 @@ struct AppConfig {
   std::string saveDir = "./output";
   EspeakConfig espeak;
   std::vector<VoiceEntry> voices;
+  SessionApiConfig sessionApi;
+  AlibabaConfig alibaba;
+  VolcengineConfig volcengine;
+  OpenSpeechConfig openspeech;
+
+  const VoiceEntry* voiceById(int spkId) const;
+  const VoiceEntry* voiceByName(std::string_view nameOrAlias) const;  // empty → the first voice
+  const VoiceEntry& defaultVoice() const { return voices.front(); }
+  bool usesEngine(std::string_view engine) const;
 };
 
 AppConfig parseConfig(std::string_view yamlText);

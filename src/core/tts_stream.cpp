@@ -6,6 +6,9 @@
 #include "core/stats.h"
 
 namespace voxgate {
+namespace {
+void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume);
+}  // namespace
 
 std::shared_ptr<TtsStream> TtsStream::start(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
                                             std::shared_ptr<PieceSink> sink) {
@@ -25,7 +28,12 @@ TtsStream::TtsStream(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr
       segments_(segmentText(options_.text, options_.segments)),
       // A multiple of 3 samples = 6 bytes keeps every full piece's base64 free of padding.
       pieceSamples_(std::max<size_t>(3, static_cast<size_t>(options_.sampleRate) * options_.pieceMs / 1000 / 3 * 3)),
-      resampler_(engine.sampleRate(), options_.sampleRate) {}
+      resampler_(engine.sampleRate(), options_.sampleRate),
+      engineSpeed_(engine.nativeSpeed(options_.speed)) {
+  double residualSpeed = options_.speed / engineSpeed_;
+  if (std::abs(residualSpeed - 1.0) > 1e-3 || std::abs(options_.pitch - 1.0) > 1e-3)
+    timePitch_ = std::make_unique<TimePitch>(options_.sampleRate, residualSpeed, options_.pitch);
+}
 
 TtsStream::~TtsStream() {
   if (!finished_) finish(SynthStatus::Cancelled, "");
@@ -43,14 +51,23 @@ void TtsStream::step() {
     return finish(SynthStatus::Done, "");
   }
   const TextSegment& seg = segments_[next_++];
-  SynthesisJob job{seg.text, seg.lang, options_.spkId, options_.speed};
+  SynthesisJob job{seg.text, seg.lang, options_.voice, engineSpeed_};
   SynthOutcome outcome = engine_.synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
   if (outcome.status == SynthStatus::Cancelled || cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
   if (outcome.status == SynthStatus::Failed) return finish(SynthStatus::Failed, outcome.error);
   stats().segmentsSynthesized++;
 
   bool last = next_ >= segments_.size();
-  if (last) resampler_.flush(pending_);
+  if (last) {
+    size_t from = pending_.size();
+    resampler_.flush(pending_);
+    appendProcessed(from);
+    if (timePitch_) {
+      size_t tail = pending_.size();
+      timePitch_->flush(pending_);
+      applyVolume(pending_, tail, options_.volume);
+    }
+  }
   emitFull(true);  // a segment's tail leaves now rather than waiting for the next segment
   if (last) return finish(SynthStatus::Done, "");
 
@@ -60,16 +77,32 @@ void TtsStream::step() {
   schedule();
 }
 
-void TtsStream::onEngineAudio(std::span<const int16_t> pcm) {
-  size_t start = pending_.size();
-  resampler_.process(pcm, pending_);
-  if (options_.volume != 1.0) {
-    for (size_t i = start; i < pending_.size(); ++i) {
-      double v = std::round(pending_[i] * options_.volume);
-      pending_[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
-    }
+namespace {
+void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume) {
+  if (volume == 1.0) return;
+  for (size_t i = from; i < pcm.size(); ++i) {
+    double v = std::round(pcm[i] * volume);
+    pcm[i] = static_cast<int16_t>(std::clamp(v, -32768.0, 32767.0));
   }
+}
+}  // namespace
+
+void TtsStream::onEngineAudio(std::span<const int16_t> pcm) {
+  size_t from = pending_.size();
+  resampler_.process(pcm, pending_);
+  appendProcessed(from);
   emitFull(false);
+}
+
+// Samples from `from` on are freshly resampled: time-stretch/pitch them if asked, then volume.
+void TtsStream::appendProcessed(size_t from) {
+  if (timePitch_) {
+    stretched_.clear();
+    timePitch_->process(std::span<const int16_t>(pending_).subspan(from), stretched_);
+    pending_.resize(from);
+    pending_.insert(pending_.end(), stretched_.begin(), stretched_.end());
+  }
+  applyVolume(pending_, from, options_.volume);
 }
 
 void TtsStream::emitFull(bool flushAll) {

@@ -6,6 +6,7 @@
 
 #include "core/cancel_token.h"
 #include "core/flow_control.h"
+#include "core/audio/time_pitch.h"
 #include "core/resampler.h"
 #include "core/text_splitter.h"
 #include "engines/tts_engine.h"
@@ -14,9 +15,10 @@ namespace voxgate {
 
 struct TtsStreamOptions {
   std::string text;
-  int spkId = 0;
+  const VoiceEntry* voice = nullptr;  // from the config's voice table
   double speed = 1.0;
   double volume = 1.0;
+  double pitch = 1.0;
   int sampleRate = 24000;  // output rate; engine audio is resampled to it
   int pieceMs = 450;       // longest piece handed to the sink
   SegmentOptions segments;
@@ -49,6 +51,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   void schedule();
   void step();  // engine thread: one segment
   void onEngineAudio(std::span<const int16_t> pcm);
+  void appendProcessed(size_t resampledFrom);
   void emitFull(bool flushAll);
   void finish(SynthStatus status, const std::string& error);
 
@@ -60,6 +63,9 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   size_t next_ = 0;
   size_t pieceSamples_;
   Resampler resampler_;
+  double engineSpeed_;                    // the part of `speed` the engine does itself
+  std::unique_ptr<TimePitch> timePitch_;  // the rest, and pitch; null when there is nothing to do
+  std::vector<int16_t> stretched_;
   std::vector<int16_t> pending_;
   bool finished_ = false;
 };

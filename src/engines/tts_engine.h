@@ -6,14 +6,15 @@
 #include <string>
 
 #include "core/cancel_token.h"
+#include "core/config.h"
 
 namespace voxgate {
 
 struct SynthesisJob {
   std::string text;
   std::string lang;  // "zh" | "en"
-  int spkId = 0;
-  double speed = 1.0;
+  const VoiceEntry* voice = nullptr;  // a row of the config's voice table (lives as long as the server)
+  double speed = 1.0;                 // already limited to what `nativeSpeed` said
 };
 
 enum class SynthStatus { Done, Cancelled, Failed };
@@ -33,7 +34,9 @@ class TtsEngine {
   virtual ~TtsEngine() = default;
   virtual std::string name() const = 0;
   virtual int sampleRate() const = 0;
-  virtual bool hasVoice(int spkId) const = 0;
+  // The part of a requested speed factor the engine realises itself; the pipeline time-
+  // stretches the rest (libsonic), so every engine honours the full range.
+  virtual double nativeSpeed(double requested) const = 0;
   virtual void submit(std::function<void()> task, bool urgent) = 0;
   virtual SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) = 0;
   virtual nlohmann::json describe() const = 0;

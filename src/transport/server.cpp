@@ -108,9 +108,9 @@ int Server::run() {
 
   std::thread loader([&] {
     try {
-      auto engine = loadEngines_(config_);
-      net::post(ioc, [&, engine] {
-        ctx.tts = engine;
+      auto engines = loadEngines_(config_);
+      net::post(ioc, [&, engines] {
+        ctx.engines = engines;
         ctx.ready = true;
         spdlog::info("engines loaded; ready");
       });
@@ -125,7 +125,8 @@ int Server::run() {
   ioc.run();
   for (auto& t : threads) t.join();
   loader.join();
-  ctx.tts.reset();
+  ctx.engines.clear();
+  ctx.workers.join();
   spdlog::info("stopped");
   return exitCode;
 }

@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "engines/tts_engine.h"
+#include "transport/server_context.h"
 
 namespace voxgate {
 
@@ -12,7 +13,7 @@ namespace voxgate {
 // port is open, so /api/healthz can say 503 "loading" meanwhile.
 class Server {
  public:
-  using EngineLoader = std::function<std::shared_ptr<TtsEngine>(const AppConfig&)>;
+  using EngineLoader = std::function<EngineMap(const AppConfig&)>;
   Server(AppConfig config, EngineLoader loadEngines);
   int run();  // blocks until SIGINT/SIGTERM (or a fatal start-up error); returns the exit code
 

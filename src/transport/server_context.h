@@ -1,9 +1,12 @@
 #pragma once
 #include <atomic>
+#include <map>
 #include <memory>
+#include <string>
 
 #include "core/config.h"
 #include "engines/tts_engine.h"
+#include "transport/beast.h"
 #include "transport/connection_registry.h"
 #include "transport/session_limiter.h"
 
@@ -11,15 +14,23 @@ namespace voxgate {
 
 // What every adapter may read: the config, the loaded engines, shared limits. Engines are
 // loaded after the port opens, so `ready` gates the speech endpoints (503 until then).
+using EngineMap = std::map<std::string, std::shared_ptr<TtsEngine>>;
+
 struct ServerContext {
-  explicit ServerContext(AppConfig c) : config(std::move(c)), sessions(config.limits.maxSessions) {}
+  explicit ServerContext(AppConfig c) : config(std::move(c)), sessions(config.limits.maxSessions), workers(2) {}
+
+  // The engine that serves a voice of the voice table (all loaded before `ready`).
+  TtsEngine& engineFor(const VoiceEntry& voice) const { return *engines.at(voice.engine); }
+  // A serial executor on the worker pool: encoding and file writes, never on IO threads.
+  auto newWorkStrand() { return net::make_strand(workers.get_executor()); }
 
   AppConfig config;
-  std::shared_ptr<TtsEngine> tts;
+  EngineMap engines;
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
   SessionLimiter sessions;
   ConnectionRegistry connections;
+  net::thread_pool workers;
 };
 
 }  // namespace voxgate

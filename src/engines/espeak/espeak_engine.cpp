@@ -29,7 +29,18 @@ int synthCallback(short* wav, int numSamples, espeak_EVENT* events) {
 }  // namespace
 
 EspeakEngine::EspeakEngine(const EspeakConfig& config, const std::vector<VoiceEntry>& voices) : config_(config) {
-  for (const auto& v : voices) variants_[v.spkId] = v.variant;
+  for (const auto& v : voices)
+    if (v.engine == "espeak") voices_.push_back(v);
+}
+
+std::string EspeakEngine::voiceName(const VoiceEntry& voice, const std::string& lang) const {
+  const std::string& base = lang == "en" ? config_.voiceEn : config_.voiceZh;
+  return voice.variant.empty() ? base : base + "+" + voice.variant;
+}
+
+double EspeakEngine::nativeSpeed(double requested) const {
+  double wpm = std::clamp(config_.wordsPerMinute * requested, double(kMinWpm), double(kMaxWpm));
+  return wpm / config_.wordsPerMinute;
 }
 
 EspeakEngine::~EspeakEngine() {
@@ -56,14 +67,14 @@ std::string EspeakEngine::initialize() {
   if (rate <= 0) return "libespeak-ng failed to initialise (data path: " + std::string(path ? path : "default") + ")";
   sampleRate_ = rate;
   espeak_SetSynthCallback(synthCallback);
-  for (const auto& [spk, variant] : variants_) {
-    for (const auto& base : {config_.voiceZh, config_.voiceEn}) {
-      std::string name = variant.empty() ? base : base + "+" + variant;
-      if (!selectVoice(name)) return "eSpeak NG voice `" + name + "` (spk_id " + std::to_string(spk) + ") does not load";
+  for (const auto& voice : voices_) {
+    for (const char* lang : {"zh", "en"}) {
+      std::string name = voiceName(voice, lang);
+      if (!selectVoice(name)) return "eSpeak NG voice `" + name + "` (voice `" + voice.name + "`) does not load";
     }
   }
-  spdlog::info("eSpeak NG ready: {} Hz, voices zh={} en={}, {} speaker variants", rate, config_.voiceZh,
-               config_.voiceEn, variants_.size());
+  spdlog::info("eSpeak NG ready: {} Hz, voices zh={} en={}, {} voices in the table", rate, config_.voiceZh,
+               config_.voiceEn, voices_.size());
   return "";
 }
 
@@ -75,13 +86,11 @@ bool EspeakEngine::selectVoice(const std::string& name) {
 }
 
 SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
-  auto it = variants_.find(job.spkId);
-  if (it == variants_.end()) return {SynthStatus::Failed, "unknown spk_id " + std::to_string(job.spkId)};
-  const std::string& base = job.lang == "en" ? config_.voiceEn : config_.voiceZh;
-  std::string voice = it->second.empty() ? base : base + "+" + it->second;
+  if (!job.voice) return {SynthStatus::Failed, "no voice"};
+  std::string voice = voiceName(*job.voice, job.lang);
   if (!selectVoice(voice)) return {SynthStatus::Failed, "eSpeak NG voice `" + voice + "` does not load"};
-  // eSpeak's own rate control keeps pitch; outside 80..450 wpm it clamps.
-  int wpm = std::clamp(static_cast<int>(std::lround(config_.wordsPerMinute * job.speed)), 80, 450);
+  // eSpeak's own rate control keeps pitch; `nativeSpeed` told the pipeline where it clamps.
+  int wpm = std::clamp(static_cast<int>(std::lround(config_.wordsPerMinute * job.speed)), kMinWpm, kMaxWpm);
   espeak_SetParameter(espeakRATE, wpm, 0);
 
   CallbackState state{&cancel, &onAudio};
@@ -94,7 +103,7 @@ SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken
 
 nlohmann::json EspeakEngine::describe() const {
   nlohmann::json voices = nlohmann::json::array();
-  for (const auto& [spk, variant] : variants_) voices.push_back({{"spk_id", spk}, {"variant", variant}});
+  for (const auto& v : voices_) voices.push_back({{"spk_id", v.spkId}, {"name", v.name}, {"variant", v.variant}});
   return {{"engine", name()},
           {"native_sample_rate", sampleRate_},
           {"voice_zh", config_.voiceZh},

@@ -1,5 +1,4 @@
 #pragma once
-#include <map>
 #include <memory>
 #include <string>
 
@@ -17,11 +16,12 @@ class EspeakEngine : public TtsEngine {
  public:
   // Initialises the library on its thread and checks that every configured voice loads.
   static std::unique_ptr<EspeakEngine> create(const EspeakConfig& config, const std::vector<VoiceEntry>& voices);
+  static constexpr int kMinWpm = 80, kMaxWpm = 450;  // libespeak-ng's rate range
   ~EspeakEngine() override;
 
   std::string name() const override { return "espeak-ng"; }
   int sampleRate() const override { return sampleRate_; }
-  bool hasVoice(int spkId) const override { return variants_.count(spkId) > 0; }
+  double nativeSpeed(double requested) const override;
   void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
   nlohmann::json describe() const override;
@@ -30,9 +30,10 @@ class EspeakEngine : public TtsEngine {
   EspeakEngine(const EspeakConfig& config, const std::vector<VoiceEntry>& voices);
   std::string initialize();  // on the executor thread; returns an error or ""
   bool selectVoice(const std::string& name);
+  std::string voiceName(const VoiceEntry& voice, const std::string& lang) const;
 
   EspeakConfig config_;
-  std::map<int, std::string> variants_;
+  std::vector<VoiceEntry> voices_;  // the espeak rows of the voice table
   int sampleRate_ = 0;
   std::string currentVoice_;
   SerialExecutor executor_;

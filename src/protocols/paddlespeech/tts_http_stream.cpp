@@ -72,7 +72,7 @@ void handleStreamingTts(std::shared_ptr<HttpExchange> ex) {
   TtsStreamOptions options = streamOptionsFor(ctx, p);
   auto cancel = ex->cancel();
   auto sink = std::make_shared<ChunkedPcmSink>(ex, std::move(slot));
-  TtsStream::start(*ctx.tts, std::move(options), cancel, sink);
+  TtsStream::start(ctx.engineFor(*options.voice), std::move(options), cancel, sink);
 }
 
 }  // namespace voxgate::paddlespeech

@@ -104,7 +104,7 @@ void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
     return ex->reply(businessError(req, 400, "invalid volume value, the value should be between 0 and 3."));
   if (p.sampleRate != 0 && p.sampleRate != 8000 && p.sampleRate != 16000)
     return ex->reply(businessError(req, 400, "invalid sample_rate value, the choice of value is 0, 8000, 16000."));
-  if (!ctx.tts->hasVoice(p.spkId))
+  if (!ctx.config.voiceById(p.spkId))
     return ex->reply(businessError(req, 400, "invalid spk_id value, no such speaker: " + std::to_string(p.spkId)));
   std::optional<fs::path> saveTo;
   if (p.savePath) {
@@ -120,7 +120,7 @@ void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
   TtsStreamOptions options = streamOptionsFor(ctx, p);
   int rate = options.sampleRate;
   auto sink = std::make_shared<CollectingSink>(ex, p, rate, std::move(saveTo), std::move(slot));
-  TtsStream::start(*ctx.tts, std::move(options), ex->cancel(), sink);
+  TtsStream::start(ctx.engineFor(*options.voice), std::move(options), ex->cancel(), sink);
 }
 
 }  // namespace voxgate::paddlespeech

@@ -29,14 +29,14 @@ std::optional<std::string> checkStreamingValues(const ServerContext& ctx, const 
   if (!(p.volume > 0 && p.volume <= 3)) return "invalid volume value, the value should be between 0 and 3";
   if (p.sampleRate != 0 && (p.sampleRate < 8000 || p.sampleRate > 48000))
     return "invalid sample_rate value, the value should be 0 or between 8000 and 48000";
-  if (!ctx.tts->hasVoice(p.spkId)) return "unknown spk_id " + std::to_string(p.spkId);
+  if (!ctx.config.voiceById(p.spkId)) return "unknown spk_id " + std::to_string(p.spkId);
   return std::nullopt;
 }
 
 TtsStreamOptions streamOptionsFor(const ServerContext& ctx, const TtsParams& p) {
   TtsStreamOptions o = defaultStreamOptions(ctx.config);
   o.text = p.text;
-  o.spkId = p.spkId;
+  o.voice = ctx.config.voiceById(p.spkId);
   o.speed = p.speed;
   o.volume = p.volume;
   if (p.sampleRate != 0) o.sampleRate = p.sampleRate;

@@ -163,7 +163,8 @@ void TtsWsSession::startNextText() {
   pendingTexts_.pop_front();
   currentCancel_ = std::make_shared<CancelToken>();
   auto sink = std::make_shared<WsAudioSink>(shared_from_this(), &flow_);
-  TtsStream::start(*context_.tts, streamOptionsFor(context_, params), currentCancel_, sink);
+  TtsStreamOptions options = streamOptionsFor(context_, params);
+  TtsStream::start(context_.engineFor(*options.voice), std::move(options), currentCancel_, sink);
 }
 
 void TtsWsSession::stopSynthesis() {

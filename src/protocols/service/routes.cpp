@@ -12,10 +12,12 @@ void registerServiceRoutes(Router& router) {
   router.http(http::verb::get, "/api/healthz", [](std::shared_ptr<HttpExchange> ex) {
     ServerContext& ctx = ex->context();
     if (!ctx.ready) return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "loading"}}));
+    nlohmann::json engines = nlohmann::json::object();
+    for (const auto& [name, engine] : ctx.engines) engines[name] = engine->describe();
     nlohmann::json body = {{"status", "ok"},
                            {"version", VOXGATE_VERSION},
                            {"sample_rate", ctx.config.tts.sampleRate},
-                           {"tts", ctx.tts->describe()},
+                           {"engines", engines},
                            {"active_sessions", stats().activeSessions.load()}};
     ex->reply(jsonResponse(ex->request(), http::status::ok, body));
   });
