@@ -7,6 +7,7 @@
 #include "cli/tts_client.h"
 #include "core/config.h"
 #include "engines/espeak/espeak_engine.h"
+#include "engines/openspeech/openspeech_engine.h"
 #include "transport/server.h"
 
 int main(int argc, char** argv) {
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
   Server server(config, [](const AppConfig& cfg) {
     EngineMap engines;
     engines["espeak"] = std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
+    if (cfg.usesEngine("openspeech"))
+      engines["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
     return engines;
   });
   return server.run();

@@ -4,7 +4,10 @@
 
 #include <thread>
 
+#include "protocols/alibaba/custom_tts.h"
 #include "protocols/paddlespeech/routes.h"
+#include "protocols/session_api/routes.h"
+#include "protocols/volcengine/routes.h"
 #include "protocols/service/routes.h"
 #include "transport/http_session.h"
 #include "transport/responses.h"
@@ -61,6 +64,9 @@ int Server::run() {
   Router router;
   service::registerServiceRoutes(router);
   paddlespeech::registerTtsRoutes(router, ctx);
+  session_api::registerSessionRoutes(router, ctx);
+  alibaba::registerCustomTtsRoute(router, ctx);
+  volcengine::registerRoutes(router, ctx);
 
   net::io_context ioc(config_.ioThreads);
   tcp::acceptor acceptor(ioc);

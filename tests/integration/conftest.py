@@ -4,7 +4,7 @@ Binary: $VOXGATE_BIN, default build/voxgate under the repo root.
 """
 import pytest
 
-from vgutil import ServerProcess, base_config, voxgate_bin
+from vgutil import ServerProcess, agent_config, base_config, voxgate_bin
 
 
 def _require_binary():
@@ -50,6 +50,24 @@ def big_server(tmp_path_factory):
     cfg = base_config(d / "saved", max_text_chars=20000, max_body_bytes=262144,
                       max_ws_message_bytes=262144)
     srv = _start(d, cfg, "big")
+    yield srv
+    _stop_and_check(srv)
+
+
+@pytest.fixture(scope="session")
+def agent_server(tmp_path_factory):
+    """Voice table + session API + Alibaba + Volcengine, no tokens, unknown voices fall back."""
+    d = tmp_path_factory.mktemp("voxgate_agent")
+    srv = _start(d, agent_config(d / "saved"), "agent")
+    yield srv
+    _stop_and_check(srv)
+
+
+@pytest.fixture(scope="session")
+def agent_auth_server(tmp_path_factory):
+    """As agent_server, with tokens on all three protocols and unknown_voice: reject."""
+    d = tmp_path_factory.mktemp("voxgate_agent_auth")
+    srv = _start(d, agent_config(d / "saved", tokens=True), "agent_auth")
     yield srv
     _stop_and_check(srv)
 

@@ -41,6 +41,8 @@ def free_port():
 
 
 def _yaml_scalar(v):
+    if isinstance(v, (dict, list)):
+        return json.dumps(v)  # JSON flow collections are valid YAML (voice tables)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
@@ -286,3 +288,218 @@ def long_zh_text(n):
     base = ["今天天气很好", "我们去公园散步", "欢迎使用语音合成服务", "这是一个很长的测试文本",
             "请稍等片刻", "谢谢您的耐心"]
     return "".join(base[i % len(base)] + "。" for i in range(n))
+
+
+# ---------------------------------------------------------------- agent protocols
+# Session API (spec §3), Alibaba workflow TTS (§4), Volcengine binary WebSocket (§2).
+
+AGENT_VOICES = [
+    {"spk_id": 0, "name": "default", "variant": "", "aliases": ["BV001_streaming", "zh_female_1"]},
+    {"spk_id": 1, "name": "female", "variant": "f3", "aliases": ["BV002_streaming"]},
+    {"spk_id": 2, "name": "male", "variant": "m3"},
+    {"spk_id": 3, "name": "female2", "variant": "f5"},
+]
+SESSION_TOKEN = "s3cret"
+ALIBABA_TOKEN = "alisecret"
+VOLC_TOKEN = "volctoken"
+
+
+def agent_config(save_dir, tokens=False, max_text_bytes=1024, **limit_overrides):
+    """base_config plus voice table, session API, Alibaba and Volcengine sections.
+
+    tokens=False: no auth anywhere, unknown Volcengine voices fall back to the default;
+    tokens=True: the test tokens above, unknown Volcengine voices are rejected (3050).
+    """
+    limits = {"max_text_chars": 20000, "max_body_bytes": 262144, "max_ws_message_bytes": 262144}
+    limits.update(limit_overrides)
+    cfg = base_config(save_dir, **limits)
+    v = cfg["voxgate"]
+    v["voices"] = [dict(x) for x in AGENT_VOICES]
+    v["session_api"] = {"tokens": [SESSION_TOKEN] if tokens else []}
+    v["alibaba"] = {"path": "/stream-audio", "tokens": [ALIBABA_TOKEN] if tokens else [],
+                    "content_type": "audio/mpeg"}
+    v["volcengine"] = {"tokens": [VOLC_TOKEN] if tokens else [],
+                       "unknown_voice": "reject" if tokens else "fallback",
+                       "max_text_bytes": max_text_bytes}
+    return cfg
+
+
+def _run_tool(cmd, timeout=60):
+    return subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def audio_info(data, suffix, decode_rate=48000):
+    """Probe and fully decode an encoded audio byte string with the Debian ffprobe/ffmpeg.
+
+    Returns a dict: codec, sample_rate, channels (first audio stream, per ffprobe),
+    probe_duration (container/format estimate, may be None for streamed files),
+    duration (from decoding everything to PCM at decode_rate), decoded_pcm, ffmpeg_rc, ffmpeg_err.
+    """
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=suffix) as f:
+        f.write(data)
+        f.flush()
+        p = _run_tool(["ffprobe", "-v", "error", "-show_entries",
+                       "format=duration:stream=codec_name,sample_rate,channels", "-of", "json", f.name])
+        info = {"codec": None, "sample_rate": None, "channels": None, "probe_duration": None,
+                "probe_err": p.stderr.decode(errors="replace")}
+        try:
+            j = json.loads(p.stdout or b"{}")
+        except ValueError:
+            j = {}
+        streams = j.get("streams") or []
+        if streams:
+            s = streams[0]
+            info["codec"] = s.get("codec_name")
+            info["sample_rate"] = int(s["sample_rate"]) if s.get("sample_rate") else None
+            info["channels"] = s.get("channels")
+        dur = (j.get("format") or {}).get("duration")
+        try:
+            info["probe_duration"] = float(dur) if dur not in (None, "N/A") else None
+        except ValueError:
+            pass
+        d = _run_tool(["ffmpeg", "-v", "error", "-nostdin", "-i", f.name, "-f", "s16le",
+                       "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(decode_rate), "-"])
+        info["ffmpeg_rc"] = d.returncode
+        info["ffmpeg_err"] = d.stderr.decode(errors="replace")
+        info["decoded_pcm"] = d.stdout
+        info["duration"] = len(d.stdout) / 2 / decode_rate
+    return info
+
+
+def assert_decodes(data, suffix, codec, rate=None, ref_duration=None, tol=0.15, what="audio"):
+    """ffprobe says `codec` (and `rate`), ffmpeg decodes it, the duration matches ref within tol."""
+    assert len(data) > 0, f"{what}: empty body"
+    info = audio_info(data, suffix)
+    assert info["codec"] == codec, f"{what}: ffprobe codec {info['codec']!r}, expected {codec!r}; {info['probe_err']}"
+    if rate is not None:
+        assert info["sample_rate"] == rate, f"{what}: ffprobe sample_rate {info['sample_rate']}, expected {rate}"
+    assert info["ffmpeg_rc"] == 0, f"{what}: ffmpeg failed to decode: {info['ffmpeg_err'][-500:]}"
+    assert info["duration"] > 0.1, f"{what}: decodes to {info['duration']:.3f}s only"
+    peak, _ = pcm_stats(info["decoded_pcm"])
+    assert peak > 500, f"{what}: decoded audio looks silent (peak {peak})"
+    if ref_duration is not None:
+        assert abs(info["duration"] - ref_duration) <= tol * ref_duration, \
+            f"{what}: decoded duration {info['duration']:.3f}s vs reference {ref_duration:.3f}s (tol {tol:.0%})"
+    return info
+
+
+def parse_wav_header(data):
+    """Parse a RIFF/WAVE header; returns dict(fmt fields, data_offset, data_size_field)."""
+    import struct
+    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE", f"not a RIFF/WAVE header: {data[:16]!r}"
+    pos, fmt = 12, None
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if cid == b"fmt ":
+            tag, ch, rate, _, _, bits = struct.unpack("<HHIIHH", data[pos + 8:pos + 24])
+            fmt = {"format_tag": tag, "channels": ch, "rate": rate, "bits": bits}
+        elif cid == b"data":
+            assert fmt is not None, "data chunk before fmt chunk"
+            return dict(fmt, data_offset=pos + 8, data_size_field=size)
+        pos += 8 + size + (size & 1)
+    raise AssertionError("no data chunk in the WAV header")
+
+
+class HttpStream:
+    """A finished streamed HTTP answer: status, headers, body, the HTTP chunks, parsed JSON."""
+
+    def __init__(self, status, headers, chunks, complete=True, error=None):
+        self.status = status
+        self.headers = headers
+        self.chunks = chunks
+        self.body = b"".join(chunks)
+        self.complete = complete  # terminating chunk seen (no transfer error)
+        self.error = error
+        self.json = None
+        if status != 200:
+            try:
+                self.json = json.loads(self.body)
+            except ValueError:
+                pass
+
+    def __repr__(self):
+        return (f"<HttpStream {self.status} {len(self.body)} bytes complete={self.complete} "
+                f"json={self.json!r} error={self.error!r}>")
+
+
+def post_stream(url, body=None, headers=None, timeout=60, raw=None, total_timeout=60):
+    """POST JSON and read the whole (chunked) answer, one list entry per HTTP chunk.
+
+    A transfer that breaks off (no terminating chunk) is returned with complete=False.
+    """
+    kw = {"data": raw} if raw is not None else {"json": body}
+    resp = requests.post(url, headers=headers or {}, stream=True, timeout=timeout, **kw)
+    chunks, complete, error = [], True, None
+    deadline = time.monotonic() + total_timeout
+    try:
+        for chunk in resp.iter_content(chunk_size=None):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{url}: body still streaming after {total_timeout}s")
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as e:
+        complete, error = False, e
+    finally:
+        resp.close()
+    return HttpStream(resp.status_code, resp.headers, chunks, complete, error)
+
+
+def session_stream(srv, body, token=None, **kw):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return post_stream(srv.base + "/api/tts/stream", body, headers=headers, **kw)
+
+
+def session_pcm(srv, text, voice_type=None, rate=24000, token=None, **extra):
+    """Reference PCM of `text` from the session API (format pcm)."""
+    body = {"text": text, "format": "pcm", "sample_rate": rate}
+    if voice_type is not None:
+        body["voice_type"] = voice_type
+    body.update(extra)
+    res = session_stream(srv, body, token=token)
+    assert res.status == 200, (res.status, res.json, res.body[:200])
+    assert res.complete, res.error
+    return res.body
+
+
+def median_f0(pcm, rate, fmin=50.0, fmax=500.0):
+    """Rough median pitch (Hz) of the loud frames of s16le mono speech (autocorrelation).
+
+    eSpeak NG output is not byte-for-byte repeatable, so voices and pitch changes are told
+    apart by their fundamental frequency instead of by comparing bytes.
+    """
+    a = array.array("h")
+    a.frombytes(pcm[: len(pcm) - len(pcm) % 2])
+    step = max(1, rate // 8000)
+    x = a[::step]
+    sr = rate / step
+    n = int(0.04 * sr)
+    lo, hi = int(sr / fmax), int(sr / fmin)
+    frames = [(sum(v * v for v in x[s:s + n]), s) for s in range(0, len(x) - n - hi, n)]
+    if not frames:
+        return 0.0
+    emax = max(e for e, _ in frames)
+    f0s = []
+    for e, s in frames:
+        if e < 0.1 * emax:
+            continue
+        seg = x[s:s + n + hi]
+        best, best_lag = 0.0, 0
+        for lag in range(lo, hi + 1):
+            c = sum(seg[i] * seg[i + lag] for i in range(n))
+            if c > best:
+                best, best_lag = c, lag
+        if best_lag and best > 0.3 * e:
+            f0s.append(sr / best_lag)
+    f0s.sort()
+    return f0s[len(f0s) // 2] if f0s else 0.0
+
+
+def assert_same_voice(a, b, rate=24000, what="", tol=0.1):
+    fa, fb = median_f0(a, rate), median_f0(b, rate)
+    assert fa > 0 and abs(fa - fb) <= tol * fa, f"{what}: pitch {fa:.0f} Hz vs {fb:.0f} Hz: not the same voice"
+
+
+def assert_other_voice(a, b, rate=24000, what="", ratio=1.3):
+    fa, fb = median_f0(a, rate), median_f0(b, rate)
+    assert fa > 0 and fb > 0 and max(fa, fb) >= ratio * min(fa, fb), \
+        f"{what}: pitch {fa:.0f} Hz vs {fb:.0f} Hz: looks like the same voice"

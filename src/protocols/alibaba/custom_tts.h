@@ -1,0 +1,11 @@
+#pragma once
+
+namespace voxgate {
+class Router;
+struct ServerContext;
+namespace alibaba {
+// Alibaba Cloud real-time workflow "self-developed TTS" (spec §4): JSON in, chunked raw
+// PCM s16le mono at the asked SampleRate out, on the configured path.
+void registerCustomTtsRoute(Router& router, ServerContext& context);
+}  // namespace alibaba
+}  // namespace voxgate

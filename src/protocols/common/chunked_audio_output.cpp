@@ -1,0 +1,55 @@
+#include "protocols/common/chunked_audio_output.h"
+
+#include <spdlog/spdlog.h>
+
+#include "transport/http_exchange.h"
+#include "transport/responses.h"
+#include "transport/server_context.h"
+
+namespace voxgate {
+
+ChunkedAudioOutput::ChunkedAudioOutput(std::shared_ptr<HttpExchange> exchange, http::response<http::empty_body> header,
+                                       std::unique_ptr<SessionLimiter::Slot> slot, std::function<void()> onDone)
+    : exchange_(std::move(exchange)), header_(std::move(header)), slot_(std::move(slot)), onDone_(std::move(onDone)) {}
+
+void ChunkedAudioOutput::startIfNeeded() {
+  if (started_) return;
+  started_ = true;
+  exchange_->beginChunked(std::move(header_));
+}
+
+void ChunkedAudioOutput::onBytes(std::string bytes) {
+  startIfNeeded();
+  exchange_->writeChunk(std::move(bytes));
+}
+
+void ChunkedAudioOutput::onFinished(SynthStatus status, const std::string& error) {
+  if (onDone_) onDone_();
+  if (status == SynthStatus::Failed) {
+    spdlog::warn("audio stream failed: {}", error);
+    if (!started_) return exchange_->reply(detailError(exchange_->request(), http::status::internal_server_error, error));
+    return exchange_->abort();
+  }
+  startIfNeeded();
+  exchange_->endChunked();
+}
+
+FlowControl* ChunkedAudioOutput::flowControl() { return &exchange_->flow(); }
+
+void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions options, AudioFormat format,
+                        http::response<http::empty_body> header, std::unique_ptr<SessionLimiter::Slot> slot,
+                        CancelTokenPtr cancel, std::function<void()> onDone) {
+  ServerContext& ctx = ex->context();
+  header.set(http::field::server, "voxgate");
+  addCorsHeaders(responseCors(), ex->request(), header.base());
+  header.keep_alive(ex->request().keep_alive());
+  auto output = std::make_shared<ChunkedAudioOutput>(ex, std::move(header), std::move(slot), std::move(onDone));
+  auto strand = ctx.newWorkStrand();
+  auto sink = std::make_shared<EncodingSink>(
+      makeEncoder(format, options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
+      output);
+  TtsEngine& engine = ctx.engineFor(*options.voice);
+  TtsStream::start(engine, std::move(options), std::move(cancel), sink);
+}
+
+}  // namespace voxgate

@@ -1,0 +1,41 @@
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/audio/encoding_sink.h"
+#include "transport/beast.h"
+#include "transport/session_limiter.h"
+
+namespace voxgate {
+
+class HttpExchange;
+struct ServerContext;
+
+// Encoded audio as a chunked HTTP response (session API, Alibaba): the header leaves with
+// the first bytes; a failure before any audio becomes a JSON 500, after it an aborted body;
+// a finished or interrupted stream ends with the terminating chunk.
+class ChunkedAudioOutput : public EncodedOutput {
+ public:
+  ChunkedAudioOutput(std::shared_ptr<HttpExchange> exchange, http::response<http::empty_body> header,
+                     std::unique_ptr<SessionLimiter::Slot> slot, std::function<void()> onDone = {});
+  void onBytes(std::string bytes) override;
+  void onFinished(SynthStatus status, const std::string& error) override;
+  FlowControl* flowControl() override;
+
+ private:
+  void startIfNeeded();
+  std::shared_ptr<HttpExchange> exchange_;
+  http::response<http::empty_body> header_;
+  std::unique_ptr<SessionLimiter::Slot> slot_;
+  std::function<void()> onDone_;
+  bool started_ = false;
+};
+
+// Starts synthesis of `options` on the voice's engine, encoding to `format` on a fresh
+// worker strand, into a chunked response with `header` (status, Content-Type, extras).
+void streamEncodedAudio(std::shared_ptr<HttpExchange> exchange, TtsStreamOptions options, AudioFormat format,
+                        http::response<http::empty_body> header, std::unique_ptr<SessionLimiter::Slot> slot,
+                        CancelTokenPtr cancel, std::function<void()> onDone = {});
+
+}  // namespace voxgate

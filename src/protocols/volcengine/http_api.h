@@ -1,0 +1,10 @@
+#pragma once
+#include <memory>
+
+namespace voxgate {
+class HttpExchange;
+namespace volcengine {
+// POST /api/v1/tts: operation `query`, the whole audio base64 in JSON (spec §2.6).
+void handleHttpTts(std::shared_ptr<HttpExchange> exchange);
+}  // namespace volcengine
+}  // namespace voxgate

@@ -1,0 +1,214 @@
+#include "protocols/volcengine/ws_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+
+#include "core/audio/encoding_sink.h"
+#include "protocols/volcengine/frame.h"
+#include "protocols/volcengine/request.h"
+#include "transport/token_auth.h"
+
+namespace voxgate::volcengine {
+namespace {
+
+constexpr size_t kHighWaterBytes = 512 * 1024;
+
+// Streams a submit: each encoded piece becomes an audio frame, but the newest piece is held
+// back so the final (negative-sequence) frame always carries audio — some clients stop
+// reading at that frame and would lose an empty one's predecessor otherwise.
+class SubmitOutput : public EncodedOutput {
+ public:
+  SubmitOutput(std::shared_ptr<WsSession> session, std::unique_ptr<SessionLimiter::Slot> slot, std::string reqid, bool oneFrame)
+      : session_(std::move(session)), slot_(std::move(slot)), reqid_(std::move(reqid)), oneFrame_(oneFrame) {}
+
+  void onBytes(std::string bytes) override {
+    if (oneFrame_) {
+      held_ += bytes;
+      return;
+    }
+    if (!held_.empty()) session_->postFrame(audioFrame(++sequence_, held_));
+    held_ = std::move(bytes);
+  }
+
+  void onFinished(SynthStatus status, const std::string& error) override {
+    if (status == SynthStatus::Done) {
+      session_->postFrame(audioFrame(-(sequence_ + 1), held_));
+    } else if (status == SynthStatus::Failed) {
+      session_->postFrame(errorFrame(kProcessingError, errorJson({kProcessingError, "synthesis failed: " + error, reqid_})));
+    }
+    session_->postRequestDone();
+  }
+
+  FlowControl* flowControl() override { return &session_->flow(); }
+
+ private:
+  std::shared_ptr<WsSession> session_;
+  std::unique_ptr<SessionLimiter::Slot> slot_;
+  std::string reqid_;
+  bool oneFrame_;
+  int32_t sequence_ = 0;
+  std::string held_;
+};
+
+void refuse(beast::tcp_stream stream, const HttpRequest& req, const std::string& logid) {
+  auto res = std::make_shared<HttpResponse>(http::status::unauthorized, req.version());
+  res->set(http::field::content_type, "application/json");
+  res->set("X-Tt-Logid", logid);
+  res->body() = errorJson({kInvalidRequest, "access denied: missing or invalid token in the Authorization header", ""});
+  res->keep_alive(false);
+  res->prepare_payload();
+  auto owned = std::make_shared<beast::tcp_stream>(std::move(stream));
+  http::async_write(*owned, *res, [owned, res](beast::error_code, size_t) {
+    beast::error_code ignored;
+    owned->socket().shutdown(tcp::socket::shutdown_both, ignored);
+  });
+}
+
+}  // namespace
+
+std::string newLogid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld%016llx", static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context) {
+  std::string logid = newLogid();
+  const TokenAuth& auth = context.config.volcengine.auth;
+  if (auth.enabled() && !tokenMatches(auth, bearerToken(request[http::field::authorization]))) {
+    spdlog::info("volcengine: upgrade refused (bad token), logid {}", logid);
+    return refuse(std::move(stream), request, logid);
+  }
+  std::make_shared<WsSession>(std::move(stream), context, logid)->start(std::move(request));
+}
+
+WsSession::WsSession(beast::tcp_stream stream, ServerContext& context, std::string logid)
+    : ws_(std::move(stream)), context_(context), logid_(std::move(logid)), flow_(kHighWaterBytes) {}
+
+WsSession::~WsSession() { context_.connections.remove(this); }
+
+void WsSession::start(HttpRequest upgrade) {
+  context_.connections.add(shared_from_this());
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = std::chrono::seconds(context_.config.limits.idleTimeoutS);
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator([logid = logid_](websocket::response_type& res) {
+    res.set(http::field::server, "voxgate");
+    res.set("X-Tt-Logid", logid);
+  }));
+  ws_.read_message_max(context_.config.limits.maxWsMessageBytes);
+  ws_.binary(true);
+  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->readNext();
+  });
+}
+
+void WsSession::shutdown() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->current_) self->current_->cancel();
+    if (self->gone_) return;
+    self->ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+                          [self](beast::error_code) { self->peerGone(); });
+  });
+}
+
+void WsSession::readNext() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::onRead, shared_from_this()));
+}
+
+void WsSession::onRead(beast::error_code ec, size_t) {
+  if (ec) return peerGone();
+  std::string frame = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  if (!ws_.got_binary()) {
+    sendError({kInvalidRequest, "text messages are not part of this protocol; send binary frames", ""});
+  } else {
+    handleFrame(frame);
+  }
+  readNext();
+}
+
+void WsSession::handleFrame(std::string_view frame) {
+  auto parsed = parseClientRequest(frame);
+  if (auto* err = std::get_if<FrameError>(&parsed)) return sendError({kInvalidRequest, "malformed frame: " + err->message, ""});
+  auto request = parseRequest(std::get<std::string>(parsed), context_);
+  if (auto* err = std::get_if<RequestError>(&request)) return sendError(*err);
+  Request& r = std::get<Request>(request);
+  if (current_) return sendError({kInvalidRequest, "a request is already in progress on this connection", r.reqid});
+  startRequest(std::move(r));
+}
+
+void WsSession::startRequest(Request r) {
+  auto slot = context_.sessions.tryAcquire();
+  if (!slot) return sendError({kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
+  current_ = std::make_shared<CancelToken>();
+  // The official demo reads exactly one frame for `query`: only `submit` gets the ACK.
+  if (r.operation == "submit") sendNow(ackFrame());
+  auto output = std::make_shared<SubmitOutput>(shared_from_this(), std::move(slot), r.reqid, r.operation == "query");
+  auto strand = context_.newWorkStrand();
+  auto sink = std::make_shared<EncodingSink>(
+      makeEncoder(r.format, r.options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
+      output);
+  TtsEngine& engine = context_.engineFor(*r.options.voice);
+  TtsStream::start(engine, std::move(r.options), current_, sink);
+}
+
+void WsSession::sendError(const RequestError& error) {
+  std::string json = errorJson(error);
+  spdlog::info("volcengine: error {} ({}), logid {}", error.code, error.message, logid_);
+  sendNow(errorFrame(error.code, json));
+}
+
+void WsSession::sendNow(std::string frame) {
+  flow_.added(frame.size());  // every queued frame is counted; writeNext uncounts it
+  send(std::move(frame));
+}
+
+void WsSession::postFrame(std::string frame) {
+  flow_.added(frame.size());
+  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->send(std::move(frame));
+  });
+}
+
+void WsSession::postRequestDone() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] { self->current_.reset(); });
+}
+
+void WsSession::send(std::string frame) {
+  if (gone_) {
+    flow_.removed(frame.size());
+    return;
+  }
+  out_.push_back(std::move(frame));
+  if (!writing_) writeNext();
+}
+
+void WsSession::writeNext() {
+  if (out_.empty() || gone_) {
+    writing_ = false;
+    return;
+  }
+  writing_ = true;
+  ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->flow_.removed(self->out_.front().size());
+    self->out_.pop_front();
+    if (ec) return self->peerGone();
+    self->writeNext();
+  });
+}
+
+void WsSession::peerGone() {
+  gone_ = true;
+  if (current_) current_->cancel();
+  flow_.release();
+}
+
+}  // namespace voxgate::volcengine
