@@ -286,7 +286,7 @@ async def main_async(args):
             srv.stop()
     head = ["| measurement | concurrency | samples | errors | p50 (ms) | p95 (ms) | max (ms) |",
             "|---|---:|---:|---:|---:|---:|---:|"]
-    return "\n".join(head + rows + [""] + notes)
+    return "\n".join(head + rows) + "\n\n" + "\n\n".join(notes)
 
 
 def write_readme(path, section):

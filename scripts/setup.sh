@@ -10,8 +10,8 @@ PACKAGES=(
   libboost1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest
   libespeak-ng-dev espeak-ng-data libsoxr-dev
-  libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev
-  ffmpeg
+  libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libssl-dev
+  ffmpeg socat openssl
   python3 python3-pytest python3-requests python3-websockets python3-aiohttp
 )
 missing=()

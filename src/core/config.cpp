@@ -212,6 +212,7 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   O.cluster = get<std::string>(os, "cluster", "voxgate.openspeech.cluster",
                                env("OPENSPEECH_CLUSTER").empty() ? O.cluster : env("OPENSPEECH_CLUSTER"));
   O.voiceType = get<std::string>(os, "voice_type", "voxgate.openspeech.voice_type", env("OPENSPEECH_VOICE_TYPE"));
+  O.caFile = get<std::string>(os, "ca_file", "voxgate.openspeech.ca_file", "");
   O.timeoutS = get<int>(os, "timeout_s", "voxgate.openspeech.timeout_s", O.timeoutS);
   requireRange(O.timeoutS, 1, 600, "voxgate.openspeech.timeout_s");
   if (cfg.usesEngine("openspeech") && (O.url.empty() || O.appid.empty() || O.token.empty()))

@@ -81,6 +81,7 @@ struct OpenSpeechConfig {
   std::string token;
   std::string cluster = "volcano_tts";
   std::string voiceType;
+  std::string caFile;  // wss://: CA bundle to verify the server with; empty = the system's
   int timeoutS = 30;
 };
 

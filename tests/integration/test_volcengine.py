@@ -5,7 +5,9 @@ The client (volc_client.py) frames requests exactly like the official python dem
 import asyncio
 import base64
 import gzip
+import http.client
 import json
+import os
 import uuid
 
 import pytest
@@ -156,6 +158,25 @@ def test_several_requests_on_one_connection(url):
     assert_decodes(b.audio, ".mp3", "mp3", what="2nd (query mp3)")
     assert_submit_ok(c, "3rd submit")
     assert_decodes(assert_submit_ok(d, "4th submit"), ".ogg", "opus", what="4th (ogg_opus)")
+
+
+def test_back_to_back_requests(url):
+    """8 connections, each sending its next request the moment the final frame arrived."""
+    async def one(errors):
+        async with vc.connect(url, token="demo-token") as ws:
+            for i in range(25):
+                r = await vc.request(ws, vc.make_request("你好。", operation=("submit", "query")[i % 2]))
+                if r.error is not None:
+                    errors.append((i, r.error.code, r.error.message))
+                else:
+                    assert r.audio, r
+
+    async def go():
+        errors = []
+        await asyncio.gather(*[one(errors) for _ in range(8)])
+        return errors
+    errors = vc.run(go())
+    assert not errors, f"{len(errors)} of 200 back-to-back requests refused, e.g. {errors[:2]}"
 
 
 def test_logid_header(url):
@@ -334,6 +355,20 @@ def test_auth_rejected_at_upgrade(agent_auth_server, authorization):
             return e.status_code
     got = vc.run(go())
     assert got == 401, f"Authorization {authorization!r}: expected HTTP 401 at the upgrade, got {got}"
+    # the refusal carries a JSON body
+    c = http.client.HTTPConnection(agent_auth_server.host, agent_auth_server.port, timeout=10)
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    try:
+        c.request("GET", vc.WS_PATH, headers=headers)
+        r = c.getresponse()
+        status, body = r.status, r.read()
+    finally:
+        c.close()
+    assert status == 401, status
+    assert isinstance(json.loads(body), dict), body[:200]
 
 
 @pytest.mark.parametrize("authorization", [f"Bearer; {VOLC_TOKEN}", f"Bearer;{VOLC_TOKEN}",

@@ -167,8 +167,8 @@ async def request(ws, req, timeout=30.0, header=DEMO_HEADER, compress=True):
     return await receive_result(ws, timeout=timeout)
 
 
-async def synthesize(url, text, token=None, timeout=30.0, **req_kw):
-    """One connection, one request; returns the Result."""
+async def synthesize(url, text, token="demo-token", timeout=30.0, **req_kw):
+    """One connection, one request (handshake header like the demo); returns the Result."""
     async with connect(url, token=token) as ws:
         return await request(ws, make_request(text, **req_kw), timeout=timeout)
 

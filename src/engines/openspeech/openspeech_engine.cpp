@@ -7,6 +7,9 @@
 #include <random>
 #include <regex>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
 #include "protocols/volcengine/frame.h"
 
 namespace voxgate {
@@ -14,10 +17,52 @@ namespace voxgate {
 // One upstream WebSocket with its own io_context, so a blocking call can still run its
 // reads asynchronously and look at the cancel token every few milliseconds.
 struct OpenSpeechEngine::Connection {
+  virtual ~Connection() = default;
+  virtual void write(std::string_view frame, beast::error_code& ec) = 0;
+  virtual void asyncRead(std::function<void(beast::error_code)> done) = 0;
+  virtual void abort() = 0;
   net::io_context ioc;
-  websocket::stream<beast::tcp_stream> ws{ioc};
   beast::flat_buffer buffer;
 };
+
+namespace {
+
+template <class Ws>
+struct WsConnection : OpenSpeechEngine::Connection {
+  template <class... Args>
+  explicit WsConnection(Args&&... args) : ws(ioc, std::forward<Args>(args)...) {}
+  void write(std::string_view frame, beast::error_code& ec) override { ws.write(net::buffer(frame), ec); }
+  void asyncRead(std::function<void(beast::error_code)> done) override {
+    ws.async_read(buffer, [done = std::move(done)](beast::error_code ec, size_t) { done(ec); });
+  }
+  void abort() override { beast::get_lowest_layer(ws).close(); }
+  Ws ws;
+};
+using PlainConnection = WsConnection<websocket::stream<beast::tcp_stream>>;
+using TlsConnection = WsConnection<websocket::stream<beast::ssl_stream<beast::tcp_stream>>>;
+
+template <class Ws>
+void openWebSocket(Ws& ws, net::io_context& ioc, const std::string& host, const std::string& port,
+                   const std::string& target, const OpenSpeechConfig& config) {
+  auto& tcp = beast::get_lowest_layer(ws);
+  tcp.expires_after(std::chrono::seconds(config.timeoutS));
+  tcp.connect(tcp::resolver(ioc).resolve(host, port));
+  if constexpr (!std::is_same_v<Ws, websocket::stream<beast::tcp_stream>>) {
+    if (!SSL_set_tlsext_host_name(ws.next_layer().native_handle(), host.c_str()))
+      throw beast::system_error(beast::error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()));
+    ws.next_layer().set_verify_callback(net::ssl::host_name_verification(host));
+    ws.next_layer().handshake(net::ssl::stream_base::client);
+  }
+  ws.set_option(websocket::stream_base::decorator([token = config.token](websocket::request_type& req) {
+    req.set(http::field::authorization, "Bearer; " + token);  // OpenSpeech's own spelling
+  }));
+  websocket::response_type res;
+  ws.handshake(res, host, target);
+  ws.binary(true);
+  tcp.expires_never();
+}
+
+}  // namespace
 
 namespace {
 
@@ -40,12 +85,17 @@ OpenSpeechEngine::OpenSpeechEngine(const OpenSpeechConfig& config, int threads) 
   static const std::regex kUrl(R"(^(wss?)://([^/:]+)(?::(\d+))?(/.*)?$)");
   std::smatch m;
   if (!std::regex_match(config.url, m, kUrl))
-    throw std::runtime_error("voxgate.openspeech.url `" + config.url + "` is not a ws:// URL");
-  if (m[1] == "wss")
-    throw std::runtime_error("voxgate.openspeech.url uses wss://, but this build has no TLS client yet; "
-                             "put a TLS-terminating proxy in front or use ws://");
+    throw std::runtime_error("voxgate.openspeech.url `" + config.url + "` is not a ws:// or wss:// URL");
+  tls_ = m[1] == "wss";
+  if (tls_) {
+    tlsContext_.set_verify_mode(net::ssl::verify_peer);
+    if (config.caFile.empty())
+      tlsContext_.set_default_verify_paths();
+    else
+      tlsContext_.load_verify_file(config.caFile);
+  }
   host_ = m[2];
-  port_ = m[3].matched ? std::string(m[3]) : "80";
+  port_ = m[3].matched ? std::string(m[3]) : tls_ ? "443" : "80";
   target_ = m[4].matched ? std::string(m[4]) : "/";
 }
 
@@ -67,23 +117,19 @@ std::unique_ptr<OpenSpeechEngine::Connection> OpenSpeechEngine::takeConnection(s
       return c;
     }
   }
-  auto c = std::make_unique<Connection>();
   try {
-    auto& tcp = beast::get_lowest_layer(c->ws);
-    tcp.expires_after(std::chrono::seconds(config_.timeoutS));
-    tcp.connect(tcp::resolver(c->ioc).resolve(host_, port_));
-    c->ws.set_option(websocket::stream_base::decorator([token = config_.token](websocket::request_type& req) {
-      req.set(http::field::authorization, "Bearer; " + token);  // OpenSpeech's own spelling
-    }));
-    websocket::response_type res;
-    c->ws.handshake(res, host_ + ":" + port_, target_);
-    c->ws.binary(true);
-    tcp.expires_never();
+    if (tls_) {
+      auto c = std::make_unique<TlsConnection>(tlsContext_);
+      openWebSocket(c->ws, c->ioc, host_, port_, target_, config_);
+      return c;
+    }
+    auto c = std::make_unique<PlainConnection>();
+    openWebSocket(c->ws, c->ioc, host_, port_, target_, config_);
+    return c;
   } catch (const beast::system_error& e) {
     error = "cannot connect to upstream " + config_.url + ": " + e.code().message();
     return nullptr;
   }
-  return c;
 }
 
 void OpenSpeechEngine::giveBack(std::unique_ptr<Connection> c) {
@@ -102,7 +148,7 @@ SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelT
       {"audio", {{"voice_type", voice}, {"encoding", "pcm"}, {"rate", kSampleRate}, {"speed_ratio", job.speed}}},
       {"request", {{"reqid", uuid4()}, {"text", job.text}, {"text_type", "plain"}, {"operation", "submit"}}}};
   beast::error_code ec;
-  c->ws.write(net::buffer(volcengine::clientRequestFrame(request.dump())), ec);
+  c->write(volcengine::clientRequestFrame(request.dump()), ec);
   if (ec) return {SynthStatus::Failed, "upstream write failed: " + ec.message()};
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.timeoutS);
@@ -110,7 +156,7 @@ SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelT
   for (;;) {
     bool done = false;
     c->buffer.consume(c->buffer.size());
-    c->ws.async_read(c->buffer, [&](beast::error_code e, size_t) {
+    c->asyncRead([&](beast::error_code e) {
       ec = e;
       done = true;
     });
@@ -119,7 +165,7 @@ SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelT
       c->ioc.run_for(std::chrono::milliseconds(20));
       if (!done && (cancel.cancelled() || std::chrono::steady_clock::now() > deadline)) {
         bool timedOut = !cancel.cancelled();
-        beast::get_lowest_layer(c->ws).close();  // the connection is spent: drop it
+        c->abort();  // the connection is spent: drop it
         c->ioc.run();
         if (timedOut) return {SynthStatus::Failed, "upstream timed out"};
         return {SynthStatus::Cancelled, ""};

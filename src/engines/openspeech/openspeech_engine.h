@@ -6,6 +6,8 @@
 
 #include "core/config.h"
 #include "engines/tts_engine.h"
+#include <boost/asio/ssl/context.hpp>
+
 #include "transport/beast.h"
 
 namespace voxgate {
@@ -14,7 +16,8 @@ namespace voxgate {
 // (Volcengine/BytePlus, or another voxgate) over the binary WebSocket protocol and feeds
 // the PCM frames it gets back into voxgate's pipeline as they arrive. Calls are blocking
 // network I/O, so they run on the engine's own small thread pool; idle connections are
-// kept for reuse (the protocol allows several requests per connection).
+// kept for reuse (the protocol allows several requests per connection). ws:// and wss://
+// (OpenSSL, peer verified against the system CAs or `ca_file`).
 class OpenSpeechEngine : public TtsEngine {
  public:
   static constexpr int kSampleRate = 24000;  // asked from upstream as `pcm` at this rate
@@ -37,6 +40,8 @@ class OpenSpeechEngine : public TtsEngine {
 
   OpenSpeechConfig config_;
   std::string host_, port_, target_;
+  bool tls_ = false;
+  net::ssl::context tlsContext_{net::ssl::context::tls_client};
   net::thread_pool pool_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
