@@ -48,7 +48,8 @@ std::unique_ptr<AudioEncoder> makeEncoder(AudioFormat format, int rate) {
 std::string encodeAll(AudioFormat format, int rate, std::span<const int16_t> pcm) {
   if (format == AudioFormat::Wav) return makeWav(pcm, rate);  // the length is known: a normal header
   auto encoder = makeEncoder(format, rate);
-  return encoder->encode(pcm) + encoder->finish();
+  std::string out = encoder->encode(pcm);  // before finish(): `a + b` would not sequence them
+  return out + encoder->finish();
 }
 
 }  // namespace voxgate
