@@ -257,6 +257,23 @@ def test_interrupt_live_stream(agent_server, long_full_estimate):
     assert r.json() == {"ok": False, "error": "session not found"}, r.text
 
 
+def test_interrupt_stops_engine_while_client_not_reading(agent_server):
+    """A paused (congested) stream must not wait for its reader to notice the interrupt."""
+    srv = agent_server
+    before = srv.wait_idle()
+    s = sid("stalled")
+    resp, it, got = open_stream(srv, {"text": LONG, "session_id": s})
+    try:
+        time.sleep(0.5)  # let the stream fill the socket buffers and pause
+        r = interrupt(srv, s)
+        assert r.status_code == 200 and r.json() == {"ok": True}, (r.status_code, r.text)
+        after = srv.wait_stats(lambda st: st["synth_active"] == 0, timeout=10)
+        assert after["synth_cancelled"] >= before["synth_cancelled"] + 1, (before, after)
+        drain(resp, it, got, what="interrupted, unread stream")
+    finally:
+        resp.close()
+
+
 def test_interrupt_unknown_session(agent_server):
     r = interrupt(agent_server, "never-seen-" + uuid.uuid4().hex)
     assert r.status_code == 404, (r.status_code, r.text)

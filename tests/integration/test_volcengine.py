@@ -192,12 +192,9 @@ def test_logid_header(url):
 
 
 def test_voice_mapping_and_fallback(url):
-    async def go():
-        async with vc.connect(url) as ws:
-            out = {}
-            for v in ("BV001_streaming", "BV002_streaming", "female", "nope"):
-                out[v] = await vc.request(ws, vc.make_request(ZH_ONE, voice_type=v))
-            return out
+    async def go():  # one connection each: reuse is tested on its own
+        return {v: await vc.synthesize(url, ZH_ONE, voice_type=v)
+                for v in ("BV001_streaming", "BV002_streaming", "female", "nope")}
     r = vc.run(go())
     a = {v: assert_submit_ok(res, v) for v, res in r.items()}
     assert_same_voice(a["BV002_streaming"], a["female"], what="BV002_streaming vs female")
@@ -207,11 +204,8 @@ def test_voice_mapping_and_fallback(url):
 
 def test_speed_volume_pitch_ratios(url):
     async def go():
-        async with vc.connect(url) as ws:
-            out = []
-            for kw in ({}, {"speed_ratio": 2.0}, {"volume_ratio": 0.3}, {"pitch_ratio": 1.5}):
-                out.append(assert_submit_ok(await vc.request(ws, vc.make_request(ZH_TWO, **kw)), str(kw)))
-            return out
+        return [assert_submit_ok(await vc.synthesize(url, ZH_TWO, **kw), str(kw))
+                for kw in ({}, {"speed_ratio": 2.0}, {"volume_ratio": 0.3}, {"pitch_ratio": 1.5})]
     base, fast, soft, high = vc.run(go())
     assert dur(fast) <= 0.75 * dur(base), (dur(fast), dur(base))
     assert pcm_stats(soft)[1] < 0.6 * pcm_stats(base)[1]

@@ -33,12 +33,12 @@ class SubmitOutput : public EncodedOutput {
   }
 
   void onFinished(SynthStatus status, const std::string& error) override {
-    if (status == SynthStatus::Done) {
-      session_->postFrame(audioFrame(-(sequence_ + 1), held_));
-    } else if (status == SynthStatus::Failed) {
-      session_->postFrame(errorFrame(kProcessingError, errorJson({kProcessingError, "synthesis failed: " + error, reqid_})));
-    }
-    session_->postRequestDone();
+    std::string last;
+    if (status == SynthStatus::Done)
+      last = audioFrame(-(sequence_ + 1), held_);
+    else if (status == SynthStatus::Failed)
+      last = errorFrame(kProcessingError, errorJson({kProcessingError, "synthesis failed: " + error, reqid_}));
+    session_->postRequestDone(std::move(last));
   }
 
   FlowControl* flowControl() override { return &session_->flow(); }
@@ -178,8 +178,14 @@ void WsSession::postFrame(std::string frame) {
   });
 }
 
-void WsSession::postRequestDone() {
-  net::post(ws_.get_executor(), [self = shared_from_this()] { self->current_.reset(); });
+// The last frame and "no request in progress" happen in one step on the strand: a client
+// may send its next request the instant it sees the last frame.
+void WsSession::postRequestDone(std::string lastFrame) {
+  flow_.added(lastFrame.size());
+  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(lastFrame)]() mutable {
+    self->current_.reset();
+    if (!frame.empty()) self->send(std::move(frame));
+  });
 }
 
 void WsSession::send(std::string frame) {

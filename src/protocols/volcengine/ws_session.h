@@ -25,7 +25,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   // From the encoding strand.
   void postFrame(std::string frame);
-  void postRequestDone();
+  void postRequestDone(std::string lastFrame);  // empty: nothing more to send
   FlowControl& flow() { return flow_; }
 
  private:
