@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 #include <regex>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "core/ids.h"
 #include "protocols/volcengine/frame.h"
 
 namespace voxgate {
@@ -60,19 +60,6 @@ void openWebSocket(Ws& ws, net::io_context& ioc, const std::string& host, const 
   ws.handshake(res, host, target);
   ws.binary(true);
   tcp.expires_never();
-}
-
-}  // namespace
-
-namespace {
-
-std::string uuid4() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id = "xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx";
-  for (auto& c : id)
-    if (c == 'x') c = hex[rng() & 15];
-  return id;
 }
 
 }  // namespace

@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <random>
-
 #include "core/base64.h"
+#include "core/ids.h"
 #include "protocols/paddlespeech/tts_validation.h"
 #include "protocols/paddlespeech/ws_text_encoding.h"
 
@@ -15,13 +14,7 @@ using Json = nlohmann::ordered_json;  // upstream's key order on the wire
 constexpr size_t kHighWaterBytes = 512 * 1024;
 
 // 32 lowercase hex characters, the shape of upstream's uuid1().hex.
-std::string newSessionId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id(32, '0');
-  for (auto& c : id) c = hex[rng() & 15];
-  return id;
-}
+std::string newSessionId() { return randomHex(32); }
 
 std::string dumpJson(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 

@@ -1,7 +1,6 @@
 #include "protocols/session_api/routes.h"
 
-#include <random>
-
+#include "core/ids.h"
 #include "core/utf8.h"
 #include "protocols/common/chunked_audio_output.h"
 #include "protocols/session_api/session_registry.h"
@@ -13,17 +12,6 @@
 
 namespace voxgate::session_api {
 namespace {
-
-std::string newUuid4() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string id = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx";
-  for (auto& c : id) {
-    if (c == 'x') c = hex[rng() & 15];
-    if (c == 'y') c = hex[8 + (rng() & 3)];
-  }
-  return id;
-}
 
 nlohmann::json missingField(const char* field) {
   return nlohmann::json::array({{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
@@ -102,7 +90,7 @@ void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, const st
   if (auto sid = j.find("session_id"); sid != j.end() && sid->is_string() && !sid->get<std::string>().empty())
     sessionId = sid->get<std::string>();
   else
-    sessionId = newUuid4();
+    sessionId = uuid4();
 
   auto slot = ctx.sessions.tryAcquire();
   if (!slot) return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));

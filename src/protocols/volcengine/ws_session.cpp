@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <random>
 
 #include "core/audio/encoding_sink.h"
+#include "core/ids.h"
 #include "protocols/volcengine/frame.h"
 #include "protocols/volcengine/request.h"
 #include "transport/token_auth.h"
@@ -69,12 +69,8 @@ void refuse(beast::tcp_stream stream, const HttpRequest& req, const std::string&
 }  // namespace
 
 std::string newLogid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%lld%016llx", static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return std::to_string(ms.count()) + randomHex(16);
 }
 
 void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context) {

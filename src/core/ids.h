@@ -1,0 +1,8 @@
+#pragma once
+#include <string>
+
+namespace voxgate {
+// Random identifiers for sessions, request ids and log ids (not secrets).
+std::string randomHex(size_t length);
+std::string uuid4();
+}  // namespace voxgate
