@@ -11,6 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest
   libespeak-ng-dev espeak-ng-data libsoxr-dev
   libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libssl-dev
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   ffmpeg socat openssl
   python3 python3-pytest python3-requests python3-websockets python3-aiohttp
 )

@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/openspeech/openspeech_engine.h"
+#include "engines/pocketsphinx/pocketsphinx_engine.h"
 #include "transport/server.h"
 
 int main(int argc, char** argv) {
@@ -54,10 +55,12 @@ int main(int argc, char** argv) {
   spdlog::info("config: {}", configFile.empty() ? "embedded default (conf/application.yaml)" : configFile);
 
   Server server(config, [](const AppConfig& cfg) {
-    EngineMap engines;
-    engines["espeak"] = std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
+    LoadedEngines engines;
+    engines.tts["espeak"] = std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
     if (cfg.usesEngine("openspeech"))
-      engines["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
+      engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
+    if (cfg.asr.enabled)
+      engines.asr = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
     return engines;
   });
   return server.run();

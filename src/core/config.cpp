@@ -95,6 +95,33 @@ void parseTtsSection(const YAML::Node& root, const std::string& name, AppConfig&
   cfg.tts = tts;
 }
 
+void parseAsrSection(const YAML::Node& root, const std::string& name, AppConfig& cfg) {
+  YAML::Node section = root[name];
+  if (!section || section.IsNull())
+    throw ConfigError("engine_list names `" + name + "` but there is no top-level section `" + name + "`");
+  if (!section.IsMap()) throw ConfigError("config key `" + name + "` must be a mapping");
+  if (!section["engine"]) {
+    std::string model = get<std::string>(section, "model_type", name + ".model_type", "conformer_online_wenetspeech");
+    throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + model +
+                      "`, which voxgate cannot run (no such model is installed and nothing downloads at run time). "
+                      "Set `engine: pocketsphinx` and `lang: en` in section `" + name + "` (see conf/README.md).");
+  }
+  AsrSection asr;
+  asr.enabled = true;
+  asr.name = name;
+  asr.engine = get<std::string>(section, "engine", name + ".engine", "pocketsphinx");
+  if (asr.engine != "pocketsphinx")
+    throw ConfigError("config key `" + name + ".engine`: unknown engine `" + asr.engine + "` (known: pocketsphinx)");
+  asr.lang = get<std::string>(section, "lang", name + ".lang", "en");
+  if (asr.lang != "en")
+    throw ConfigError("config key `" + name + ".lang`: no installed recognizer serves `" + asr.lang +
+                      "` (pocketsphinx serves en)");
+  int rate = get<int>(section, "sample_rate", name + ".sample_rate", 16000);
+  if (rate != 16000) throw ConfigError("config key `" + name + ".sample_rate` must be 16000 (the recognizer's rate)");
+  asr.continuousDecoding = get<bool>(section, "continuous_decoding", name + ".continuous_decoding", true);
+  cfg.asr = asr;
+}
+
 void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   YAML::Node v = mapAt(root, "voxgate", "voxgate");
   cfg.ioThreads = get<int>(v, "io_threads", "voxgate.io_threads", cfg.ioThreads);
@@ -183,6 +210,16 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
       if (t.empty()) throw ConfigError("config key `" + path + ".tokens` holds an empty token");
     return auth;
   };
+  YAML::Node asr = mapAt(v, "asr", "voxgate.asr");
+  auto& A = cfg.asrSettings;
+  A.archive = get<bool>(asr, "archive", "voxgate.asr.archive", A.archive);
+  A.archiveDir = get<std::string>(asr, "archive_dir", "voxgate.asr.archive_dir", A.archiveDir);
+  A.maxSessionS = get<int>(asr, "max_session_s", "voxgate.asr.max_session_s", A.maxSessionS);
+  requireRange(A.maxSessionS, 1, 86400, "voxgate.asr.max_session_s");
+  A.maxFrameBytes = get<size_t>(asr, "max_frame_bytes", "voxgate.asr.max_frame_bytes", A.maxFrameBytes);
+  requireRange<size_t>(A.maxFrameBytes, 64, 16u << 20, "voxgate.asr.max_frame_bytes");
+  A.pocketsphinxModel = get<std::string>(asr, "pocketsphinx_model", "voxgate.asr.pocketsphinx_model", A.pocketsphinxModel);
+
   YAML::Node session = mapAt(v, "session_api", "voxgate.session_api");
   cfg.sessionApi.auth = tokens(session, "voxgate.session_api");
 
@@ -252,6 +289,8 @@ AppConfig parseConfig(std::string_view yamlText) {
     if (task == "tts" && kTtsTypes.count(type)) {
       if (!haveTts) parseTtsSection(root, entry, cfg);
       haveTts = true;
+    } else if (task == "asr" && (type == "online" || type == "online-inference" || type == "online-onnx")) {
+      if (!cfg.asr.enabled) parseAsrSection(root, entry, cfg);
     } else if (task == "asr" || task == "cls" || task == "text" || task == "vector" || task == "acs") {
       throw ConfigError("config key `engine_list`: engine `" + entry + "` is not served by this build of voxgate yet");
     } else {

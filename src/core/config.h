@@ -93,12 +93,31 @@ struct TtsSection {
   int sampleRate = 24000;
 };
 
+// The ASR section named in engine_list (e.g. `asr_online`) after validation.
+struct AsrSection {
+  bool enabled = false;
+  std::string name;
+  std::string engine = "pocketsphinx";
+  std::string lang = "en";
+  bool continuousDecoding = true;  // PaddleSpeech's shipped configs say True
+};
+
+struct AsrSettings {
+  bool archive = false;            // keep a WAV of every session's audio
+  std::string archiveDir = "./archive";
+  int maxSessionS = 600;           // audio seconds per session
+  size_t maxFrameBytes = 65536;    // one binary frame → close 1009 beyond
+  std::string pocketsphinxModel = "/usr/share/pocketsphinx/model/en-us";
+};
+
 struct AppConfig {
   std::string host = "0.0.0.0";
   int port = 8092;
   std::string protocol = "http";  // accepted and ignored: both protocols are always served
   std::vector<std::string> engineList;
   TtsSection tts;
+  AsrSection asr;
+  AsrSettings asrSettings;
 
   int ioThreads = 2;
   int shutdownTimeoutS = 5;

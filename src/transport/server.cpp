@@ -116,7 +116,8 @@ int Server::run() {
     try {
       auto engines = loadEngines_(config_);
       net::post(ioc, [&, engines] {
-        ctx.engines = engines;
+        ctx.engines = engines.tts;
+        ctx.asr = engines.asr;
         ctx.ready = true;
         spdlog::info("engines loaded; ready");
       });
@@ -132,6 +133,7 @@ int Server::run() {
   for (auto& t : threads) t.join();
   loader.join();
   ctx.engines.clear();
+  ctx.asr.reset();
   ctx.workers.join();
   spdlog::info("stopped");
   return exitCode;

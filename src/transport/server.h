@@ -13,7 +13,7 @@ namespace voxgate {
 // port is open, so /api/healthz can say 503 "loading" meanwhile.
 class Server {
  public:
-  using EngineLoader = std::function<EngineMap(const AppConfig&)>;
+  using EngineLoader = std::function<LoadedEngines(const AppConfig&)>;
   Server(AppConfig config, EngineLoader loadEngines);
   int run();  // blocks until SIGINT/SIGTERM (or a fatal start-up error); returns the exit code
 

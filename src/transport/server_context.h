@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/config.h"
+#include "engines/asr_engine.h"
 #include "engines/tts_engine.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
@@ -16,6 +17,11 @@ namespace voxgate {
 // loaded after the port opens, so `ready` gates the speech endpoints (503 until then).
 using EngineMap = std::map<std::string, std::shared_ptr<TtsEngine>>;
 
+struct LoadedEngines {
+  EngineMap tts;
+  std::shared_ptr<AsrEngine> asr;  // null when engine_list has no ASR entry
+};
+
 struct ServerContext {
   explicit ServerContext(AppConfig c) : config(std::move(c)), sessions(config.limits.maxSessions), workers(2) {}
 
@@ -26,6 +32,7 @@ struct ServerContext {
 
   AppConfig config;
   EngineMap engines;
+  std::shared_ptr<AsrEngine> asr;
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
   SessionLimiter sessions;

@@ -1,5 +1,6 @@
 #include "protocols/paddlespeech/routes.h"
 
+#include "protocols/paddlespeech/asr_ws_session.h"
 #include "protocols/paddlespeech/tts_http_stream.h"
 #include "protocols/paddlespeech/tts_rest.h"
 #include "protocols/paddlespeech/tts_ws_session.h"
@@ -21,6 +22,9 @@ void registerTtsRoutes(Router& router, ServerContext& context) {
     ex->reply(jsonResponse(ex->request(), http::status::ok, {{"sample_rate", ex->context().config.tts.sampleRate}}));
   });
   router.http(http::verb::post, "/paddlespeech/tts", handleOfflineTts);
+  router.websocket("/paddlespeech/asr/streaming", [&context](beast::tcp_stream stream, HttpRequest request) {
+    acceptAsrWebSocket(std::move(stream), std::move(request), context);
+  });
 }
 
 }  // namespace voxgate::paddlespeech

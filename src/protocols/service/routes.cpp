@@ -14,6 +14,7 @@ void registerServiceRoutes(Router& router) {
     if (!ctx.ready) return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "loading"}}));
     nlohmann::json engines = nlohmann::json::object();
     for (const auto& [name, engine] : ctx.engines) engines[name] = engine->describe();
+    if (ctx.asr) engines["asr"] = ctx.asr->describe();
     nlohmann::json body = {{"status", "ok"},
                            {"version", VOXGATE_VERSION},
                            {"sample_rate", ctx.config.tts.sampleRate},

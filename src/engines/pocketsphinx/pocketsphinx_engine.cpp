@@ -1,0 +1,123 @@
+#include "engines/pocketsphinx/pocketsphinx_engine.h"
+
+#include <pocketsphinx.h>
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+namespace voxgate {
+namespace {
+
+// pocketsphinx counts 100 frames per second; 2.3, not 2.3000000000000003, on the wire.
+double seconds(int frame) { return std::round(frame) / 100.0; }
+
+bool isFiller(const char* word) {
+  std::string_view w(word);
+  return w.empty() || w.front() == '<' || w.front() == '[' || w.front() == '+';
+}
+
+// "one(2)" is the second pronunciation of "one".
+std::string plainWord(const char* word) {
+  std::string w(word);
+  if (auto p = w.find('('); p != std::string::npos) w.erase(p);
+  return w;
+}
+
+class PocketsphinxStream : public AsrStream {
+ public:
+  PocketsphinxStream(PocketsphinxEngine& engine, ps_decoder_t* decoder) : engine_(engine), ps_(decoder) {
+    ps_start_utt(ps_);
+  }
+  ~PocketsphinxStream() override {
+    if (!ended_) ps_end_utt(ps_);
+    engine_.giveBack(ps_);
+  }
+
+  void accept(std::span<const int16_t> pcm) override {
+    if (!pcm.empty()) ps_process_raw(ps_, pcm.data(), pcm.size(), FALSE, FALSE);
+  }
+
+  std::string partial() override {
+    int32 score = 0;
+    const char* hyp = ps_get_hyp(ps_, &score);
+    return hyp ? hyp : "";
+  }
+
+  AsrResult finish() override {
+    ps_end_utt(ps_);
+    ended_ = true;
+    AsrResult result;
+    for (ps_seg_t* seg = ps_seg_iter(ps_); seg; seg = ps_seg_next(seg)) {
+      const char* word = ps_seg_word(seg);
+      if (isFiller(word)) continue;
+      int sf = 0, ef = 0;
+      ps_seg_frames(seg, &sf, &ef);
+      result.words.push_back({plainWord(word), seconds(sf), seconds(ef + 1)});
+    }
+    for (const auto& w : result.words) result.text += (result.text.empty() ? "" : " ") + w.word;
+    return result;
+  }
+
+ private:
+  PocketsphinxEngine& engine_;
+  ps_decoder_t* ps_;
+  bool ended_ = false;
+};
+
+}  // namespace
+
+PocketsphinxEngine::PocketsphinxEngine(PocketsphinxConfig config, int preload) : config_(std::move(config)) {
+  namespace fs = std::filesystem;
+  for (const char* part : {"en-us", "en-us.lm.bin", "cmudict-en-us.dict"})
+    if (!fs::exists(fs::path(config_.modelDir) / part))
+      throw std::runtime_error("pocketsphinx model file missing: " + (fs::path(config_.modelDir) / part).string() +
+                               " (Debian package pocketsphinx-en-us)");
+  for (int i = 0; i < preload; ++i) idle_.push_back(create());
+}
+
+PocketsphinxEngine::~PocketsphinxEngine() {
+  for (auto* ps : idle_) ps_free(ps);
+}
+
+ps_decoder_t* PocketsphinxEngine::create() {
+  std::string dir = config_.modelDir;
+  cmd_ln_t* cfg = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", (dir + "/en-us").c_str(), "-lm",
+                              (dir + "/en-us.lm.bin").c_str(), "-dict", (dir + "/cmudict-en-us.dict").c_str(), "-logfn",
+                              "/dev/null",
+                              // Its built-in silence removal renumbers frames: word times would
+                              // not match the stream's clock.
+                              "-remove_silence", "no", nullptr);
+  if (!cfg) throw std::runtime_error("pocketsphinx: bad configuration");
+  ps_decoder_t* ps = ps_init(cfg);
+  cmd_ln_free_r(cfg);
+  if (!ps) throw std::runtime_error("pocketsphinx: ps_init failed for " + dir);
+  std::lock_guard lock(mutex_);
+  ++created_;
+  return ps;
+}
+
+std::unique_ptr<AsrStream> PocketsphinxEngine::open() {
+  ps_decoder_t* ps = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      ps = idle_.back();
+      idle_.pop_back();
+    }
+  }
+  if (!ps) ps = create();
+  return std::make_unique<PocketsphinxStream>(*this, ps);
+}
+
+void PocketsphinxEngine::giveBack(ps_decoder_t* decoder) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(decoder);
+}
+
+nlohmann::json PocketsphinxEngine::describe() const {
+  std::lock_guard lock(mutex_);
+  return {{"engine", name()}, {"lang", language()}, {"model", config_.modelDir}, {"decoders", created_}, {"idle", idle_.size()}};
+}
+
+}  // namespace voxgate

@@ -1,0 +1,223 @@
+#include "protocols/paddlespeech/asr_ws_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+namespace voxgate::paddlespeech {
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr int kMaxInflightFrames = 16;  // past this, stop reading until the decoder catches up
+
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+std::optional<int> intField(const nlohmann::json& j, const char* key, int fallback) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) return std::nullopt;
+  return it->get<int>();
+}
+
+}  // namespace
+
+void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context) {
+  std::make_shared<AsrWsSession>(std::move(stream), context)->start(std::move(request));
+}
+
+AsrWsSession::AsrWsSession(beast::tcp_stream stream, ServerContext& context)
+    : ws_(std::move(stream)), context_(context), work_(context.newWorkStrand()) {}
+
+AsrWsSession::~AsrWsSession() { context_.connections.remove(this); }
+
+void AsrWsSession::start(HttpRequest upgrade) {
+  context_.connections.add(shared_from_this());
+  slot_ = context_.sessions.tryAcquire();
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = std::chrono::seconds(context_.config.limits.idleTimeoutS);
+  timeouts.keep_alive_pings = false;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(context_.config.asrSettings.maxFrameBytes);
+  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    if (!self->slot_) return self->fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
+    self->readNext();
+  });
+}
+
+void AsrWsSession::shutdown() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] { self->closeWith(websocket::close_code::going_away); });
+}
+
+void AsrWsSession::readNext() {
+  if (state_ == State::Closed || gone_) return;
+  if (inflight_ >= kMaxInflightFrames) {
+    readPaused_ = true;
+    return;
+  }
+  ws_.async_read(buffer_, beast::bind_front_handler(&AsrWsSession::onRead, shared_from_this()));
+}
+
+void AsrWsSession::onRead(beast::error_code ec, size_t) {
+  if (ec) {
+    // Client gone (or Beast closed with 1009 for an oversized frame). The archive on disk is
+    // already valid; it is closed when the work strand lets go of this session.
+    gone_ = true;
+    net::post(work_, [self = shared_from_this()] {  // file I/O stays off the IO threads
+      self->archive_.close();
+      self->asr_.reset();
+    });
+    return;
+  }
+  std::string message = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  if (ws_.got_binary())
+    handleAudio(std::move(message));
+  else
+    handleControl(message);
+  readNext();
+}
+
+void AsrWsSession::handleControl(const std::string& message) {
+  nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(websocket::close_code::bad_payload, "message is not a JSON object");
+  auto signal = j.find("signal");
+  std::string name = signal != j.end() && signal->is_string() ? signal->get<std::string>() : "";
+  if (name == "start") return handleStart(j);
+  if (name == "end") return handleEnd();
+  send(dump({{"status", "ok"}, {"message", "no valid json data"}}));  // upstream's reply; the session goes on
+}
+
+void AsrWsSession::handleStart(const nlohmann::json& j) {
+  if (state_ != State::Waiting) return fail(websocket::close_code::policy_error, "start was already received");
+  if (!context_.asr) return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
+  auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16), channels = intField(j, "channels", 1);
+  if (!rate || !bits || !channels) return fail(websocket::close_code::bad_payload, "sampleRate, bitsPerSample and channels must be integers");
+  format_ = PcmFormat{*rate, *bits, *channels};
+  if (auto why = unsupportedFormat(format_)) return fail(websocket::close_code::bad_payload, *why);
+  std::string lang = j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
+  if (lang != context_.asr->language())
+    return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang + "` (this server has " +
+                                                         context_.asr->language() + ")");
+  std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
+  state_ = State::Started;
+  ++inflight_;
+  net::post(work_, [self = shared_from_this(), name] {
+    try {
+      self->asr_ = self->context_.asr->open();
+    } catch (const std::exception& e) {
+      spdlog::error("ASR engine: {}", e.what());
+      net::post(self->ws_.get_executor(), [self] {
+        self->onWorkDone();
+        self->fail(websocket::close_code::try_again_later, "the recognizer is not available");
+      });
+      return;
+    }
+    self->converter_ = std::make_unique<PcmConverter>(self->format_, self->context_.asr->sampleRate());
+    const AsrSettings& settings = self->context_.config.asrSettings;
+    if (settings.archive) {
+      std::error_code ec;
+      std::filesystem::create_directories(settings.archiveDir, ec);
+      std::string path = (std::filesystem::path(settings.archiveDir) / archiveFileName(name)).string();
+      if (!self->archive_.open(path, self->format_)) spdlog::error("cannot write the audio archive {}", path);
+    }
+    self->postReply(dump({{"status", "ok"}, {"signal", "server_ready"}}));
+  });
+}
+
+void AsrWsSession::handleAudio(std::string bytes) {
+  if (state_ != State::Started) return fail(websocket::close_code::policy_error, "audio before start (or after end)");
+  if (bytes.size() % format_.frameBytes() != 0)
+    return fail(websocket::close_code::bad_payload,
+                "a binary frame must hold whole samples: " + std::to_string(format_.frameBytes()) + " bytes each");
+  receivedBytes_ += bytes.size();
+  double seconds = double(receivedBytes_) / double(format_.frameBytes()) / format_.sampleRate;
+  if (seconds > context_.config.asrSettings.maxSessionS)
+    return fail(websocket::close_code::policy_error, "session exceeds max_session_s");
+  ++inflight_;
+  net::post(work_, [self = shared_from_this(), bytes = std::move(bytes)] {
+    if (self->archive_.path().size()) self->archive_.append(bytes);
+    self->scratch_.clear();
+    self->converter_->convert(bytes, self->scratch_);
+    self->asr_->accept(self->scratch_);
+    self->postReply(dump({{"result", self->asr_->partial()}}));
+  });
+}
+
+void AsrWsSession::handleEnd() {
+  if (state_ != State::Started) return fail(websocket::close_code::policy_error, "end before start");
+  state_ = State::Ending;
+  ++inflight_;
+  net::post(work_, [self = shared_from_this()] {
+    self->scratch_.clear();
+    self->converter_->flush(self->scratch_);
+    self->asr_->accept(self->scratch_);
+    AsrResult result = self->asr_->finish();
+    self->asr_.reset();  // the decoder goes back to the pool now
+    self->archive_.close();
+    Json times = Json::array();
+    for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
+    self->postReply(dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}}));
+    net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
+  });
+}
+
+void AsrWsSession::postReply(std::string json) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), json = std::move(json)]() mutable {
+    self->onWorkDone();
+    self->send(std::move(json));
+  });
+}
+
+void AsrWsSession::onWorkDone() {
+  --inflight_;
+  if (readPaused_ && inflight_ < kMaxInflightFrames) {
+    readPaused_ = false;
+    readNext();
+  }
+}
+
+void AsrWsSession::fail(websocket::close_code code, const std::string& message) {
+  if (state_ == State::Closed) return;
+  send(dump({{"status", "failed"}, {"message", message}}));
+  closeWith(code);
+}
+
+void AsrWsSession::send(std::string json) {
+  if (gone_ || state_ == State::Closed) return;
+  out_.push_back(std::move(json));
+  if (!writing_) writeNext();
+}
+
+void AsrWsSession::writeNext() {
+  if (out_.empty()) {
+    writing_ = false;
+    if (closeAfterWrites_ && !gone_) {
+      auto reason = *closeAfterWrites_;
+      closeAfterWrites_.reset();
+      ws_.async_close(reason, [self = shared_from_this()](beast::error_code) { self->gone_ = true; });
+    }
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->out_.pop_front();
+    if (ec) {
+      self->gone_ = true;
+      self->writing_ = false;
+      return;
+    }
+    self->writeNext();
+  });
+}
+
+void AsrWsSession::closeWith(websocket::close_code code) {
+  if (state_ == State::Closed) return;
+  state_ = State::Closed;
+  closeAfterWrites_ = websocket::close_reason(code);
+  if (!writing_) writeNext();
+}
+
+}  // namespace voxgate::paddlespeech

@@ -1,0 +1,66 @@
+#pragma once
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/asr/pcm_converter.h"
+#include "core/asr/wav_archive.h"
+#include "engines/asr_engine.h"
+#include "transport/beast.h"
+#include "transport/connection_registry.h"
+#include "transport/server_context.h"
+
+namespace voxgate::paddlespeech {
+
+// WebSocket /paddlespeech/asr/streaming (spec §1.6, and the §1.10 variant's start fields).
+// The IO strand parses and answers; decoding and archive writes run in order on a strand of
+// the worker pool. Exactly one JSON reply per binary frame (the stock client is lock-step);
+// errors are {"status":"failed","message":...} followed by a close code.
+class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrWsSession> {
+ public:
+  AsrWsSession(beast::tcp_stream stream, ServerContext& context);
+  ~AsrWsSession() override;
+  void start(HttpRequest upgrade);
+  void shutdown() override;
+
+ private:
+  using WorkStrand = net::strand<net::thread_pool::executor_type>;
+  void readNext();
+  void onRead(beast::error_code ec, size_t bytes);
+  void handleControl(const std::string& message);
+  void handleStart(const nlohmann::json& message);
+  void handleEnd();
+  void handleAudio(std::string bytes);
+  void fail(websocket::close_code code, const std::string& message);
+  void postReply(std::string json);  // from the work strand
+  void send(std::string json);
+  void writeNext();
+  void closeWith(websocket::close_code code);
+  void onWorkDone();
+
+  websocket::stream<beast::tcp_stream> ws_;
+  ServerContext& context_;
+  std::unique_ptr<SessionLimiter::Slot> slot_;
+  WorkStrand work_;
+  beast::flat_buffer buffer_;
+  enum class State { Waiting, Started, Ending, Closed } state_ = State::Waiting;
+  PcmFormat format_;
+  size_t receivedBytes_ = 0;
+  int inflight_ = 0;  // frames handed to the work strand and not answered yet
+  bool readPaused_ = false;
+  std::deque<std::string> out_;
+  bool writing_ = false;
+  std::optional<websocket::close_reason> closeAfterWrites_;
+  bool gone_ = false;
+
+  // Work-strand state.
+  std::unique_ptr<AsrStream> asr_;
+  std::unique_ptr<PcmConverter> converter_;
+  WavArchive archive_;
+  std::vector<int16_t> scratch_;
+};
+
+void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context);
+
+}  // namespace voxgate::paddlespeech
