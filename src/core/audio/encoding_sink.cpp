@@ -9,22 +9,34 @@ void EncodingSink::onPiece(std::vector<int16_t> pcm) {
   size_t bytes = pcm.size() * 2;
   FlowControl* flow = output_->flowControl();
   if (flow) flow->added(bytes);
-  serial_([encoder = encoder_, output = output_, pcm = std::move(pcm), bytes, flow] {
-    std::string encoded = encoder->encode(pcm);
-    if (!encoded.empty()) output->onBytes(std::move(encoded));
+  serial_([self = shared_from_this(), pcm = std::move(pcm), bytes, flow] {
+    if (!self->ended_) {
+      std::string encoded = self->encoder_->encode(pcm);
+      if (!encoded.empty()) self->output_->onBytes(std::move(encoded));
+    }
     if (flow) flow->removed(bytes);
   });
 }
 
 void EncodingSink::onFinished(SynthStatus status, const std::string& error) {
-  serial_([encoder = encoder_, output = output_, status, error] {
-    // An interrupted stream still ends on whole frames, so what the client got decodes.
-    if (status != SynthStatus::Failed) {
-      std::string tail = encoder->finish();
-      if (!tail.empty()) output->onBytes(std::move(tail));
-    }
-    output->onFinished(status, error);
+  serial_([self = shared_from_this(), status, error] { self->finishOnStrand(status, error); });
+}
+
+void EncodingSink::endOnCancel(CancelToken& token) {
+  token.onCancel([weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->onFinished(SynthStatus::Cancelled, "");
   });
+}
+
+void EncodingSink::finishOnStrand(SynthStatus status, const std::string& error) {
+  if (ended_) return;
+  ended_ = true;
+  // An interrupted stream still ends on whole frames, so what the client got decodes.
+  if (status != SynthStatus::Failed) {
+    std::string tail = encoder_->finish();
+    if (!tail.empty()) output_->onBytes(std::move(tail));
+  }
+  output_->onFinished(status, error);
 }
 
 }  // namespace voxgate

@@ -20,7 +20,7 @@ class EncodedOutput {
 // to `serial`, a per-request serial executor on the worker pool, so the engine thread only
 // synthesizes and the IO threads only write. Queued PCM counts against the output's flow
 // control, so a slow encoder or client pauses synthesis instead of growing memory.
-class EncodingSink : public PieceSink {
+class EncodingSink : public PieceSink, public std::enable_shared_from_this<EncodingSink> {
  public:
   using Post = std::function<void(std::function<void()>)>;
   EncodingSink(std::unique_ptr<AudioEncoder> encoder, Post serial, std::shared_ptr<EncodedOutput> output);
@@ -29,10 +29,16 @@ class EncodingSink : public PieceSink {
   void onFinished(SynthStatus status, const std::string& error) override;
   FlowControl* flowControl() override { return output_->flowControl(); }
 
+  // Ends the output now (encoder flushed: what was sent decodes) without waiting for the
+  // engine to reach this request in its queue; what the engine still delivers is dropped.
+  void endOnCancel(CancelToken& token);
+
  private:
+  void finishOnStrand(SynthStatus status, const std::string& error);
   std::shared_ptr<AudioEncoder> encoder_;
   Post serial_;
   std::shared_ptr<EncodedOutput> output_;
+  bool ended_ = false;  // on the serial executor only
 };
 
 }  // namespace voxgate

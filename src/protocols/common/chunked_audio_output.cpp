@@ -48,6 +48,7 @@ void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions optio
   auto sink = std::make_shared<EncodingSink>(
       makeEncoder(format, options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
       output);
+  sink->endOnCancel(*cancel);  // an interrupt ends the body now, not when the engine gets to it
   TtsEngine& engine = ctx.engineFor(*options.voice);
   TtsStream::start(engine, std::move(options), std::move(cancel), sink);
 }

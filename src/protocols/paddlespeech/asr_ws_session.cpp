@@ -21,12 +21,12 @@ std::optional<int> intField(const nlohmann::json& j, const char* key, int fallba
 
 }  // namespace
 
-void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context) {
-  std::make_shared<AsrWsSession>(std::move(stream), context)->start(std::move(request));
+void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context, bool saveOnly) {
+  std::make_shared<AsrWsSession>(std::move(stream), context, saveOnly)->start(std::move(request));
 }
 
-AsrWsSession::AsrWsSession(beast::tcp_stream stream, ServerContext& context)
-    : ws_(std::move(stream)), context_(context), work_(context.newWorkStrand()) {}
+AsrWsSession::AsrWsSession(beast::tcp_stream stream, ServerContext& context, bool saveOnly)
+    : ws_(std::move(stream)), context_(context), saveOnly_(saveOnly), work_(context.newWorkStrand()) {}
 
 AsrWsSession::~AsrWsSession() { context_.connections.remove(this); }
 
@@ -91,13 +91,14 @@ void AsrWsSession::handleControl(const std::string& message) {
 
 void AsrWsSession::handleStart(const nlohmann::json& j) {
   if (state_ != State::Waiting) return fail(websocket::close_code::policy_error, "start was already received");
-  if (!context_.asr) return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
+  if (!context_.asr && !saveOnly_)
+    return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
   auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16), channels = intField(j, "channels", 1);
   if (!rate || !bits || !channels) return fail(websocket::close_code::bad_payload, "sampleRate, bitsPerSample and channels must be integers");
   format_ = PcmFormat{*rate, *bits, *channels};
   if (auto why = unsupportedFormat(format_)) return fail(websocket::close_code::bad_payload, *why);
   std::string lang = j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
-  if (lang != context_.asr->language())
+  if (!saveOnly_ && lang != context_.asr->language())
     return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang + "` (this server has " +
                                                          context_.asr->language() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
@@ -105,7 +106,7 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
   ++inflight_;
   net::post(work_, [self = shared_from_this(), name] {
     try {
-      self->asr_ = self->context_.asr->open();
+      if (!self->saveOnly_) self->asr_ = self->context_.asr->open();
     } catch (const std::exception& e) {
       spdlog::error("ASR engine: {}", e.what());
       net::post(self->ws_.get_executor(), [self] {
@@ -114,9 +115,9 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
       });
       return;
     }
-    self->converter_ = std::make_unique<PcmConverter>(self->format_, self->context_.asr->sampleRate());
     const AsrSettings& settings = self->context_.config.asrSettings;
-    if (settings.archive) {
+    if (!self->saveOnly_) self->converter_ = std::make_unique<PcmConverter>(self->format_, self->context_.asr->sampleRate());
+    if (settings.archive || self->saveOnly_) {
       std::error_code ec;
       std::filesystem::create_directories(settings.archiveDir, ec);
       std::string path = (std::filesystem::path(settings.archiveDir) / archiveFileName(name)).string();
@@ -138,6 +139,7 @@ void AsrWsSession::handleAudio(std::string bytes) {
   ++inflight_;
   net::post(work_, [self = shared_from_this(), bytes = std::move(bytes)] {
     if (self->archive_.path().size()) self->archive_.append(bytes);
+    if (self->saveOnly_) return self->postReply(dump({{"status", "ok"}}));
     self->scratch_.clear();
     self->converter_->convert(bytes, self->scratch_);
     self->asr_->accept(self->scratch_);
@@ -150,6 +152,13 @@ void AsrWsSession::handleEnd() {
   state_ = State::Ending;
   ++inflight_;
   net::post(work_, [self = shared_from_this()] {
+    if (self->saveOnly_) {
+      std::string file = std::filesystem::path(self->archive_.path()).filename().string();
+      self->archive_.close();
+      self->postReply(dump({{"name", file}, {"signal", "end"}}));
+      net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
+      return;
+    }
     self->scratch_.clear();
     self->converter_->flush(self->scratch_);
     self->asr_->accept(self->scratch_);

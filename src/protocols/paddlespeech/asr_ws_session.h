@@ -16,10 +16,11 @@ namespace voxgate::paddlespeech {
 // WebSocket /paddlespeech/asr/streaming (spec §1.6, and the §1.10 variant's start fields).
 // The IO strand parses and answers; decoding and archive writes run in order on a strand of
 // the worker pool. Exactly one JSON reply per binary frame (the stock client is lock-step);
-// errors are {"status":"failed","message":...} followed by a close code.
+// errors are {"status":"failed","message":...} followed by a close code. In save-only mode
+// (the variant's /paddlespeech/streaming/save) it archives and acknowledges, recognising nothing.
 class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrWsSession> {
  public:
-  AsrWsSession(beast::tcp_stream stream, ServerContext& context);
+  AsrWsSession(beast::tcp_stream stream, ServerContext& context, bool saveOnly);
   ~AsrWsSession() override;
   void start(HttpRequest upgrade);
   void shutdown() override;
@@ -41,6 +42,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
 
   websocket::stream<beast::tcp_stream> ws_;
   ServerContext& context_;
+  const bool saveOnly_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
   WorkStrand work_;
   beast::flat_buffer buffer_;
@@ -61,6 +63,6 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   std::vector<int16_t> scratch_;
 };
 
-void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context);
+void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context, bool saveOnly);
 
 }  // namespace voxgate::paddlespeech

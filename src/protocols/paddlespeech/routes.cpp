@@ -1,5 +1,6 @@
 #include "protocols/paddlespeech/routes.h"
 
+#include "protocols/paddlespeech/asr_rest.h"
 #include "protocols/paddlespeech/asr_ws_session.h"
 #include "protocols/paddlespeech/tts_http_stream.h"
 #include "protocols/paddlespeech/tts_rest.h"
@@ -22,8 +23,13 @@ void registerTtsRoutes(Router& router, ServerContext& context) {
     ex->reply(jsonResponse(ex->request(), http::status::ok, {{"sample_rate", ex->context().config.tts.sampleRate}}));
   });
   router.http(http::verb::post, "/paddlespeech/tts", handleOfflineTts);
+  router.http(http::verb::post, "/paddlespeech/asr", handleOfflineAsr);
   router.websocket("/paddlespeech/asr/streaming", [&context](beast::tcp_stream stream, HttpRequest request) {
-    acceptAsrWebSocket(std::move(stream), std::move(request), context);
+    acceptAsrWebSocket(std::move(stream), std::move(request), context, false);
+  });
+  // The seed-002 variant's save-only path: archive what arrives, recognise nothing.
+  router.websocket("/paddlespeech/streaming/save", [&context](beast::tcp_stream stream, HttpRequest request) {
+    acceptAsrWebSocket(std::move(stream), std::move(request), context, true);
   });
 }
 
