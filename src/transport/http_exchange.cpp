@@ -31,7 +31,9 @@ void HttpExchange::writeChunk(std::string data) {
   session_->post({HttpSession::Outgoing::Kind::Chunk, nullptr, nullptr, std::move(data), &flow_});
 }
 
-void HttpExchange::endChunked() { session_->post({HttpSession::Outgoing::Kind::Last}); }
+void HttpExchange::endChunked(bool dropQueued) {
+  session_->post({dropQueued ? HttpSession::Outgoing::Kind::LastNow : HttpSession::Outgoing::Kind::Last});
+}
 
 void HttpExchange::abort() { session_->post({HttpSession::Outgoing::Kind::Abort}); }
 

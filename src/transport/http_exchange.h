@@ -27,7 +27,7 @@ class HttpExchange {
   // Chunked streaming: header once, then one HTTP chunk per `writeChunk`, then `endChunked`.
   void beginChunked(http::response<http::empty_body> header);
   void writeChunk(std::string data);
-  void endChunked();
+  void endChunked(bool dropQueued = false);  // dropQueued: chunks not yet on the wire are discarded
   void abort();  // end the connection without the terminating chunk (a failed stream)
 
  private:

@@ -118,9 +118,25 @@ void HttpSession::post(Outgoing item) {
       if (item.flow) item.flow->removed(item.data.size());
       return;
     }
+    if (item.kind == Outgoing::Kind::LastNow) {
+      self->dropQueuedChunks();
+      item.kind = Outgoing::Kind::Last;
+    }
     self->out_.push_back(std::move(item));
     if (!self->writing_) self->writeNext();
   });
+}
+
+// Chunks waiting behind the one being written are discarded (the one in flight completes).
+void HttpSession::dropQueuedChunks() {
+  for (auto it = out_.begin() + (writing_ && !out_.empty() ? 1 : 0); it != out_.end();) {
+    if (it->kind != Outgoing::Kind::Chunk) {
+      ++it;
+      continue;
+    }
+    if (it->flow) it->flow->removed(it->data.size());
+    it = out_.erase(it);
+  }
 }
 
 void HttpSession::writeNext() {
@@ -149,6 +165,7 @@ void HttpSession::writeNext() {
     case Outgoing::Kind::Last:
       net::async_write(stream_, http::make_chunk_last(), done);
       break;
+    case Outgoing::Kind::LastNow:  // turned into Last by post()
     case Outgoing::Kind::Abort:
       writing_ = false;
       out_.clear();

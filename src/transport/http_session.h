@@ -25,7 +25,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
 
   // Called by HttpExchange; each posts to the strand.
   struct Outgoing {
-    enum class Kind { Response, Header, Chunk, Last, Abort } kind;
+    enum class Kind { Response, Header, Chunk, Last, LastNow, Abort } kind;
     std::shared_ptr<HttpResponse> response{};
     std::shared_ptr<http::response<http::empty_body>> header{};
     std::string data{};
@@ -39,6 +39,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void dispatch(HttpRequest request);
   void replyNow(HttpResponse response);
   void writeNext();
+  void dropQueuedChunks();
   void onWritten(beast::error_code ec);
   void responseDone(bool keepAlive);
   void watchPeer();

@@ -22,12 +22,6 @@ void EncodingSink::onFinished(SynthStatus status, const std::string& error) {
   serial_([self = shared_from_this(), status, error] { self->finishOnStrand(status, error); });
 }
 
-void EncodingSink::endOnCancel(CancelToken& token) {
-  token.onCancel([weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->onFinished(SynthStatus::Cancelled, "");
-  });
-}
-
 void EncodingSink::finishOnStrand(SynthStatus status, const std::string& error) {
   if (ended_) return;
   ended_ = true;

@@ -29,10 +29,6 @@ class EncodingSink : public PieceSink, public std::enable_shared_from_this<Encod
   void onFinished(SynthStatus status, const std::string& error) override;
   FlowControl* flowControl() override { return output_->flowControl(); }
 
-  // Ends the output now (encoder flushed: what was sent decodes) without waiting for the
-  // engine to reach this request in its queue; what the engine still delivers is dropped.
-  void endOnCancel(CancelToken& token);
-
  private:
   void finishOnStrand(SynthStatus status, const std::string& error);
   std::shared_ptr<AudioEncoder> encoder_;

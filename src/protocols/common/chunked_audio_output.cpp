@@ -19,11 +19,25 @@ void ChunkedAudioOutput::startIfNeeded() {
 }
 
 void ChunkedAudioOutput::onBytes(std::string bytes) {
+  std::lock_guard lock(mutex_);
+  if (ended_) return;
   startIfNeeded();
   exchange_->writeChunk(std::move(bytes));
 }
 
+void ChunkedAudioOutput::endNow() {
+  std::lock_guard lock(mutex_);
+  if (ended_) return;
+  ended_ = true;
+  if (onDone_) onDone_();
+  startIfNeeded();
+  exchange_->endChunked(/*dropQueued=*/true);
+}
+
 void ChunkedAudioOutput::onFinished(SynthStatus status, const std::string& error) {
+  std::lock_guard lock(mutex_);
+  if (ended_) return;
+  ended_ = true;
   if (onDone_) onDone_();
   if (status == SynthStatus::Failed) {
     spdlog::warn("audio stream failed: {}", error);
@@ -48,7 +62,10 @@ void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions optio
   auto sink = std::make_shared<EncodingSink>(
       makeEncoder(format, options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
       output);
-  sink->endOnCancel(*cancel);  // an interrupt ends the body now, not when the engine gets to it
+  // An interrupt ends the body now, not when the engine reaches this request in its queue.
+  cancel->onCancel([weak = std::weak_ptr<ChunkedAudioOutput>(output)] {
+    if (auto out = weak.lock()) out->endNow();
+  });
   TtsEngine& engine = ctx.engineFor(*options.voice);
   TtsStream::start(engine, std::move(options), std::move(cancel), sink);
 }

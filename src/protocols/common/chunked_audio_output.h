@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -22,9 +23,14 @@ class ChunkedAudioOutput : public EncodedOutput {
   void onBytes(std::string bytes) override;
   void onFinished(SynthStatus status, const std::string& error) override;
   FlowControl* flowControl() override;
+  // Cancelled: audio still queued for the socket is dropped (every chunk is whole frames, so
+  // what was sent decodes) and the body ends with its terminating chunk. Any thread.
+  void endNow();
 
  private:
   void startIfNeeded();
+  std::mutex mutex_;  // the encoding strand and a cancelling thread both end the body
+  bool ended_ = false;
   std::shared_ptr<HttpExchange> exchange_;
   http::response<http::empty_body> header_;
   std::unique_ptr<SessionLimiter::Slot> slot_;

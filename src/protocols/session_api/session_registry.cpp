@@ -2,12 +2,20 @@
 
 namespace voxgate::session_api {
 
+// Tokens are cancelled after the lock is released: cancelling runs the stream's callbacks,
+// which end it and call end() here.
 uint64_t SessionRegistry::begin(const std::string& id, CancelTokenPtr token) {
-  std::lock_guard lock(mutex_);
-  auto& entry = sessions_[id];
-  if (entry.token) entry.token->cancel();
-  entry = Entry{nextGeneration_++, std::move(token)};
-  return entry.generation;
+  CancelTokenPtr previous;
+  uint64_t generation;
+  {
+    std::lock_guard lock(mutex_);
+    auto& entry = sessions_[id];
+    previous = std::move(entry.token);
+    generation = nextGeneration_++;
+    entry = Entry{generation, std::move(token)};
+  }
+  if (previous) previous->cancel();
+  return generation;
 }
 
 void SessionRegistry::end(const std::string& id, uint64_t generation) {
@@ -17,11 +25,15 @@ void SessionRegistry::end(const std::string& id, uint64_t generation) {
 }
 
 bool SessionRegistry::interrupt(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return false;
-  it->second.token->cancel();
-  sessions_.erase(it);
+  CancelTokenPtr token;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return false;
+    token = std::move(it->second.token);
+    sessions_.erase(it);
+  }
+  token->cancel();
   return true;
 }
 
