@@ -283,6 +283,11 @@ async def main_async(args):
                                  + "; ".join(f"{e} ×{r['errors'].count(e)}" for e in sorted(set(r["errors"]))) + ".")
                 print(f"volc c={c}: errors {r['errors'][:3]}", file=sys.stderr)
         finally:
+            died = srv.proc.poll()
+            if died is not None:
+                tail = srv.log_path.read_text(errors="replace")[-3000:]
+                print(f"SERVER EXITED with {died} during the run; log tail:\n{tail}", file=sys.stderr)
+                notes.append(f"**The server exited with code {died} during this run.**")
             srv.stop()
     head = ["| measurement | concurrency | samples | errors | p50 (ms) | p95 (ms) | max (ms) |",
             "|---|---:|---:|---:|---:|---:|---:|"]
@@ -316,7 +321,7 @@ def main():
         section = "\n".join([
             f"Measured {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on "
             f"{machine()}, loopback, eSpeak NG, MP3 at 24000 Hz (session API), PCM at 24000 Hz (Volcengine).",
-            f"Command: `{cmd.strip()}`; short text `{TEXT}`; long text 1500 sentences (~12,000 characters) "
+            f"Command: `{cmd.strip()}`; short text `{TEXT}`; long text 1500 sentences ({len(LONG_TEXT):,} characters) "
             "for the interrupted and background streams; the load generator runs on the same machine and "
             "competes with the server for the CPUs.",
             "",

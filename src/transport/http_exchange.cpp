@@ -4,8 +4,9 @@
 
 namespace voxgate {
 namespace {
-// Enough queued audio to ride out scheduling hiccups without buffering a whole long text.
-constexpr size_t kHighWaterBytes = 256 * 1024;
+// About 1.3 s of 24 kHz PCM (or its encoding) queued per response: enough to ride out
+// scheduling hiccups, small enough that a busy encoder pool does not delay first bytes.
+constexpr size_t kHighWaterBytes = 64 * 1024;
 }  // namespace
 
 HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, ServerContext& context)
