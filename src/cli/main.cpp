@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "cli/asr_client.h"
 #include "cli/tts_client.h"
 #include "core/config.h"
 #include "engines/espeak/espeak_engine.h"
@@ -13,7 +14,7 @@
 
 int main(int argc, char** argv) {
   using namespace voxgate;
-  CLI::App app{"voxgate: streaming speech server (PaddleSpeech-compatible TTS)"};
+  CLI::App app{"voxgate: streaming speech server (TTS and ASR)"};
   app.require_subcommand(1);
 
   auto* serve = app.add_subcommand("serve", "run the server");
@@ -38,9 +39,18 @@ int main(int argc, char** argv) {
   tts->add_option("--volume", copt.volume);
   tts->add_option("--sample_rate", copt.sampleRate);
 
+  auto* asr = client->add_subcommand("asr", "streaming ASR like paddlespeech_client asr_online");
+  cli::AsrClientOptions aopt;
+  asr->add_option("--server_ip", aopt.serverIp);
+  asr->add_option("--port", aopt.port);
+  asr->add_option("--input", aopt.input, "a WAV file (any rate, width, channels)")->required();
+  asr->add_option("--lang", aopt.lang);
+  asr->add_flag("--realtime", aopt.realtime, "pace the audio in real time");
+
   CLI11_PARSE(app, argc, argv);
 
   if (tts->parsed()) return cli::runTtsClient(copt);
+  if (asr->parsed()) return cli::runAsrClient(aopt);
 
   spdlog::set_level(spdlog::level::from_str(logLevel));
   AppConfig config;
