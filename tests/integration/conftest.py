@@ -88,3 +88,21 @@ def start_server(tmp_path):
     yield factory
     for srv in started:
         _stop_and_check(srv)
+
+
+@pytest.fixture(scope="session")
+def asr_server(tmp_path_factory):
+    """TTS + streaming ASR (pocketsphinx en) with the audio archive in srv.archive_dir."""
+    from asr_util import asr_config, require_data
+    require_data()
+    d = tmp_path_factory.mktemp("voxgate_asr")
+    srv = _start(d, asr_config(d / "archive"), "asr")
+    srv.archive_dir = d / "archive"
+    yield srv
+    _stop_and_check(srv)
+
+
+@pytest.fixture(scope="session")
+def asr_audio_dir(tmp_path_factory):
+    """Scratch directory for sox-converted variants of the shared test audio."""
+    return tmp_path_factory.mktemp("asr_audio")

@@ -1,9 +1,12 @@
 #include "engines/pocketsphinx/pocketsphinx_engine.h"
 
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 namespace voxgate {
@@ -27,6 +30,7 @@ std::string plainWord(const char* word) {
 class PocketsphinxStream : public AsrStream {
  public:
   PocketsphinxStream(PocketsphinxEngine& engine, ps_decoder_t* decoder) : engine_(engine), ps_(decoder) {
+    engine_.resetAdaptation(ps_);
     ps_start_utt(ps_);
   }
   ~PocketsphinxStream() override {
@@ -48,12 +52,16 @@ class PocketsphinxStream : public AsrStream {
     ps_end_utt(ps_);
     ended_ = true;
     AsrResult result;
+    // A pooled decoder keeps counting frames across utterances: the first segment (<s>)
+    // starts at this utterance's frame 0.
+    std::optional<int> origin;
     for (ps_seg_t* seg = ps_seg_iter(ps_); seg; seg = ps_seg_next(seg)) {
-      const char* word = ps_seg_word(seg);
-      if (isFiller(word)) continue;
       int sf = 0, ef = 0;
       ps_seg_frames(seg, &sf, &ef);
-      result.words.push_back({plainWord(word), seconds(sf), seconds(ef + 1)});
+      if (!origin) origin = sf;
+      const char* word = ps_seg_word(seg);
+      if (isFiller(word)) continue;
+      result.words.push_back({plainWord(word), seconds(sf - *origin), seconds(ef + 1 - *origin)});
     }
     for (const auto& w : result.words) result.text += (result.text.empty() ? "" : " ") + w.word;
     return result;
@@ -93,8 +101,20 @@ ps_decoder_t* PocketsphinxEngine::create() {
   cmd_ln_free_r(cfg);
   if (!ps) throw std::runtime_error("pocketsphinx: ps_init failed for " + dir);
   std::lock_guard lock(mutex_);
+  if (initialCmn_.empty()) {
+    cmn_t* cmn = ps_get_feat(ps)->cmn_struct;
+    initialCmn_.resize(static_cast<size_t>(cmn->veclen));
+    cmn_live_get(cmn, initialCmn_.data());
+  }
   ++created_;
   return ps;
+}
+
+// Live cepstral mean normalisation adapts during an utterance and would carry into the
+// next session on the same decoder: every session starts from the model's initial mean.
+void PocketsphinxEngine::resetAdaptation(ps_decoder_t* ps) {
+  std::lock_guard lock(mutex_);
+  cmn_live_set(ps_get_feat(ps)->cmn_struct, initialCmn_.data());
 }
 
 std::unique_ptr<AsrStream> PocketsphinxEngine::open() {

@@ -27,6 +27,7 @@ class PocketsphinxEngine : public AsrEngine {
   nlohmann::json describe() const override;
 
   void giveBack(ps_decoder_t* decoder);
+  void resetAdaptation(ps_decoder_t* decoder);
 
  private:
   ps_decoder_t* create();
@@ -34,6 +35,7 @@ class PocketsphinxEngine : public AsrEngine {
   mutable std::mutex mutex_;
   std::vector<ps_decoder_t*> idle_;
   size_t created_ = 0;
+  std::vector<float> initialCmn_;  // mfcc_t is float in Debian's sphinxbase
 };
 
 }  // namespace voxgate
