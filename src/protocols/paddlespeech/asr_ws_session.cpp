@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "transport/ws_setup.h"
+
 namespace voxgate::paddlespeech {
 namespace {
 
@@ -33,12 +35,7 @@ AsrWsSession::~AsrWsSession() { context_.connections.remove(this); }
 void AsrWsSession::start(HttpRequest upgrade) {
   context_.connections.add(shared_from_this());
   slot_ = context_.sessions.tryAcquire();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(10);
-  timeouts.idle_timeout = std::chrono::seconds(context_.config.limits.idleTimeoutS);
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.read_message_max(context_.config.asrSettings.maxFrameBytes);
+  setUpServerWebSocket(ws_, context_.config.limits, context_.config.asrSettings.maxFrameBytes);
   ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return;
     if (!self->slot_) return self->fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");

@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "protocols/paddlespeech/tts_validation.h"
 #include "protocols/paddlespeech/ws_text_encoding.h"
+#include "transport/ws_setup.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -51,15 +52,7 @@ TtsWsSession::~TtsWsSession() { context_.connections.remove(this); }
 void TtsWsSession::start(HttpRequest upgrade) {
   context_.connections.add(shared_from_this());
   slot_ = context_.sessions.tryAcquire();
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(10);
-  timeouts.idle_timeout = std::chrono::seconds(context_.config.limits.idleTimeoutS);
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(http::field::server, "voxgate");
-  }));
-  ws_.read_message_max(context_.config.limits.maxWsMessageBytes);
+  setUpServerWebSocket(ws_, context_.config.limits, context_.config.limits.maxWsMessageBytes);
   ws_.async_accept(upgrade, beast::bind_front_handler(&TtsWsSession::onAccepted, shared_from_this()));
 }
 

@@ -9,6 +9,7 @@
 #include "protocols/volcengine/frame.h"
 #include "protocols/volcengine/request.h"
 #include "transport/token_auth.h"
+#include "transport/ws_setup.h"
 
 namespace voxgate::volcengine {
 namespace {
@@ -90,16 +91,7 @@ WsSession::~WsSession() { context_.connections.remove(this); }
 
 void WsSession::start(HttpRequest upgrade) {
   context_.connections.add(shared_from_this());
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(10);
-  timeouts.idle_timeout = std::chrono::seconds(context_.config.limits.idleTimeoutS);
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator([logid = logid_](websocket::response_type& res) {
-    res.set(http::field::server, "voxgate");
-    res.set("X-Tt-Logid", logid);
-  }));
-  ws_.read_message_max(context_.config.limits.maxWsMessageBytes);
+  setUpServerWebSocket(ws_, context_.config.limits, context_.config.limits.maxWsMessageBytes, "X-Tt-Logid", logid_);
   ws_.binary(true);
   ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->readNext();
