@@ -222,6 +222,7 @@ void AsrWsSession::writeNext() {
 void AsrWsSession::closeWith(websocket::close_code code) {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
+  slot_.reset();  // the session is over: its slot is free before the close handshake ends
   closeAfterWrites_ = websocket::close_reason(code);
   if (!writing_) writeNext();
 }
