@@ -1,5 +1,5 @@
-# Turns a text file into a C++ source defining `voxgate::embeddedDefaultConfig()`.
+# Turns a text file into a C++ source defining `std::string_view voxgate::${FUNC}()`.
 file(READ ${IN} CONTENT HEX)
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," BYTES "${CONTENT}")
 file(WRITE ${OUT} "#include <string_view>\nnamespace voxgate {\nstatic const char kData[] = {${BYTES} 0};\n"
-  "std::string_view embeddedDefaultConfig() { return {kData, sizeof(kData) - 1}; }\n}\n")
+  "std::string_view ${FUNC}() { return {kData, sizeof(kData) - 1}; }\n}\n")

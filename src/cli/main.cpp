@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "cli/asr_client.h"
+#include "core/models/model_store.h"
+#include "engines/silero/silero_vad.h"
 #include "cli/tts_client.h"
 #include "core/config.h"
 #include "engines/espeak/espeak_engine.h"
@@ -69,8 +71,20 @@ int main(int argc, char** argv) {
     engines.tts["espeak"] = std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
     if (cfg.usesEngine("openspeech"))
       engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
+    ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
     if (cfg.asr.enabled)
       engines.asr = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
+    const VadSettings& vad = cfg.asrSettings.vad;
+    if (cfg.asr.enabled && vad.enabled) {
+      if (models.installed(vad.model)) {
+        engines.vad = std::make_shared<SileroVadModel>(models.path(vad.model));  // a hash mismatch stops here
+      } else {
+        std::string note = "VAD model `" + vad.model + "` is not installed in " + models.dir() +
+                           " (scripts/install_models.py): ASR runs without endpointing";
+        spdlog::warn("{}", note);
+        engines.notes.push_back(note);
+      }
+    }
     return engines;
   });
   return server.run();

@@ -162,6 +162,7 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
 
   YAML::Node rest = mapAt(v, "rest", "voxgate.rest");
   cfg.saveDir = get<std::string>(rest, "save_dir", "voxgate.rest.save_dir", cfg.saveDir);
+  cfg.modelsDir = get<std::string>(v, "models_dir", "voxgate.models_dir", cfg.modelsDir);
 
   YAML::Node es = mapAt(v, "espeak", "voxgate.espeak");
   auto& E = cfg.espeak;
@@ -219,6 +220,23 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   A.maxFrameBytes = get<size_t>(asr, "max_frame_bytes", "voxgate.asr.max_frame_bytes", A.maxFrameBytes);
   requireRange<size_t>(A.maxFrameBytes, 64, 16u << 20, "voxgate.asr.max_frame_bytes");
   A.pocketsphinxModel = get<std::string>(asr, "pocketsphinx_model", "voxgate.asr.pocketsphinx_model", A.pocketsphinxModel);
+  A.replyForm = get<std::string>(asr, "reply_form", "voxgate.asr.reply_form", A.replyForm);
+  if (A.replyForm != "paddlespeech" && A.replyForm != "segments")
+    throw ConfigError("config key `voxgate.asr.reply_form` must be paddlespeech or segments");
+  YAML::Node vad = mapAt(asr, "vad", "voxgate.asr.vad");
+  auto& V = A.vad;
+  V.enabled = get<bool>(vad, "enabled", "voxgate.asr.vad.enabled", V.enabled);
+  V.model = get<std::string>(vad, "model", "voxgate.asr.vad.model", V.model);
+  V.threshold = get<float>(vad, "threshold", "voxgate.asr.vad.threshold", V.threshold);
+  requireRange(V.threshold, 0.01f, 0.99f, "voxgate.asr.vad.threshold");
+  V.negThreshold = get<float>(vad, "neg_threshold", "voxgate.asr.vad.neg_threshold", V.threshold - 0.15f);
+  requireRange(V.negThreshold, 0.0f, V.threshold, "voxgate.asr.vad.neg_threshold");
+  V.minSpeechMs = get<int>(vad, "min_speech_ms", "voxgate.asr.vad.min_speech_ms", V.minSpeechMs);
+  requireRange(V.minSpeechMs, 0, 10000, "voxgate.asr.vad.min_speech_ms");
+  V.endpointSilenceMs = get<int>(vad, "endpoint_silence_ms", "voxgate.asr.vad.endpoint_silence_ms", V.endpointSilenceMs);
+  requireRange(V.endpointSilenceMs, 100, 60000, "voxgate.asr.vad.endpoint_silence_ms");
+  V.maxUtteranceS = get<int>(vad, "max_utterance_s", "voxgate.asr.vad.max_utterance_s", V.maxUtteranceS);
+  requireRange(V.maxUtteranceS, 1, 3600, "voxgate.asr.vad.max_utterance_s");
 
   YAML::Node session = mapAt(v, "session_api", "voxgate.session_api");
   cfg.sessionApi.auth = tokens(session, "voxgate.session_api");

@@ -2,6 +2,8 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+
+#include "core/asr/endpointer.h"
 #include <string_view>
 #include <vector>
 
@@ -108,6 +110,10 @@ struct AsrSettings {
   int maxSessionS = 600;           // audio seconds per session
   size_t maxFrameBytes = 65536;    // one binary frame → close 1009 beyond
   std::string pocketsphinxModel = "/usr/share/pocketsphinx/model/en-us";
+  VadSettings vad;
+  // paddlespeech: `result` is the text (spec §1.6). segments: seed-002's array of
+  // {t0,t1,sentence}, the `recognize` signal and `signal: end` (spec §1.10).
+  std::string replyForm = "paddlespeech";
 };
 
 struct AppConfig {
@@ -125,6 +131,7 @@ struct AppConfig {
   Limits limits;
   TtsSettings ttsSettings;
   std::string saveDir = "./output";
+  std::string modelsDir;  // empty: ModelStore::defaultDir()
   EspeakConfig espeak;
   std::vector<VoiceEntry> voices;
   SessionApiConfig sessionApi;

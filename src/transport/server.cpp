@@ -118,6 +118,8 @@ int Server::run() {
       net::post(ioc, [&, engines] {
         ctx.engines = engines.tts;
         ctx.asr = engines.asr;
+        ctx.vad = engines.vad;
+        ctx.notes = engines.notes;
         ctx.ready = true;
         spdlog::info("engines loaded; ready");
       });
@@ -134,6 +136,7 @@ int Server::run() {
   loader.join();
   ctx.engines.clear();
   ctx.asr.reset();
+  ctx.vad.reset();
   ctx.workers.join();
   spdlog::info("stopped");
   return exitCode;

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "engines/asr_engine.h"
+#include "engines/silero/silero_vad.h"
 #include "engines/tts_engine.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
@@ -20,6 +21,8 @@ using EngineMap = std::map<std::string, std::shared_ptr<TtsEngine>>;
 struct LoadedEngines {
   EngineMap tts;
   std::shared_ptr<AsrEngine> asr;  // null when engine_list has no ASR entry
+  std::shared_ptr<SileroVadModel> vad;  // null when VAD endpointing is off or not installed
+  nlohmann::json notes = nlohmann::json::array();  // fallbacks taken while loading (shown by healthz)
 };
 
 struct ServerContext {
@@ -33,6 +36,8 @@ struct ServerContext {
   AppConfig config;
   EngineMap engines;
   std::shared_ptr<AsrEngine> asr;
+  std::shared_ptr<SileroVadModel> vad;
+  nlohmann::json notes = nlohmann::json::array();
   std::atomic<bool> ready{false};
   std::atomic<bool> stopping{false};
   SessionLimiter sessions;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "transport/ws_setup.h"
@@ -83,6 +85,7 @@ void AsrWsSession::handleControl(const std::string& message) {
   std::string name = signal != j.end() && signal->is_string() ? signal->get<std::string>() : "";
   if (name == "start") return handleStart(j);
   if (name == "end") return handleEnd();
+  if (name == "recognize" && segmentsForm()) return handleRecognize();
   send(dump({{"status", "ok"}, {"message", "no valid json data"}}));  // upstream's reply; the session goes on
 }
 
@@ -100,6 +103,7 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
                                                          context_.asr->language() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   state_ = State::Started;
+  clientName_ = name;
   ++inflight_;
   net::post(work_, [self = shared_from_this(), name] {
     try {
@@ -113,7 +117,14 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
       return;
     }
     const AsrSettings& settings = self->context_.config.asrSettings;
-    if (!self->saveOnly_) self->converter_ = std::make_unique<PcmConverter>(self->format_, self->context_.asr->sampleRate());
+    if (!self->saveOnly_) {
+      int rate = self->context_.asr->sampleRate();
+      self->converter_ = std::make_unique<PcmConverter>(self->format_, rate);
+      if (self->context_.vad && (rate == 16000 || rate == 8000)) {  // the rates Silero VAD takes
+        self->vad_ = std::make_unique<SileroVadStream>(self->context_.vad, rate);
+        self->endpointer_.emplace(settings.vad, self->vad_->windowSamples(), rate);
+      }
+    }
     if (settings.archive || self->saveOnly_) {
       std::error_code ec;
       std::filesystem::create_directories(settings.archiveDir, ec);
@@ -137,10 +148,78 @@ void AsrWsSession::handleAudio(std::string bytes) {
   net::post(work_, [self = shared_from_this(), bytes = std::move(bytes)] {
     if (self->archive_.path().size()) self->archive_.append(bytes);
     if (self->saveOnly_) return self->postReply(dump({{"status", "ok"}}));
+    if (self->endedByEndpoint_) return self->postReply("");  // the session already finished
     self->scratch_.clear();
     self->converter_->convert(bytes, self->scratch_);
-    self->asr_->accept(self->scratch_);
-    self->postReply(dump({{"result", self->asr_->partial()}}));
+    double t0 = double(self->segmentStart_) / self->context_.asr->sampleRate();
+    if (!self->feed(self->scratch_)) {
+      if (self->segmentsForm()) return self->postReply(dump({{"status", "ok"}}));
+      return self->postReply(dump({{"result", self->asr_->partial()}}));
+    }
+    // An endpoint: this frame's reply carries the utterance's final text (spec §1.8).
+    bool continuous = self->context_.config.asr.continuousDecoding || self->segmentsForm();
+    double t1 = double(self->samplesIn_) / self->context_.asr->sampleRate();
+    AsrResult segment = self->closeSegment(continuous);
+    if (self->segmentsForm()) return self->postReply(self->segmentsReply(segment, t0, t1));
+    if (continuous) return self->postReply(dump({{"result", segment.text}}));
+    self->endedByEndpoint_ = true;
+    self->archive_.close();
+    Json times = Json::array();
+    for (const auto& w : segment.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
+    self->postReply(dump({{"status", "ok"}, {"signal", "finished"}, {"result", segment.text}, {"times", times}}));
+    net::post(self->ws_.get_executor(), [self] {
+      self->state_ = State::Ending;
+      self->closeWith(websocket::close_code::normal);
+    });
+  });
+}
+
+bool AsrWsSession::feed(std::span<const int16_t> pcm) {
+  asr_->accept(pcm);
+  samplesIn_ += int64_t(pcm.size());
+  if (!vad_) return false;
+  probabilities_.clear();
+  vad_->accept(pcm, probabilities_);
+  bool endpoint = false;
+  for (float p : probabilities_) endpoint = endpointer_->push(p) || endpoint;
+  return endpoint;
+}
+
+AsrResult AsrWsSession::closeSegment(bool reopen) {
+  AsrResult result = asr_->finish();
+  double offset = double(segmentStart_) / context_.asr->sampleRate();
+  for (auto& w : result.words) {  // the engine's times are utterance-relative
+    w.begin += offset;
+    w.end += offset;
+  }
+  segmentStart_ = samplesIn_;
+  asr_.reset();  // the decoder goes back to the pool before the next one is taken
+  if (reopen) asr_ = context_.asr->open();
+  return result;
+}
+
+std::string AsrWsSession::segmentsReply(const AsrResult& segment, double t0, double t1) const {
+  if (segment.text.empty()) return dump({{"status", "ok"}});
+  auto clock = [](double seconds) {
+    long ms = std::lround(seconds * 1000);
+    char out[32];
+    std::snprintf(out, sizeof out, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+    return std::string(out);
+  };
+  Json item = {{"t0", clock(t0)}, {"t1", clock(t1)}, {"sentence", segment.text}};
+  return dump({{"result", Json::array({item})}, {"status", "ok"}});
+}
+
+void AsrWsSession::handleRecognize() {
+  if (state_ != State::Started) return fail(websocket::close_code::policy_error, "recognize before start");
+  ++inflight_;
+  net::post(work_, [self = shared_from_this()] {
+    double rate = self->context_.asr->sampleRate();
+    double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
+    if (self->endpointer_) self->endpointer_->reset();
+    AsrResult segment = self->closeSegment(true);
+    std::string reply = self->segmentsReply(segment, t0, t1);
+    self->postReply(segment.text.empty() ? dump({{"result", Json::array()}, {"status", "ok"}}) : reply);
   });
 }
 
@@ -156,15 +235,24 @@ void AsrWsSession::handleEnd() {
       net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
       return;
     }
+    if (self->endedByEndpoint_) return self->postReply("");
     self->scratch_.clear();
     self->converter_->flush(self->scratch_);
-    self->asr_->accept(self->scratch_);
-    AsrResult result = self->asr_->finish();
-    self->asr_.reset();  // the decoder goes back to the pool now
+    self->feed(self->scratch_);  // an endpoint here changes nothing: the utterance ends anyway
+    double rate = self->context_.asr->sampleRate();
+    double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
+    AsrResult result = self->closeSegment(false);
     self->archive_.close();
-    Json times = Json::array();
-    for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
-    self->postReply(dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}}));
+    if (self->segmentsForm()) {
+      std::string name = std::filesystem::path(self->archive_.path()).filename().string();
+      Json segments = Json::array();
+      if (!result.text.empty()) segments = Json::parse(self->segmentsReply(result, t0, t1))["result"];
+      self->postReply(dump({{"name", name.empty() ? self->clientName_ : name}, {"signal", "end"}, {"result", segments}}));
+    } else {
+      Json times = Json::array();
+      for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
+      self->postReply(dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}}));
+    }
     net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
   });
 }
@@ -172,7 +260,7 @@ void AsrWsSession::handleEnd() {
 void AsrWsSession::postReply(std::string json) {
   net::post(ws_.get_executor(), [self = shared_from_this(), json = std::move(json)]() mutable {
     self->onWorkDone();
-    self->send(std::move(json));
+    if (!json.empty()) self->send(std::move(json));  // empty: work done, nothing to say
   });
 }
 

@@ -2,8 +2,10 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
+#include "core/asr/endpointer.h"
 #include "core/asr/pcm_converter.h"
 #include "core/asr/wav_archive.h"
 #include "engines/asr_engine.h"
@@ -32,6 +34,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   void handleControl(const std::string& message);
   void handleStart(const nlohmann::json& message);
   void handleEnd();
+  void handleRecognize();
   void handleAudio(std::string bytes);
   void fail(websocket::close_code code, const std::string& message);
   void postReply(std::string json);  // from the work strand
@@ -39,6 +42,12 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   void writeNext();
   void closeWith(websocket::close_code code);
   void onWorkDone();
+
+  // Work strand: recognition with VAD endpoints.
+  bool feed(std::span<const int16_t> pcm);  // true when the audio ended an utterance
+  AsrResult closeSegment(bool reopen);       // final result of the current utterance
+  bool segmentsForm() const { return context_.config.asrSettings.replyForm == "segments"; }
+  std::string segmentsReply(const AsrResult& segment, double t0, double t1) const;
 
   websocket::stream<beast::tcp_stream> ws_;
   ServerContext& context_;
@@ -48,6 +57,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   beast::flat_buffer buffer_;
   enum class State { Waiting, Started, Ending, Closed } state_ = State::Waiting;
   PcmFormat format_;
+  std::string clientName_;
   size_t receivedBytes_ = 0;
   int inflight_ = 0;  // frames handed to the work strand and not answered yet
   bool readPaused_ = false;
@@ -61,6 +71,12 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   std::unique_ptr<PcmConverter> converter_;
   WavArchive archive_;
   std::vector<int16_t> scratch_;
+  std::unique_ptr<SileroVadStream> vad_;  // null: no endpointing
+  std::optional<Endpointer> endpointer_;
+  std::vector<float> probabilities_;
+  int64_t samplesIn_ = 0;     // at the engine's rate, since start
+  int64_t segmentStart_ = 0;  // where the current utterance began
+  bool endedByEndpoint_ = false;  // continuous_decoding false: the session finished on its own
 };
 
 void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context, bool saveOnly);

@@ -15,10 +15,13 @@ void registerServiceRoutes(Router& router) {
     nlohmann::json engines = nlohmann::json::object();
     for (const auto& [name, engine] : ctx.engines) engines[name] = engine->describe();
     if (ctx.asr) engines["asr"] = ctx.asr->describe();
+    if (ctx.asr) engines["vad"] = ctx.vad ? nlohmann::json{{"name", "silero_vad"}, {"endpointing", true}}
+                                         : nlohmann::json{{"name", "none"}, {"endpointing", false}};
     nlohmann::json body = {{"status", "ok"},
                            {"version", VOXGATE_VERSION},
                            {"sample_rate", ctx.config.tts.sampleRate},
                            {"engines", engines},
+                           {"notes", ctx.notes},
                            {"active_sessions", stats().activeSessions.load()}};
     ex->reply(jsonResponse(ex->request(), http::status::ok, body));
   });
