@@ -13,7 +13,7 @@ PACKAGES=(
   libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libssl-dev
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   ffmpeg socat openssl
-  python3 python3-pytest python3-requests python3-websockets python3-aiohttp
+  python3 python3-pip python3-pytest python3-requests python3-websockets python3-aiohttp
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

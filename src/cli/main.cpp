@@ -5,14 +5,45 @@
 #include <iostream>
 
 #include "cli/asr_client.h"
-#include "core/models/model_store.h"
-#include "engines/silero/silero_vad.h"
 #include "cli/tts_client.h"
 #include "core/config.h"
+#include "core/models/model_store.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/openspeech/openspeech_engine.h"
+#include "engines/piper/piper_engine.h"
 #include "engines/pocketsphinx/pocketsphinx_engine.h"
+#include "engines/silero/silero_vad.h"
 #include "transport/server.h"
+
+namespace {
+
+// Piper voices of the voice table. A manifest model that is not installed leaves its entries
+// to eSpeak NG (the router falls back), which the log and /api/healthz say.
+void loadPiper(const voxgate::AppConfig& cfg, voxgate::ModelStore& models, std::shared_ptr<voxgate::EspeakEngine> espeak,
+               voxgate::LoadedEngines& engines) {
+  using namespace voxgate;
+  std::vector<const VoiceEntry*> entries;
+  for (const auto& v : cfg.voices) {
+    if (v.engine == "piper") entries.push_back(&v);
+    for (const auto& o : v.byLang)
+      if (o.engine == "piper") entries.push_back(&o);
+  }
+  std::vector<std::string> missing;
+  auto piper = std::make_shared<PiperEngine>(entries, models, *espeak, cfg.piperThreads, missing);
+  for (const auto& model : missing) {
+    std::string note = "Piper model `" + model + "` is not installed in " + models.dir() +
+                       " (scripts/install_models.py): its voices are spoken by eSpeak NG";
+    spdlog::warn("{}", note);
+    engines.notes.push_back(note);
+  }
+  // The engine keeps a reference to eSpeak NG: hold it for as long as Piper lives.
+  engines.tts["piper"] = std::shared_ptr<TtsEngine>(piper.get(), [piper, espeak](TtsEngine*) mutable {
+    piper.reset();
+    espeak.reset();
+  });
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace voxgate;
@@ -68,10 +99,12 @@ int main(int argc, char** argv) {
 
   Server server(config, [](const AppConfig& cfg) {
     LoadedEngines engines;
-    engines.tts["espeak"] = std::shared_ptr<TtsEngine>(EspeakEngine::create(cfg.espeak, cfg.voices));
+    std::shared_ptr<EspeakEngine> espeak = EspeakEngine::create(cfg.espeak, cfg.voices);
+    engines.tts["espeak"] = espeak;
+    ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
+    if (cfg.usesEngine("piper")) loadPiper(cfg, models, espeak, engines);
     if (cfg.usesEngine("openspeech"))
       engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
-    ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
     if (cfg.asr.enabled)
       engines.asr = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
     const VadSettings& vad = cfg.asrSettings.vad;

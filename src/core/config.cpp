@@ -32,6 +32,8 @@ YAML::Node mapAt(const YAML::Node& parent, const std::string& key, const std::st
   return node;
 }
 
+void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntry& e);
+
 template <typename T>
 void requireRange(T value, T lo, T hi, const std::string& path) {
   if (value < lo || value > hi) {
@@ -163,6 +165,9 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   YAML::Node rest = mapAt(v, "rest", "voxgate.rest");
   cfg.saveDir = get<std::string>(rest, "save_dir", "voxgate.rest.save_dir", cfg.saveDir);
   cfg.modelsDir = get<std::string>(v, "models_dir", "voxgate.models_dir", cfg.modelsDir);
+  YAML::Node piper = mapAt(v, "piper", "voxgate.piper");
+  cfg.piperThreads = get<int>(piper, "threads", "voxgate.piper.threads", cfg.piperThreads);
+  requireRange(cfg.piperThreads, 1, 64, "voxgate.piper.threads");
 
   YAML::Node es = mapAt(v, "espeak", "voxgate.espeak");
   auto& E = cfg.espeak;
@@ -187,10 +192,19 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
       e.variant = get<std::string>(voices[i], "variant", path + ".variant", "");
       e.name = get<std::string>(voices[i], "name", path + ".name", "spk" + std::to_string(e.spkId));
       e.aliases = get<std::vector<std::string>>(voices[i], "aliases", path + ".aliases", {});
-      e.engine = get<std::string>(voices[i], "engine", path + ".engine", "espeak");
-      if (e.engine != "espeak" && e.engine != "openspeech")
-        throw ConfigError("config key `" + path + ".engine`: unknown engine `" + e.engine + "` (known: espeak, openspeech)");
-      e.upstreamVoice = get<std::string>(voices[i], "upstream_voice", path + ".upstream_voice", "");
+      parseVoiceEngine(voices[i], path, e);
+      for (const char* lang : {"zh", "en"}) {
+        YAML::Node o = voices[i][lang];
+        if (!o || o.IsNull()) continue;
+        std::string opath = path + "." + lang;
+        if (!o.IsMap()) throw ConfigError("config key `" + opath + "` must be a mapping (engine, model, variant, upstream_voice)");
+        VoiceEntry over;
+        over.spkId = e.spkId;
+        over.name = e.name;
+        over.lang = lang;
+        parseVoiceEngine(o, opath, over);
+        e.byLang.push_back(over);
+      }
       if (!names.insert(e.name).second) throw ConfigError("config key `" + path + ".name` repeats `" + e.name + "`");
       for (const auto& alias : e.aliases)
         if (!names.insert(alias).second) throw ConfigError("config key `" + path + ".aliases` repeats `" + alias + "`");
@@ -198,10 +212,15 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
     }
   }
   if (cfg.voices.empty()) {  // as conf/application.yaml
-    cfg.voices = {{0, "default", {}, "espeak", "", ""},
-                  {1, "female", {}, "espeak", "f3", ""},
-                  {2, "male", {}, "espeak", "m3", ""},
-                  {3, "female2", {}, "espeak", "f5", ""}};
+    auto espeakVoice = [](int id, const char* name, const char* variant) {
+      VoiceEntry e;
+      e.spkId = id;
+      e.name = name;
+      e.variant = variant;
+      return e;
+    };
+    cfg.voices = {espeakVoice(0, "default", ""), espeakVoice(1, "female", "f3"), espeakVoice(2, "male", "m3"),
+                  espeakVoice(3, "female2", "f5")};
   }
 
   auto tokens = [&](const YAML::Node& node, const std::string& path) {
@@ -273,6 +292,18 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   if (cfg.usesEngine("openspeech") && (O.url.empty() || O.appid.empty() || O.token.empty()))
     throw ConfigError("a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
                       "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
+}
+
+void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntry& e) {
+  e.engine = get<std::string>(node, "engine", path + ".engine", "espeak");
+  if (e.engine != "espeak" && e.engine != "openspeech" && e.engine != "piper")
+    throw ConfigError("config key `" + path + ".engine`: unknown engine `" + e.engine + "` (known: espeak, openspeech, piper)");
+  e.variant = get<std::string>(node, "variant", path + ".variant", e.variant);
+  e.upstreamVoice = get<std::string>(node, "upstream_voice", path + ".upstream_voice", "");
+  e.model = get<std::string>(node, "model", path + ".model", "");
+  if (e.engine == "piper" && e.model.empty())
+    throw ConfigError("config key `" + path + ".model` is required for engine piper (a manifest model such as "
+                      "piper_joe, or the path of a voice .onnx with its .onnx.json beside it)");
 }
 
 }  // namespace
@@ -348,8 +379,11 @@ const VoiceEntry* AppConfig::voiceByName(std::string_view key) const {
 }
 
 bool AppConfig::usesEngine(std::string_view engine) const {
-  for (const auto& v : voices)
+  for (const auto& v : voices) {
     if (v.engine == engine) return true;
+    for (const auto& o : v.byLang)
+      if (o.engine == engine) return true;
+  }
   return false;
 }
 

@@ -49,9 +49,20 @@ struct VoiceEntry {
   int spkId = 0;
   std::string name;                  // e.g. "female"; defaults to "spk<id>"
   std::vector<std::string> aliases;  // vendor ids, e.g. "BV001_streaming"
-  std::string engine = "espeak";     // espeak | openspeech
+  std::string engine = "espeak";     // espeak | openspeech | piper
   std::string variant;               // espeak: variant such as "f3"; empty = the voice's own
   std::string upstreamVoice;         // openspeech: the voice_type sent upstream
+  std::string model;                 // piper: a model of models/manifest.json, or a voice .onnx path
+  // Per-language engine choices (`en:` / `zh:` in the row): text in that language is spoken
+  // by this entry's engine instead. Each has `lang` set and no further overrides.
+  std::vector<VoiceEntry> byLang;
+  std::string lang;
+
+  const VoiceEntry& forLang(const std::string& textLang) const {
+    for (const auto& o : byLang)
+      if (o.lang == textLang) return o;
+    return *this;
+  }
 };
 
 struct TokenAuth {
@@ -132,6 +143,7 @@ struct AppConfig {
   TtsSettings ttsSettings;
   std::string saveDir = "./output";
   std::string modelsDir;  // empty: ModelStore::defaultDir()
+  int piperThreads = 2;   // ONNX Runtime intra-op threads of the Piper engine's one inference thread
   EspeakConfig espeak;
   std::vector<VoiceEntry> voices;
   SessionApiConfig sessionApi;

@@ -6,33 +6,59 @@
 #include "core/stats.h"
 
 namespace voxgate {
-namespace {
-void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume);
-}  // namespace
 
-std::shared_ptr<TtsStream> TtsStream::start(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
+std::shared_ptr<TtsStream> TtsStream::start(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel,
                                             std::shared_ptr<PieceSink> sink) {
-  std::shared_ptr<TtsStream> stream(new TtsStream(engine, std::move(options), std::move(cancel), std::move(sink)));
+  std::shared_ptr<TtsStream> stream(new TtsStream(engines, std::move(options), std::move(cancel), std::move(sink)));
   stats().ttsRequests++;
   stats().synthActive++;
   stream->schedule();
   return stream;
 }
 
-TtsStream::TtsStream(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
+namespace {
+void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume);
+}  // namespace
+
+TtsStream::TtsStream(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel,
                      std::shared_ptr<PieceSink> sink)
-    : engine_(engine),
+    : engines_(engines),
       options_(std::move(options)),
       cancel_(std::move(cancel)),
       sink_(std::move(sink)),
       segments_(segmentText(options_.text, options_.segments)),
       // A multiple of 3 samples = 6 bytes keeps every full piece's base64 free of padding.
-      pieceSamples_(std::max<size_t>(3, static_cast<size_t>(options_.sampleRate) * options_.pieceMs / 1000 / 3 * 3)),
-      resampler_(engine.sampleRate(), options_.sampleRate),
-      engineSpeed_(engine.nativeSpeed(options_.speed)) {
-  double residualSpeed = options_.speed / engineSpeed_;
-  if (std::abs(residualSpeed - 1.0) > 1e-3 || std::abs(options_.pitch - 1.0) > 1e-3)
+      pieceSamples_(std::max<size_t>(3, static_cast<size_t>(options_.sampleRate) * options_.pieceMs / 1000 / 3 * 3)) {
+  useEngine(*engines_.forLang(langOf(0)).engine);
+}
+
+const std::string& TtsStream::langOf(size_t segment) const {
+  return segment < segments_.size() ? segments_[segment].lang : options_.segments.defaultLang;
+}
+
+// Engines differ in rate and in how much of the speed they realise, so the resampler and the
+// time-stretcher follow the engine; what the previous one left in them is flushed first.
+void TtsStream::useEngine(TtsEngine& engine) {
+  if (engine_ == &engine) return;
+  if (resampler_) {
+    size_t from = pending_.size();
+    resampler_->flush(pending_);
+    appendProcessed(from);
+  }
+  double engineSpeed = engine.nativeSpeed(options_.speed);
+  double residualSpeed = options_.speed / engineSpeed;
+  bool needTimePitch = std::abs(residualSpeed - 1.0) > 1e-3 || std::abs(options_.pitch - 1.0) > 1e-3;
+  if (timePitch_ && (!needTimePitch || std::abs(engineSpeed - engineSpeed_) > 1e-6)) {
+    size_t tail = pending_.size();
+    timePitch_->flush(pending_);
+    applyVolume(pending_, tail, options_.volume);
+    timePitch_.reset();
+  }
+  if (needTimePitch && !timePitch_)
     timePitch_ = std::make_unique<TimePitch>(options_.sampleRate, residualSpeed, options_.pitch);
+  engineSpeed_ = engineSpeed;
+  resampler_ = std::make_unique<Resampler>(engine.sampleRate(), options_.sampleRate);
+  engine_ = &engine;
 }
 
 TtsStream::~TtsStream() {
@@ -40,7 +66,7 @@ TtsStream::~TtsStream() {
 }
 
 void TtsStream::schedule() {
-  engine_.submit([self = shared_from_this()] { self->step(); }, next_ == 0);
+  engines_.forLang(langOf(next_)).engine->submit([self = shared_from_this()] { self->step(); }, next_ == 0);
 }
 
 void TtsStream::step() {
@@ -51,8 +77,10 @@ void TtsStream::step() {
     return finish(SynthStatus::Done, "");
   }
   const TextSegment& seg = segments_[next_++];
-  SynthesisJob job{seg.text, seg.lang, options_.voice, engineSpeed_};
-  SynthOutcome outcome = engine_.synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
+  auto choice = engines_.forLang(seg.lang);
+  useEngine(*choice.engine);
+  SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_};
+  SynthOutcome outcome = engine_->synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
   if (outcome.status == SynthStatus::Cancelled || cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
   if (outcome.status == SynthStatus::Failed) return finish(SynthStatus::Failed, outcome.error);
   stats().segmentsSynthesized++;
@@ -60,7 +88,7 @@ void TtsStream::step() {
   bool last = next_ >= segments_.size();
   if (last) {
     size_t from = pending_.size();
-    resampler_.flush(pending_);
+    resampler_->flush(pending_);
     appendProcessed(from);
     if (timePitch_) {
       size_t tail = pending_.size();
@@ -89,7 +117,7 @@ void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume) {
 
 void TtsStream::onEngineAudio(std::span<const int16_t> pcm) {
   size_t from = pending_.size();
-  resampler_.process(pcm, pending_);
+  resampler_->process(pcm, pending_);
   appendProcessed(from);
   emitFull(false);
 }

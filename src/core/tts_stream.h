@@ -40,30 +40,33 @@ class PieceSink {
 // request stops within one engine buffer.
 class TtsStream : public std::enable_shared_from_this<TtsStream> {
  public:
-  static std::shared_ptr<TtsStream> start(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel,
+  static std::shared_ptr<TtsStream> start(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel,
                                           std::shared_ptr<PieceSink> sink);
   ~TtsStream();
 
   size_t segmentCount() const { return segments_.size(); }
 
  private:
-  TtsStream(TtsEngine& engine, TtsStreamOptions options, CancelTokenPtr cancel, std::shared_ptr<PieceSink> sink);
+  TtsStream(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel, std::shared_ptr<PieceSink> sink);
   void schedule();
   void step();  // engine thread: one segment
   void onEngineAudio(std::span<const int16_t> pcm);
   void appendProcessed(size_t resampledFrom);
   void emitFull(bool flushAll);
   void finish(SynthStatus status, const std::string& error);
+  const std::string& langOf(size_t segment) const;
+  void useEngine(TtsEngine& engine);  // a segment spoken by another engine than the last one
 
-  TtsEngine& engine_;
+  EngineRouter engines_;
+  TtsEngine* engine_ = nullptr;  // the engine of the latest segment
   TtsStreamOptions options_;
   CancelTokenPtr cancel_;
   std::shared_ptr<PieceSink> sink_;
   std::vector<TextSegment> segments_;
   size_t next_ = 0;
   size_t pieceSamples_;
-  Resampler resampler_;
-  double engineSpeed_;                    // the part of `speed` the engine does itself
+  std::unique_ptr<Resampler> resampler_;  // engine rate → output rate
+  double engineSpeed_ = 1.0;              // the part of `speed` the engine does itself
   std::unique_ptr<TimePitch> timePitch_;  // the rest, and pitch; null when there is nothing to do
   std::vector<int16_t> stretched_;
   std::vector<int16_t> pending_;

@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -40,6 +42,34 @@ class TtsEngine {
   virtual void submit(std::function<void()> task, bool urgent) = 0;
   virtual SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) = 0;
   virtual nlohmann::json describe() const = 0;
+  // Whether this engine can speak `lang` text for this voice-table entry (a neural voice
+  // speaks its own language only; a model may be absent). The router falls back otherwise.
+  virtual bool serves(const VoiceEntry& voice, const std::string& lang) const { return true; }
+};
+
+using EngineMap = std::map<std::string, std::shared_ptr<TtsEngine>>;
+
+// Picks the engine for each text segment of one voice: the entry for the segment's language
+// (the row, or its `en:`/`zh:` override) when its engine is loaded and serves that language,
+// else eSpeak NG with the row's own settings, which speaks every language voxgate takes.
+class EngineRouter {
+ public:
+  EngineRouter(const EngineMap& engines, const VoiceEntry& voice) : engines_(&engines), voice_(&voice) {}
+  struct Choice {
+    TtsEngine* engine;
+    const VoiceEntry* entry;
+  };
+  Choice forLang(const std::string& lang) const {
+    const VoiceEntry& entry = voice_->forLang(lang);
+    if (auto it = engines_->find(entry.engine); it != engines_->end() && it->second->serves(entry, lang))
+      return {it->second.get(), &entry};
+    if (entry.engine == "openspeech") return {engines_->at("openspeech").get(), &entry};  // it reports its own errors
+    return {engines_->at("espeak").get(), voice_->engine == "espeak" ? voice_ : &entry};
+  }
+
+ private:
+  const EngineMap* engines_;
+  const VoiceEntry* voice_;
 };
 
 }  // namespace voxgate

@@ -16,7 +16,6 @@ namespace voxgate {
 
 // What every adapter may read: the config, the loaded engines, shared limits. Engines are
 // loaded after the port opens, so `ready` gates the speech endpoints (503 until then).
-using EngineMap = std::map<std::string, std::shared_ptr<TtsEngine>>;
 
 struct LoadedEngines {
   EngineMap tts;
@@ -28,8 +27,8 @@ struct LoadedEngines {
 struct ServerContext {
   explicit ServerContext(AppConfig c) : config(std::move(c)), sessions(config.limits.maxSessions), workers(2) {}
 
-  // The engine that serves a voice of the voice table (all loaded before `ready`).
-  TtsEngine& engineFor(const VoiceEntry& voice) const { return *engines.at(voice.engine); }
+  // The engines that speak a voice of the voice table (all loaded before `ready`).
+  EngineRouter engineFor(const VoiceEntry& voice) const { return EngineRouter(engines, voice); }
   // A serial executor on the worker pool: encoding and file writes, never on IO threads.
   auto newWorkStrand() { return net::make_strand(workers.get_executor()); }
 

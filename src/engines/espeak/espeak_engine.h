@@ -1,5 +1,6 @@
 #pragma once
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "core/config.h"
@@ -25,6 +26,11 @@ class EspeakEngine : public TtsEngine {
   void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
   nlohmann::json describe() const override;
+
+  // IPA phonemes of `text` as eSpeak NG voice `voice` reads them, one string per sentence,
+  // with clause punctuation kept (what Piper voices were trained on). Runs on the engine's
+  // thread (libespeak-ng is not reentrant); blocks the caller until it is done.
+  std::vector<std::string> phonemize(const std::string& text, const std::string& voice);
 
  private:
   EspeakEngine(const EspeakConfig& config, const std::vector<VoiceEntry>& voices);

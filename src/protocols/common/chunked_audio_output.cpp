@@ -66,7 +66,7 @@ void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions optio
   cancel->onCancel([weak = std::weak_ptr<ChunkedAudioOutput>(output)] {
     if (auto out = weak.lock()) out->endNow();
   });
-  TtsEngine& engine = ctx.engineFor(*options.voice);
+  EngineRouter engine = ctx.engineFor(*options.voice);
   TtsStream::start(engine, std::move(options), std::move(cancel), sink);
 }
 

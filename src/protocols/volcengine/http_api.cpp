@@ -83,7 +83,7 @@ void handleHttpTts(std::shared_ptr<HttpExchange> ex) {
   auto slot = ctx.sessions.tryAcquire();
   if (!slot) return fail(http::status::service_unavailable, {kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
   TtsStreamOptions options = r.options;
-  TtsEngine& engine = ctx.engineFor(*options.voice);
+  EngineRouter engine = ctx.engineFor(*options.voice);
   auto sink = std::make_shared<QuerySink>(ex, std::move(r), std::move(slot), logid);
   TtsStream::start(engine, std::move(options), ex->cancel(), sink);
 }

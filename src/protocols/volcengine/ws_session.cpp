@@ -144,7 +144,7 @@ void WsSession::startRequest(Request r) {
   auto sink = std::make_shared<EncodingSink>(
       makeEncoder(r.format, r.options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
       output);
-  TtsEngine& engine = context_.engineFor(*r.options.voice);
+  EngineRouter engine = context_.engineFor(*r.options.voice);
   TtsStream::start(engine, std::move(r.options), current_, sink);
 }
 

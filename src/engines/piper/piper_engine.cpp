@@ -1,0 +1,98 @@
+#include "engines/piper/piper_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "core/resampler.h"
+
+namespace voxgate {
+
+PiperFiles resolvePiperModel(const std::string& model, ModelStore& models) {
+  if (models.known(model)) {
+    std::string onnx = models.path(model);
+    std::string config = models.known(model + "_config") ? models.path(model + "_config") : onnx + ".json";
+    return {onnx, config};
+  }
+  return {model, model + ".json"};  // a voice folder the user added: not in the manifest
+}
+
+PiperEngine::PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
+                         int threads, std::vector<std::string>& missing)
+    : phonemizer_(phonemizer), threads_(threads) {
+  for (const VoiceEntry* e : entries) {
+    if (voices_.contains(e->model)) continue;
+    if (models.known(e->model) && !models.installed(e->model)) {
+      missing.push_back(e->model);
+      continue;
+    }
+    PiperFiles files = resolvePiperModel(e->model, models);
+    auto start = std::chrono::steady_clock::now();
+    voices_[e->model] = std::make_unique<PiperVoice>(files.onnx, files.config, threads);
+    spdlog::info("Piper voice {} loaded in {} ms ({} Hz, espeak voice {})", e->model,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
+                 voices_[e->model]->sampleRate(), voices_[e->model]->espeakVoice());
+  }
+}
+
+double PiperEngine::nativeSpeed(double requested) const { return std::clamp(requested, 0.25, 4.0); }
+
+bool PiperEngine::serves(const VoiceEntry& voice, const std::string& lang) const {
+  auto it = voices_.find(voice.model);
+  return it != voices_.end() && it->second->language() == lang;
+}
+
+SynthOutcome PiperEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
+  auto it = voices_.find(job.voice->model);
+  if (it == voices_.end()) return {SynthStatus::Failed, "Piper voice `" + job.voice->model + "` is not loaded"};
+  const PiperVoice& voice = *it->second;
+  std::vector<std::string> sentences = phonemizer_.phonemize(job.text, voice.espeakVoice());
+  std::unique_ptr<Resampler> resampler;
+  if (voice.sampleRate() != kOutputRate) resampler = std::make_unique<Resampler>(voice.sampleRate(), kOutputRate);
+  std::vector<int16_t> pcm, resampled;
+  for (const auto& ipa : sentences) {
+    if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
+    size_t unknown = 0;
+    auto ids = voice.ids(ipa, &unknown);
+    if (unknown) spdlog::debug("Piper {}: {} phonemes of `{}` are not in the voice", job.voice->model, unknown, ipa);
+    std::vector<float> audio;
+    try {
+      audio = voice.infer(ids, float(voice.lengthScale() / job.speed));
+    } catch (const Ort::Exception& e) {
+      return {SynthStatus::Failed, std::string("Piper inference failed: ") + e.what()};
+    }
+    // Peak-normalised per sentence, as Piper's own synthesizer does.
+    float peak = 0;
+    for (float x : audio) peak = std::max(peak, std::abs(x));
+    float gain = peak > 1e-8f ? 1.0f / peak : 0.f;
+    pcm.resize(audio.size());
+    for (size_t i = 0; i < audio.size(); ++i)
+      pcm[i] = int16_t(std::lround(std::clamp(audio[i] * gain, -1.f, 1.f) * 32767.f));
+    if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
+    if (!resampler) {
+      onAudio(pcm);
+      continue;
+    }
+    resampled.clear();
+    resampler->process(pcm, resampled);
+    onAudio(resampled);
+  }
+  if (resampler) {
+    resampled.clear();
+    resampler->flush(resampled);
+    if (!resampled.empty()) onAudio(resampled);
+  }
+  return {};
+}
+
+nlohmann::json PiperEngine::describe() const {
+  nlohmann::json voices = nlohmann::json::array();
+  for (const auto& [model, voice] : voices_)
+    voices.push_back({{"model", model}, {"sample_rate", voice->sampleRate()}, {"language", voice->language()}});
+  return {{"name", "piper"}, {"runtime", "onnxruntime"}, {"threads", threads_}, {"voices", voices},
+          {"queued_tasks", executor_.queued()}};
+}
+
+}  // namespace voxgate
