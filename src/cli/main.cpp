@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/models/model_store.h"
 #include "engines/espeak/espeak_engine.h"
+#include "engines/kokoro/kokoro_engine.h"
 #include "engines/openspeech/openspeech_engine.h"
 #include "engines/piper/piper_engine.h"
 #include "engines/pocketsphinx/pocketsphinx_engine.h"
@@ -17,28 +18,31 @@
 
 namespace {
 
-// Piper voices of the voice table. A manifest model that is not installed leaves its entries
-// to eSpeak NG (the router falls back), which the log and /api/healthz say.
-void loadPiper(const voxgate::AppConfig& cfg, voxgate::ModelStore& models, std::shared_ptr<voxgate::EspeakEngine> espeak,
-               voxgate::LoadedEngines& engines) {
+// The neural engine `Engine` (named `name` in the voice table) for the rows that use it. A
+// manifest model that is not installed leaves its voices to eSpeak NG (the router falls
+// back), which the log and /api/healthz say.
+template <typename Engine>
+void loadNeural(const std::string& name, const voxgate::AppConfig& cfg, voxgate::ModelStore& models,
+                std::shared_ptr<voxgate::EspeakEngine> espeak, voxgate::LoadedEngines& engines) {
   using namespace voxgate;
+  if (!cfg.usesEngine(name)) return;
   std::vector<const VoiceEntry*> entries;
   for (const auto& v : cfg.voices) {
-    if (v.engine == "piper") entries.push_back(&v);
+    if (v.engine == name) entries.push_back(&v);
     for (const auto& o : v.byLang)
-      if (o.engine == "piper") entries.push_back(&o);
+      if (o.engine == name) entries.push_back(&o);
   }
   std::vector<std::string> missing;
-  auto piper = std::make_shared<PiperEngine>(entries, models, *espeak, cfg.piperThreads, missing);
+  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnxThreads, missing);
   for (const auto& model : missing) {
-    std::string note = "Piper model `" + model + "` is not installed in " + models.dir() +
-                       " (scripts/install_models.py): its voices are spoken by eSpeak NG";
+    std::string note = "model `" + model + "` is not installed in " + models.dir() +
+                       " (scripts/install_models.py): its " + name + " voices are spoken by eSpeak NG";
     spdlog::warn("{}", note);
     engines.notes.push_back(note);
   }
-  // The engine keeps a reference to eSpeak NG: hold it for as long as Piper lives.
-  engines.tts["piper"] = std::shared_ptr<TtsEngine>(piper.get(), [piper, espeak](TtsEngine*) mutable {
-    piper.reset();
+  // The engine phonemizes through eSpeak NG: keep that alive for as long as this one lives.
+  engines.tts[name] = std::shared_ptr<TtsEngine>(engine.get(), [engine, espeak](TtsEngine*) mutable {
+    engine.reset();
     espeak.reset();
   });
 }
@@ -102,7 +106,8 @@ int main(int argc, char** argv) {
     std::shared_ptr<EspeakEngine> espeak = EspeakEngine::create(cfg.espeak, cfg.voices);
     engines.tts["espeak"] = espeak;
     ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
-    if (cfg.usesEngine("piper")) loadPiper(cfg, models, espeak, engines);
+    loadNeural<PiperEngine>("piper", cfg, models, espeak, engines);
+    loadNeural<KokoroEngine>("kokoro", cfg, models, espeak, engines);
     if (cfg.usesEngine("openspeech"))
       engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
     if (cfg.asr.enabled)

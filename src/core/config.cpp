@@ -165,9 +165,9 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   YAML::Node rest = mapAt(v, "rest", "voxgate.rest");
   cfg.saveDir = get<std::string>(rest, "save_dir", "voxgate.rest.save_dir", cfg.saveDir);
   cfg.modelsDir = get<std::string>(v, "models_dir", "voxgate.models_dir", cfg.modelsDir);
-  YAML::Node piper = mapAt(v, "piper", "voxgate.piper");
-  cfg.piperThreads = get<int>(piper, "threads", "voxgate.piper.threads", cfg.piperThreads);
-  requireRange(cfg.piperThreads, 1, 64, "voxgate.piper.threads");
+  YAML::Node onnx = mapAt(v, "onnx", "voxgate.onnx");
+  cfg.onnxThreads = get<int>(onnx, "threads", "voxgate.onnx.threads", cfg.onnxThreads);
+  requireRange(cfg.onnxThreads, 1, 64, "voxgate.onnx.threads");
 
   YAML::Node es = mapAt(v, "espeak", "voxgate.espeak");
   auto& E = cfg.espeak;
@@ -296,14 +296,18 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
 
 void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntry& e) {
   e.engine = get<std::string>(node, "engine", path + ".engine", "espeak");
-  if (e.engine != "espeak" && e.engine != "openspeech" && e.engine != "piper")
-    throw ConfigError("config key `" + path + ".engine`: unknown engine `" + e.engine + "` (known: espeak, openspeech, piper)");
+  if (e.engine != "espeak" && e.engine != "openspeech" && e.engine != "piper" && e.engine != "kokoro")
+    throw ConfigError("config key `" + path + ".engine`: unknown engine `" + e.engine +
+                      "` (known: espeak, openspeech, piper, kokoro)");
   e.variant = get<std::string>(node, "variant", path + ".variant", e.variant);
   e.upstreamVoice = get<std::string>(node, "upstream_voice", path + ".upstream_voice", "");
   e.model = get<std::string>(node, "model", path + ".model", "");
   if (e.engine == "piper" && e.model.empty())
     throw ConfigError("config key `" + path + ".model` is required for engine piper (a manifest model such as "
                       "piper_joe, or the path of a voice .onnx with its .onnx.json beside it)");
+  if (e.engine == "kokoro" && e.model.empty())
+    throw ConfigError("config key `" + path + ".model` is required for engine kokoro (a voice pack of the manifest "
+                      "such as kokoro_af_heart, or the path of a 510x256 float32 .bin)");
 }
 
 }  // namespace

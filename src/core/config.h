@@ -143,7 +143,7 @@ struct AppConfig {
   TtsSettings ttsSettings;
   std::string saveDir = "./output";
   std::string modelsDir;  // empty: ModelStore::defaultDir()
-  int piperThreads = 2;   // ONNX Runtime intra-op threads of the Piper engine's one inference thread
+  int onnxThreads = 2;    // ONNX Runtime intra-op threads per neural TTS call (Piper, Kokoro)
   EspeakConfig espeak;
   std::vector<VoiceEntry> voices;
   SessionApiConfig sessionApi;

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/resampler.h"
+#include "engines/onnx/pcm.h"
 
 namespace voxgate {
 
@@ -25,7 +26,7 @@ PiperEngine::PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelSto
   for (const VoiceEntry* e : entries) {
     if (voices_.contains(e->model)) continue;
     if (models.known(e->model) && !models.installed(e->model)) {
-      missing.push_back(e->model);
+      if (std::find(missing.begin(), missing.end(), e->model) == missing.end()) missing.push_back(e->model);
       continue;
     }
     PiperFiles files = resolvePiperModel(e->model, models);
@@ -63,13 +64,12 @@ SynthOutcome PiperEngine::synthesize(const SynthesisJob& job, const CancelToken&
     } catch (const Ort::Exception& e) {
       return {SynthStatus::Failed, std::string("Piper inference failed: ") + e.what()};
     }
-    // Peak-normalised per sentence, as Piper's own synthesizer does.
+    // Peak-normalised per sentence, as Piper's own synthesizer does, but to 0.95 rather than
+    // full scale: resampling to the protocol's rate overshoots a full-scale peak into clipping.
     float peak = 0;
     for (float x : audio) peak = std::max(peak, std::abs(x));
-    float gain = peak > 1e-8f ? 1.0f / peak : 0.f;
-    pcm.resize(audio.size());
-    for (size_t i = 0; i < audio.size(); ++i)
-      pcm[i] = int16_t(std::lround(std::clamp(audio[i] * gain, -1.f, 1.f) * 32767.f));
+    float gain = peak > 1e-8f ? 0.95f / peak : 0.f;
+    floatToPcm16(audio, gain, pcm);
     if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
     if (!resampler) {
       onAudio(pcm);

@@ -1,0 +1,145 @@
+#include "engines/kokoro/kokoro_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "core/utf8.h"
+#include "engines/onnx/ort_env.h"
+#include "engines/onnx/pcm.h"
+
+namespace voxgate {
+namespace {
+
+constexpr size_t kStyleDim = 256, kStyleRows = 510;
+
+std::vector<float> readStylePack(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<float> styles(kStyleDim * kStyleRows);
+  in.read(reinterpret_cast<char*>(styles.data()), std::streamsize(styles.size() * sizeof(float)));
+  if (!in || in.peek() != EOF) throw std::runtime_error("Kokoro voice " + path + " is not a 510x256 float32 style pack");
+  return styles;
+}
+
+// The pack's first letter is its language in Kokoro's naming: a = American, b = British English.
+std::string espeakVoiceOf(const std::string& model) {
+  std::string stem = std::filesystem::path(model).stem().string();
+  if (stem.rfind("kokoro_", 0) == 0) stem = stem.substr(7);
+  if (stem.size() > 2 && stem[1] != '_' && stem[2] == '_') {
+    if (stem[0] == 'a') return "en-us";
+    if (stem[0] == 'b') return "en-gb";
+  }
+  return "";
+}
+
+}  // namespace
+
+KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
+                           int threads, std::vector<std::string>& missing)
+    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)), phonemizer_(phonemizer), threads_(threads) {
+  for (const char* required : {"kokoro", "kokoro_vocab"}) {
+    if (!models.installed(required)) {
+      missing.push_back(required);
+      return;  // no model: every Kokoro voice falls back
+    }
+  }
+  std::ifstream in(models.path("kokoro_vocab"));
+  auto config = nlohmann::json::parse(in);
+  for (auto& [symbol, id] : config.at("vocab").items()) {
+    auto cps = utf8Decode(symbol);
+    if (cps.size() == 1) vocab_[cps[0]] = id.get<int64_t>();
+  }
+  auto start = std::chrono::steady_clock::now();
+  session_ = std::make_unique<Ort::Session>(loadOrtSession(models.path("kokoro"), ortOptions(threads)));
+  for (const VoiceEntry* e : entries) {
+    if (voices_.contains(e->model)) continue;
+    if (models.known(e->model) && !models.installed(e->model)) {
+      if (std::find(missing.begin(), missing.end(), e->model) == missing.end()) missing.push_back(e->model);
+      continue;
+    }
+    std::string language = espeakVoiceOf(e->model);
+    if (language.empty())
+      throw std::runtime_error("Kokoro voice `" + e->model + "`: only English packs (af_*, am_*, bf_*, bm_*) are served so far");
+    std::string path = models.known(e->model) ? models.path(e->model) : e->model;
+    voices_[e->model] = Voice{readStylePack(path), language};
+  }
+  spdlog::info("Kokoro loaded in {} ms ({} voices)",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
+               voices_.size());
+}
+
+double KokoroEngine::nativeSpeed(double requested) const { return std::clamp(requested, 0.5, 2.0); }
+
+bool KokoroEngine::serves(const VoiceEntry& voice, const std::string& lang) const {
+  return session_ && voices_.contains(voice.model) && lang == "en";
+}
+
+std::vector<int64_t> KokoroEngine::tokens(const std::string& ipa) const {
+  std::vector<int64_t> out;
+  for (char32_t cp : utf8Decode(ipa))
+    if (auto it = vocab_.find(cp); it != vocab_.end()) out.push_back(it->second);
+  return out;
+}
+
+std::vector<float> KokoroEngine::infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed) {
+  std::vector<int64_t> padded;
+  padded.reserve(tokens.size() + 2);
+  padded.push_back(0);
+  padded.insert(padded.end(), tokens.begin(), tokens.end());
+  padded.push_back(0);
+  const float* style = voice.styles.data() + (std::min(tokens.size(), kStyleRows) - 1) * kStyleDim;
+  int64_t tokenShape[] = {1, int64_t(padded.size())}, styleShape[] = {1, int64_t(kStyleDim)}, one[] = {1};
+  Ort::Value inputs[] = {
+      Ort::Value::CreateTensor<int64_t>(memory_, padded.data(), padded.size(), tokenShape, 2),
+      Ort::Value::CreateTensor<float>(memory_, const_cast<float*>(style), kStyleDim, styleShape, 2),
+      Ort::Value::CreateTensor<float>(memory_, &speed, 1, one, 1),
+  };
+  static const char* inputNames[] = {"tokens", "style", "speed"};
+  static const char* outputNames[] = {"audio"};
+  auto outputs = session_->Run(Ort::RunOptions{nullptr}, inputNames, inputs, 3, outputNames, 1);
+  const float* audio = outputs[0].GetTensorData<float>();
+  return std::vector<float>(audio, audio + outputs[0].GetTensorTypeAndShapeInfo().GetElementCount());
+}
+
+SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
+  auto it = voices_.find(job.voice->model);
+  if (!session_ || it == voices_.end()) return {SynthStatus::Failed, "Kokoro voice `" + job.voice->model + "` is not loaded"};
+  std::vector<int16_t> pcm;
+  for (const auto& ipa : phonemizer_.phonemize(job.text, it->second.espeakVoice)) {
+    std::vector<int64_t> all = tokens(ipa);
+    // Kokoro takes at most 510 tokens: longer sentences go in pieces cut at word gaps.
+    for (size_t from = 0; from < all.size();) {
+      if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
+      size_t to = std::min(all.size(), from + kMaxTokens);
+      if (to < all.size()) {
+        size_t gap = to;
+        while (gap > from + kMaxTokens / 2 && all[gap - 1] != vocab_.at(U' ')) --gap;
+        if (gap > from + kMaxTokens / 2) to = gap;
+      }
+      std::vector<int64_t> piece(all.begin() + from, all.begin() + to);
+      from = to;
+      std::vector<float> audio;
+      try {
+        audio = infer(piece, it->second, float(job.speed));
+      } catch (const Ort::Exception& e) {
+        return {SynthStatus::Failed, std::string("Kokoro inference failed: ") + e.what()};
+      }
+      floatToPcm16(audio, 1.f, pcm);
+      if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
+      onAudio(pcm);
+    }
+  }
+  return {};
+}
+
+nlohmann::json KokoroEngine::describe() const {
+  nlohmann::json voices = nlohmann::json::array();
+  for (const auto& [model, voice] : voices_) voices.push_back({{"model", model}, {"espeak_voice", voice.espeakVoice}});
+  return {{"name", "kokoro"}, {"runtime", "onnxruntime"}, {"loaded", bool(session_)}, {"threads", threads_},
+          {"sample_rate", kSampleRate}, {"voices", voices}, {"queued_tasks", executor_.queued()}};
+}
+
+}  // namespace voxgate

@@ -1,0 +1,56 @@
+#pragma once
+#include <onnxruntime_cxx_api.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/models/model_store.h"
+#include "core/serial_executor.h"
+#include "engines/espeak/espeak_engine.h"
+#include "engines/tts_engine.h"
+
+namespace voxgate {
+
+// Kokoro-82M (ONNX, int8) with voice style packs. Text → eSpeak NG IPA per sentence (as
+// kokoro-onnx does) → Kokoro token ids (phonemes outside its vocabulary dropped) → one ONNX
+// call per sentence at 24 kHz, styled by the voice pack row chosen by token count.
+// English voices only for now (a*/b* packs): Mandarin needs a pinyin G2P that is not written.
+class KokoroEngine : public TtsEngine {
+ public:
+  static constexpr int kSampleRate = 24000;
+  static constexpr size_t kMaxTokens = 510;
+
+  // Loads the model and vocabulary (manifest `kokoro`, `kokoro_vocab`) and every voice pack of
+  // the engine-`kokoro` entries (`model`: a manifest model such as kokoro_af_heart, or a .bin
+  // path). Not installed → `missing` lists it and its voices fall back; a hash mismatch throws.
+  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
+               int threads, std::vector<std::string>& missing);
+
+  std::string name() const override { return "kokoro"; }
+  int sampleRate() const override { return kSampleRate; }
+  double nativeSpeed(double requested) const override;
+  void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
+  SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
+  nlohmann::json describe() const override;
+  bool serves(const VoiceEntry& voice, const std::string& lang) const override;
+
+ private:
+  struct Voice {
+    std::vector<float> styles;  // 510 rows of 256
+    std::string espeakVoice;    // en-us or en-gb, from the pack's first letter
+  };
+  std::vector<int64_t> tokens(const std::string& ipa) const;
+  std::vector<float> infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed);
+
+  std::unique_ptr<Ort::Session> session_;
+  Ort::MemoryInfo memory_;
+  std::map<char32_t, int64_t> vocab_;
+  std::map<std::string, Voice> voices_;  // by the entries' `model`
+  EspeakEngine& phonemizer_;
+  int threads_;
+  SerialExecutor executor_;
+};
+
+}  // namespace voxgate
