@@ -25,7 +25,8 @@ class CancelToken {
 
   // Runs `f` once on cancellation (right away if already cancelled), on the cancelling thread:
   // keep it short and non-blocking (post work elsewhere).
-  void onCancel(std::function<void()> f) {
+  // Const: subscribing changes nothing a reader of the token sees (engines get a const token).
+  void onCancel(std::function<void()> f) const {
     {
       std::lock_guard lock(mutex_);
       if (!cancelled_.load(std::memory_order_acquire)) {
@@ -38,8 +39,8 @@ class CancelToken {
 
  private:
   std::atomic<bool> cancelled_{false};
-  std::mutex mutex_;
-  std::vector<std::function<void()>> callbacks_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::function<void()>> callbacks_;
 };
 
 using CancelTokenPtr = std::shared_ptr<CancelToken>;

@@ -494,7 +494,10 @@ def median_f0(pcm, rate, fmin=50.0, fmax=500.0):
     return f0s[len(f0s) // 2] if f0s else 0.0
 
 
-def assert_same_voice(a, b, rate=24000, what="", tol=0.1):
+def assert_same_voice(a, b, rate=24000, what="", tol=0.15):
+    # eSpeak NG output varies between identical requests (its state carries over), and the
+    # median-f0 estimate of the f3 variant was seen 11% apart under load; different voices of
+    # the table are >= 30% apart (assert_other_voice), so 15% still tells them apart.
     fa, fb = median_f0(a, rate), median_f0(b, rate)
     assert fa > 0 and abs(fa - fb) <= tol * fa, f"{what}: pitch {fa:.0f} Hz vs {fb:.0f} Hz: not the same voice"
 

@@ -22,7 +22,22 @@ TEST(Config, EmbeddedDefaultParses) {
   EXPECT_EQ(c.tts.name, "tts_online");
   EXPECT_EQ(c.tts.engine, "espeak");
   EXPECT_EQ(c.tts.sampleRate, 24000);
-  EXPECT_EQ(c.voices.size(), 4u);
+  ASSERT_EQ(c.voices.size(), 7u);
+  // The default voice reads English with Piper; Chinese stays with the row's own engine.
+  EXPECT_EQ(c.voices[0].forLang("en").engine, "piper");
+  EXPECT_EQ(c.voices[0].forLang("en").model, "piper_joe");
+  EXPECT_EQ(c.voices[0].forLang("zh").engine, "espeak");
+  EXPECT_TRUE(c.usesEngine("kokoro"));
+  EXPECT_TRUE(c.asrSettings.vad.enabled);
+  EXPECT_EQ(c.asrSettings.vad.endpointSilenceMs, 4000);
+}
+
+TEST(Config, NeuralVoicesNeedAModel) {
+  EXPECT_THROW(parseConfig("voxgate:\n  voices:\n    - {spk_id: 0, engine: piper}\n"), ConfigError);
+  EXPECT_THROW(parseConfig("voxgate:\n  voices:\n    - {spk_id: 0, en: {engine: kokoro}}\n"), ConfigError);
+  EXPECT_THROW(parseConfig("voxgate:\n  voices:\n    - {spk_id: 0, engine: tacotron}\n"), ConfigError);
+  EXPECT_THROW(parseConfig("voxgate:\n  asr:\n    reply_form: whisper\n"), ConfigError);
+  EXPECT_THROW(parseConfig("voxgate:\n  asr:\n    vad: {threshold: 1.5}\n"), ConfigError);
 }
 
 TEST(Config, PaddleSpeechKeysAreAccepted) {

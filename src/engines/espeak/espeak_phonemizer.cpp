@@ -10,14 +10,17 @@
 namespace voxgate {
 namespace {
 
+bool isPunctuation(char c) { return c == '.' || c == '?' || c == '!' || c == ',' || c == ';' || c == ':'; }
+bool isSpace(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
 // The clause's closing punctuation, as Piper's phonemizer keeps it. libespeak-ng 1.51's
 // espeak_TextToPhonemes does not report the terminator, so it is read back from the text the
-// call consumed.
+// call consumed, which runs one character into the next clause: skip that word fragment and
+// the spaces before it.
 char terminatorOf(const char* begin, const char* end) {
-  while (end > begin && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\t' || end[-1] == '\r')) --end;
-  if (end == begin) return 0;
-  char c = end[-1];
-  return (c == '.' || c == '?' || c == '!' || c == ',' || c == ';' || c == ':') ? c : 0;
+  while (end > begin && !isSpace(end[-1]) && !isPunctuation(end[-1])) --end;
+  while (end > begin && isSpace(end[-1])) --end;
+  return end > begin && isPunctuation(end[-1]) ? end[-1] : 0;
 }
 
 }  // namespace
@@ -41,7 +44,7 @@ std::vector<std::string> EspeakEngine::phonemize(const std::string& text, const 
       if (phonemes) current += std::regex_replace(phonemes, languageSwitch, "");
       char t = terminatorOf(before, after);
       if (t) current += t;
-      if (t == ',' || t == ';' || t == ':') current += ' ';
+      if (t == ',' || t == ';' || t == ':' || (!t && pointer)) current += ' ';  // words stay apart
       if ((t == '.' || t == '?' || t == '!' || !pointer) && !current.empty()) {
         sentences.push_back(std::move(current));
         current.clear();

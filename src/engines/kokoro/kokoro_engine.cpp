@@ -84,7 +84,8 @@ std::vector<int64_t> KokoroEngine::tokens(const std::string& ipa) const {
   return out;
 }
 
-std::vector<float> KokoroEngine::infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed) {
+std::vector<float> KokoroEngine::infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed,
+                                       Ort::RunOptions& run) {
   std::vector<int64_t> padded;
   padded.reserve(tokens.size() + 2);
   padded.push_back(0);
@@ -99,7 +100,7 @@ std::vector<float> KokoroEngine::infer(const std::vector<int64_t>& tokens, const
   };
   static const char* inputNames[] = {"tokens", "style", "speed"};
   static const char* outputNames[] = {"audio"};
-  auto outputs = session_->Run(Ort::RunOptions{nullptr}, inputNames, inputs, 3, outputNames, 1);
+  auto outputs = session_->Run(run, inputNames, inputs, 3, outputNames, 1);
   const float* audio = outputs[0].GetTensorData<float>();
   return std::vector<float>(audio, audio + outputs[0].GetTensorTypeAndShapeInfo().GetElementCount());
 }
@@ -108,6 +109,7 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
   auto it = voices_.find(job.voice->model);
   if (!session_ || it == voices_.end()) return {SynthStatus::Failed, "Kokoro voice `" + job.voice->model + "` is not loaded"};
   std::vector<int16_t> pcm;
+  auto run = cancellableRun(cancel);
   for (const auto& ipa : phonemizer_.phonemize(job.text, it->second.espeakVoice)) {
     std::vector<int64_t> all = tokens(ipa);
     // Kokoro takes at most 510 tokens: longer sentences go in pieces cut at word gaps.
@@ -123,8 +125,9 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
       from = to;
       std::vector<float> audio;
       try {
-        audio = infer(piece, it->second, float(job.speed));
+        audio = infer(piece, it->second, float(job.speed), *run);
       } catch (const Ort::Exception& e) {
+        if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
         return {SynthStatus::Failed, std::string("Kokoro inference failed: ") + e.what()};
       }
       floatToPcm16(audio, 1.f, pcm);

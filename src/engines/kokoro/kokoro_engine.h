@@ -42,7 +42,7 @@ class KokoroEngine : public TtsEngine {
     std::string espeakVoice;    // en-us or en-gb, from the pack's first letter
   };
   std::vector<int64_t> tokens(const std::string& ipa) const;
-  std::vector<float> infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed);
+  std::vector<float> infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed, Ort::RunOptions& run);
 
   std::unique_ptr<Ort::Session> session_;
   Ort::MemoryInfo memory_;

@@ -25,4 +25,10 @@ Ort::Session loadOrtSession(const std::string& path, const Ort::SessionOptions& 
   }
 }
 
+std::shared_ptr<Ort::RunOptions> cancellableRun(const CancelToken& cancel) {
+  auto options = std::make_shared<Ort::RunOptions>();
+  cancel.onCancel([options] { options->SetTerminate(); });
+  return options;
+}
+
 }  // namespace voxgate

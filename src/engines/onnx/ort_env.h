@@ -1,7 +1,10 @@
 #pragma once
 #include <onnxruntime_cxx_api.h>
 
+#include <memory>
 #include <string>
+
+#include "core/cancel_token.h"
 
 namespace voxgate {
 
@@ -15,5 +18,9 @@ Ort::SessionOptions ortOptions(int threads = 1);
 
 // Loads a model file, turning ORT's exception into one that names the file.
 Ort::Session loadOrtSession(const std::string& path, const Ort::SessionOptions& options);
+
+// Run options whose Run aborts (Ort::Exception) as soon as `cancel` fires, so a barge-in stops
+// a long neural synthesis call mid-way rather than at the next sentence.
+std::shared_ptr<Ort::RunOptions> cancellableRun(const CancelToken& cancel);
 
 }  // namespace voxgate

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/resampler.h"
+#include "engines/onnx/ort_env.h"
 #include "engines/onnx/pcm.h"
 
 namespace voxgate {
@@ -53,6 +54,7 @@ SynthOutcome PiperEngine::synthesize(const SynthesisJob& job, const CancelToken&
   std::unique_ptr<Resampler> resampler;
   if (voice.sampleRate() != kOutputRate) resampler = std::make_unique<Resampler>(voice.sampleRate(), kOutputRate);
   std::vector<int16_t> pcm, resampled;
+  auto run = cancellableRun(cancel);
   for (const auto& ipa : sentences) {
     if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
     size_t unknown = 0;
@@ -60,8 +62,9 @@ SynthOutcome PiperEngine::synthesize(const SynthesisJob& job, const CancelToken&
     if (unknown) spdlog::debug("Piper {}: {} phonemes of `{}` are not in the voice", job.voice->model, unknown, ipa);
     std::vector<float> audio;
     try {
-      audio = voice.infer(ids, float(voice.lengthScale() / job.speed));
+      audio = voice.infer(ids, float(voice.lengthScale() / job.speed), run.get());
     } catch (const Ort::Exception& e) {
+      if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
       return {SynthStatus::Failed, std::string("Piper inference failed: ") + e.what()};
     }
     // Peak-normalised per sentence, as Piper's own synthesizer does, but to 0.95 rather than

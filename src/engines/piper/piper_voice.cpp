@@ -55,7 +55,7 @@ std::vector<int64_t> PiperVoice::ids(const std::string& ipa, size_t* unknown) co
   return out;
 }
 
-std::vector<float> PiperVoice::infer(const std::vector<int64_t>& ids, float lengthScale) const {
+std::vector<float> PiperVoice::infer(const std::vector<int64_t>& ids, float lengthScale, Ort::RunOptions* options) const {
   int64_t idsShape[] = {1, int64_t(ids.size())};
   int64_t length = int64_t(ids.size()), one[] = {1}, three[] = {3};
   float scales[] = {noiseScale_, lengthScale, noiseW_};
@@ -70,7 +70,8 @@ std::vector<float> PiperVoice::infer(const std::vector<int64_t>& ids, float leng
     names.push_back("sid");
   }
   const char* outputNames[] = {"output"};
-  auto outputs = session_.Run(Ort::RunOptions{nullptr}, names.data(), inputs.data(), inputs.size(), outputNames, 1);
+  Ort::RunOptions plain;
+  auto outputs = session_.Run(options ? *options : plain, names.data(), inputs.data(), inputs.size(), outputNames, 1);
   size_t n = outputs[0].GetTensorTypeAndShapeInfo().GetElementCount();
   const float* audio = outputs[0].GetTensorData<float>();
   return std::vector<float>(audio, audio + n);

@@ -17,7 +17,8 @@ class PiperVoice {
   // then EOS. Phonemes (UTF-8 code points) the voice does not know are skipped and counted.
   std::vector<int64_t> ids(const std::string& ipa, size_t* unknown = nullptr) const;
   // Audio of one sentence in [-1, 1] at sampleRate(); lengthScale < 1 speaks faster.
-  std::vector<float> infer(const std::vector<int64_t>& ids, float lengthScale) const;
+  std::vector<float> infer(const std::vector<int64_t>& ids, float lengthScale,
+                           Ort::RunOptions* options = nullptr) const;
 
   int sampleRate() const { return sampleRate_; }
   const std::string& espeakVoice() const { return espeakVoice_; }
