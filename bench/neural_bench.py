@@ -115,6 +115,23 @@ class Server:
         self.log.close()
 
 
+def linked_onnxruntime(binary):
+    """Version of the libonnxruntime the server binary loads (ldd + OrtGetApiBase), or "unknown"."""
+    try:
+        import ctypes
+        out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, timeout=30).stdout
+        path = next(line.split("=>")[1].split("(")[0].strip() for line in out.splitlines()
+                    if "libonnxruntime" in line and "=>" in line)
+
+        class ApiBase(ctypes.Structure):
+            _fields_ = [("GetApi", ctypes.c_void_p), ("GetVersionString", ctypes.CFUNCTYPE(ctypes.c_char_p))]
+        lib = ctypes.CDLL(path)
+        lib.OrtGetApiBase.restype = ctypes.POINTER(ApiBase)
+        return lib.OrtGetApiBase().contents.GetVersionString().decode()
+    except (OSError, StopIteration, AttributeError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def check_engines(health):
     """The figures mean nothing if a neural voice fell back to eSpeak NG: stop instead."""
     engines = health.get("engines", {})
@@ -276,7 +293,8 @@ async def run_level(server, engine, clients, per_client, text, rate):
 
     async with client_session() as session:
         t0 = time.perf_counter()
-        await asyncio.gather(*(client(session) for _ in range(clients)))
+        with OtherLoad(server) as other:
+            await asyncio.gather(*(client(session) for _ in range(clients)))
         wall = time.perf_counter() - t0
     ok = [s for s in streams if s.ok]
     errors = [s.error for s in streams if not s.ok]
@@ -291,6 +309,7 @@ async def run_level(server, engine, clients, per_client, text, rate):
         "realtime": sum(s.in_real_time() for s in streams), "held": not errors and all(s.in_real_time() for s in streams),
         "audio": statistics.fmean(s.audio for s in ok) if ok else 0.0,
         "chunks": statistics.fmean(len(s.chunks) for s in ok) if ok else 0.0, "wall": wall,
+        "other": other.share,
     }
 
 
@@ -348,6 +367,50 @@ def busy_processes(period=1.0, threshold=0.05):
     return busy
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def system_busy_s():
+    """CPU seconds the whole machine has been busy (all CPUs; /proc/stat, guest time is in user)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / TICK
+
+
+def process_cpu_s(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class OtherLoad:
+    """Share of the machine's CPU time used by anything but this script, its children (the
+    reference) and the server, over the `with` block: busy time from /proc/stat minus ours."""
+
+    def __init__(self, server=None):
+        self.server, self.share = server, 0.0
+
+    def _sample(self):
+        t = os.times()
+        pid = self.server.proc.pid if self.server and self.server.proc and self.server.proc.poll() is None else None
+        return (time.monotonic(), system_busy_s(), t.user + t.system + t.children_user + t.children_system,
+                process_cpu_s(pid) if pid else 0.0)
+
+    def __enter__(self):
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc):
+        end = self._sample()
+        wall, busy, own, srv = (b - a for a, b in zip(self.start, end))
+        cpus = len(os.sched_getaffinity(0))
+        self.share = max(0.0, (busy - own - srv) / (wall * cpus)) if wall > 0 else 0.0
+
+
 def load_line(label):
     busy = busy_processes()
     return (f"{label}: load average (1 min) {os.getloadavg()[0]:.2f}; other processes above 5% of a CPU: "
@@ -383,12 +446,13 @@ def side_table(side):
 
 def level_table(rows):
     out = ["| engine | text | clients | requests | errors | first chunk p50 (ms) | first chunk p95 (ms) "
-           "| total p50 (ms) | mean RTF | worst chunk lateness (ms) | streams in real time | held |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "| total p50 (ms) | mean RTF | worst chunk lateness (ms) | streams in real time | held | other processes' CPU |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     for r in rows:
         out.append(f"| {r['engine']} | {r['text']} | {r['clients']} | {r['requests']} | {r['errors']} "
                    f"| {r['p50']:.0f} | {r['p95']:.0f} | {r['total_p50']:.0f} | {r['rtf']:.3f} "
-                   f"| {r['worst_late']:+.0f} | {r['realtime']}/{r['requests']} | {'yes' if r['held'] else 'no'} |")
+                   f"| {r['worst_late']:+.0f} | {r['realtime']}/{r['requests']} | {'yes' if r['held'] else 'no'} "
+                   f"| {r['other']:.0%} |")
     return "\n".join(out)
 
 
@@ -439,17 +503,22 @@ async def main_async(args, python):
             threads = check_engines(srv.health)
             with urllib.request.urlopen(srv.base + "/paddlespeech/tts/streaming/samplerate") as r:
                 rate = json.loads(r.read())["sample_rate"]
-            info.update(rate=rate, threads=threads)
+            info.update(rate=rate, threads=threads, ort=linked_onnxruntime(binary))
             for engine in args.engines:
                 repeats = args.piper_repeats if engine == "piper" else args.kokoro_repeats
                 t = time.perf_counter()
-                vox = await voxgate_sequential(srv, engine, texts, repeats, TEXTS["short"], rate)
-                log(f"{engine}: voxgate side by side done in {time.perf_counter() - t:.0f}s")
+                with OtherLoad(srv) as other_vox:
+                    vox = await voxgate_sequential(srv, engine, texts, repeats, TEXTS["short"], rate)
+                log(f"{engine}: voxgate side by side done in {time.perf_counter() - t:.0f}s "
+                    f"(other processes {other_vox.share:.0%})")
                 t = time.perf_counter()
-                ref = run_reference(python, engine, paths, threads[engine], texts, repeats, TEXTS["short"], tmp)
-                log(f"{engine}: {ref['package']} side by side done in {time.perf_counter() - t:.0f}s")
+                with OtherLoad(srv) as other_ref:
+                    ref = run_reference(python, engine, paths, threads[engine], texts, repeats, TEXTS["short"], tmp)
+                log(f"{engine}: {ref['package']} side by side done in {time.perf_counter() - t:.0f}s "
+                    f"(other processes {other_ref.share:.0%})")
                 info[engine] = {k: ref[k] for k in ("package", "version", "api", "onnxruntime", "threads",
                                                     "sample_rate", "load_s")}
+                info[engine]["other"] = (other_vox.share, other_ref.share)
                 for name, streams, runs in zip(text_names, vox, ref["results"]):
                     side.append({"engine": engine, "text": name, "runs": repeats,
                                  "voxgate": summarise_voxgate(streams), "reference": summarise_reference(runs)})
@@ -477,7 +546,7 @@ async def main_async(args, python):
                     if not done[n]["held"]:
                         break
                     n += 1
-                capacity[engine] = {"held": n - 1, "tried": n if n <= cap else cap, "cap": cap,
+                capacity[engine] = {"held": n - 1, "cap": cap,
                                     "text": text_name, "per": per}
                 levels.extend(done[k] for k in sorted(done))
         finally:
@@ -516,7 +585,8 @@ def main():
     t0 = time.perf_counter()
     load_start = load_line("Machine load when the run started")
     log(load_start)
-    side, levels, capacity, info = asyncio.run(main_async(args, python))
+    with OtherLoad() as other:
+        side, levels, capacity, info = asyncio.run(main_async(args, python))
     total = time.perf_counter() - t0
     load_end = load_line("when it ended")
 
@@ -530,11 +600,16 @@ def main():
     lines.append("")
     for engine in args.engines:
         i = info[engine]
-        lines.append(f"- {ENGINES[engine]['label']}: voxgate {info['threads'][engine]} ONNX Runtime intra-op threads "
+        one = all(r["reference"]["chunks"] == 1 for r in side if r["engine"] == engine)
+        lines.append(f"- {ENGINES[engine]['label']}: voxgate on onnxruntime {info['ort']}, "
+                     f"{info['threads'][engine]} intra-op threads "
                      f"(`voxgate.onnx.threads`), output {info['rate']} Hz; reference {i['package']} {i['version']} "
                      f"on onnxruntime {i['onnxruntime']}, its session built by the bench with "
                      f"{i['threads']} intra-op / 1 inter-op threads, {i['sample_rate']} Hz, streaming API "
-                     f"`{i['api']}`.")
+                     f"`{i['api']}`"
+                     + ("; it gave every text in one chunk, so its first audio is its total time" if one else "")
+                     + f". Other processes' CPU (share of the machine): {i['other'][0]:.0%} during the voxgate runs, "
+                     f"{i['other'][1]:.0%} during the reference runs.")
     lines.append("")
     lines.append("**Concurrent HTTP streaming clients** (voxgate only; each client sends its requests one after "
                  "another, each on a new connection):")
@@ -548,7 +623,9 @@ def main():
                      f"(text {c['text']}, {c['per']} requests per client; counts tried: {tried}; "
                      f"search stops at the first count not held or at {c['cap']}).")
         lines.append("")
-    lines.append(f"Total run time {total:.0f} s. {load_start}; {load_end}.")
+    lines.append(f"Total run time {total:.0f} s. {load_start}; {load_end}. Over the whole run, processes other "
+                 f"than the bench, its reference and the server used {other.share:.0%} of the machine's CPU time "
+                 "(/proc/stat busy time minus ours).")
     tab = "\n".join(lines)
     print(tab)
     if args.write:

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-MODELS = REPO / "models"
+MODELS = Path(os.environ.get("VOXGATE_MODELS") or REPO / "models")  # the server reads the same variable
 CACHE = Path(os.environ.get("VOXGATE_CACHE", Path.home() / ".cache" / "voxgate"))
 
 
@@ -126,7 +126,7 @@ def install_model(name, model, manifest):
 
 
 def main():
-    manifest = json.loads((MODELS / "manifest.json").read_text())
+    manifest = json.loads((REPO / "models" / "manifest.json").read_text())
     root = install_runtime(manifest)
     only = set(sys.argv[1:])
     for name, model in manifest["models"].items():

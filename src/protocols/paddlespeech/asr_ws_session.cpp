@@ -23,6 +23,24 @@ std::optional<int> intField(const nlohmann::json& j, const char* key, int fallba
   return it->get<int>();
 }
 
+std::string finishedMessage(const AsrResult& result) {
+  Json times = Json::array();
+  for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
+  return dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}});
+}
+
+// Seed-002's segment list: one {t0, t1, sentence} for an utterance that said something.
+Json segmentList(const AsrResult& segment, double t0, double t1) {
+  if (segment.text.empty()) return Json::array();
+  auto clock = [](double seconds) {
+    long ms = std::lround(seconds * 1000);
+    char out[32];
+    std::snprintf(out, sizeof out, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+    return std::string(out);
+  };
+  return Json::array({{{"t0", clock(t0)}, {"t1", clock(t1)}, {"sentence", segment.text}}});
+}
+
 }  // namespace
 
 void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context, bool saveOnly) {
@@ -154,19 +172,20 @@ void AsrWsSession::handleAudio(std::string bytes) {
     double t0 = double(self->segmentStart_) / self->context_.asr->sampleRate();
     if (!self->feed(self->scratch_)) {
       if (self->segmentsForm()) return self->postReply(dump({{"status", "ok"}}));
-      return self->postReply(dump({{"result", self->asr_->partial()}}));
+      return self->postReply(dump({{"result", self->asr_ ? self->asr_->partial() : ""}}));
     }
     // An endpoint: this frame's reply carries the utterance's final text (spec §1.8).
     bool continuous = self->context_.config.asr.continuousDecoding || self->segmentsForm();
     double t1 = double(self->samplesIn_) / self->context_.asr->sampleRate();
     AsrResult segment = self->closeSegment(continuous);
-    if (self->segmentsForm()) return self->postReply(self->segmentsReply(segment, t0, t1));
+    if (self->segmentsForm()) {
+      Json list = segmentList(segment, t0, t1);
+      return self->postReply(list.empty() ? dump({{"status", "ok"}}) : dump({{"result", list}, {"status", "ok"}}));
+    }
     if (continuous) return self->postReply(dump({{"result", segment.text}}));
     self->endedByEndpoint_ = true;
     self->archive_.close();
-    Json times = Json::array();
-    for (const auto& w : segment.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
-    self->postReply(dump({{"status", "ok"}, {"signal", "finished"}, {"result", segment.text}, {"times", times}}));
+    self->postReply(finishedMessage(segment));
     net::post(self->ws_.get_executor(), [self] {
       self->state_ = State::Ending;
       self->closeWith(websocket::close_code::normal);
@@ -175,6 +194,7 @@ void AsrWsSession::handleAudio(std::string bytes) {
 }
 
 bool AsrWsSession::feed(std::span<const int16_t> pcm) {
+  if (!asr_) return false;  // the recognizer could not be reopened: the session is failing
   asr_->accept(pcm);
   samplesIn_ += int64_t(pcm.size());
   if (!vad_) return false;
@@ -186,6 +206,7 @@ bool AsrWsSession::feed(std::span<const int16_t> pcm) {
 }
 
 AsrResult AsrWsSession::closeSegment(bool reopen) {
+  if (!asr_) return {};
   AsrResult result = asr_->finish();
   double offset = double(segmentStart_) / context_.asr->sampleRate();
   for (auto& w : result.words) {  // the engine's times are utterance-relative
@@ -194,20 +215,17 @@ AsrResult AsrWsSession::closeSegment(bool reopen) {
   }
   segmentStart_ = samplesIn_;
   asr_.reset();  // the decoder goes back to the pool before the next one is taken
-  if (reopen) asr_ = context_.asr->open();
+  if (reopen) {
+    try {
+      asr_ = context_.asr->open();
+    } catch (const std::exception& e) {
+      spdlog::error("ASR engine: {}", e.what());
+      net::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->fail(websocket::close_code::try_again_later, "the recognizer is not available");
+      });
+    }
+  }
   return result;
-}
-
-std::string AsrWsSession::segmentsReply(const AsrResult& segment, double t0, double t1) const {
-  if (segment.text.empty()) return dump({{"status", "ok"}});
-  auto clock = [](double seconds) {
-    long ms = std::lround(seconds * 1000);
-    char out[32];
-    std::snprintf(out, sizeof out, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-    return std::string(out);
-  };
-  Json item = {{"t0", clock(t0)}, {"t1", clock(t1)}, {"sentence", segment.text}};
-  return dump({{"result", Json::array({item})}, {"status", "ok"}});
 }
 
 void AsrWsSession::handleRecognize() {
@@ -218,8 +236,7 @@ void AsrWsSession::handleRecognize() {
     double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
     if (self->endpointer_) self->endpointer_->reset();
     AsrResult segment = self->closeSegment(true);
-    std::string reply = self->segmentsReply(segment, t0, t1);
-    self->postReply(segment.text.empty() ? dump({{"result", Json::array()}, {"status", "ok"}}) : reply);
+    self->postReply(dump({{"result", segmentList(segment, t0, t1)}, {"status", "ok"}}));
   });
 }
 
@@ -245,13 +262,11 @@ void AsrWsSession::handleEnd() {
     self->archive_.close();
     if (self->segmentsForm()) {
       std::string name = std::filesystem::path(self->archive_.path()).filename().string();
-      Json segments = Json::array();
-      if (!result.text.empty()) segments = Json::parse(self->segmentsReply(result, t0, t1))["result"];
-      self->postReply(dump({{"name", name.empty() ? self->clientName_ : name}, {"signal", "end"}, {"result", segments}}));
+      self->postReply(dump({{"name", name.empty() ? self->clientName_ : name},
+                            {"signal", "end"},
+                            {"result", segmentList(result, t0, t1)}}));
     } else {
-      Json times = Json::array();
-      for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
-      self->postReply(dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}}));
+      self->postReply(finishedMessage(result));
     }
     net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
   });

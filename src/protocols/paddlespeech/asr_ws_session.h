@@ -47,7 +47,6 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   bool feed(std::span<const int16_t> pcm);  // true when the audio ended an utterance
   AsrResult closeSegment(bool reopen);       // final result of the current utterance
   bool segmentsForm() const { return context_.config.asrSettings.replyForm == "segments"; }
-  std::string segmentsReply(const AsrResult& segment, double t0, double t1) const;
 
   websocket::stream<beast::tcp_stream> ws_;
   ServerContext& context_;
