@@ -40,20 +40,12 @@ const std::string& TtsStream::langOf(size_t segment) const {
 // time-stretcher follow the engine; what the previous one left in them is flushed first.
 void TtsStream::useEngine(TtsEngine& engine) {
   if (engine_ == &engine) return;
-  if (resampler_) {
-    size_t from = pending_.size();
-    resampler_->flush(pending_);
-    appendProcessed(from);
-  }
   double engineSpeed = engine.nativeSpeed(options_.speed);
   double residualSpeed = options_.speed / engineSpeed;
   bool needTimePitch = std::abs(residualSpeed - 1.0) > 1e-3 || std::abs(options_.pitch - 1.0) > 1e-3;
-  if (timePitch_ && (!needTimePitch || std::abs(engineSpeed - engineSpeed_) > 1e-6)) {
-    size_t tail = pending_.size();
-    timePitch_->flush(pending_);
-    applyVolume(pending_, tail, options_.volume);
-    timePitch_.reset();
-  }
+  bool replaceTimePitch = timePitch_ && (!needTimePitch || std::abs(engineSpeed - engineSpeed_) > 1e-6);
+  if (resampler_) drain(replaceTimePitch);
+  if (replaceTimePitch) timePitch_.reset();
   if (needTimePitch && !timePitch_)
     timePitch_ = std::make_unique<TimePitch>(options_.sampleRate, residualSpeed, options_.pitch);
   engineSpeed_ = engineSpeed;
@@ -86,16 +78,7 @@ void TtsStream::step() {
   stats().segmentsSynthesized++;
 
   bool last = next_ >= segments_.size();
-  if (last) {
-    size_t from = pending_.size();
-    resampler_->flush(pending_);
-    appendProcessed(from);
-    if (timePitch_) {
-      size_t tail = pending_.size();
-      timePitch_->flush(pending_);
-      applyVolume(pending_, tail, options_.volume);
-    }
-  }
+  if (last) drain(true);
   emitFull(true);  // a segment's tail leaves now rather than waiting for the next segment
   if (last) return finish(SynthStatus::Done, "");
 
@@ -114,6 +97,18 @@ void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume) {
   }
 }
 }  // namespace
+
+// What the resampler (and with `andTimePitch` the time-stretcher) still holds goes to pending_.
+void TtsStream::drain(bool andTimePitch) {
+  size_t from = pending_.size();
+  resampler_->flush(pending_);
+  appendProcessed(from);
+  if (andTimePitch && timePitch_) {
+    size_t tail = pending_.size();
+    timePitch_->flush(pending_);
+    applyVolume(pending_, tail, options_.volume);
+  }
+}
 
 void TtsStream::onEngineAudio(std::span<const int16_t> pcm) {
   size_t from = pending_.size();

@@ -55,7 +55,8 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   void emitFull(bool flushAll);
   void finish(SynthStatus status, const std::string& error);
   const std::string& langOf(size_t segment) const;
-  void useEngine(TtsEngine& engine);  // a segment spoken by another engine than the last one
+  void useEngine(TtsEngine& engine);
+  void drain(bool andTimePitch);  // a segment spoken by another engine than the last one
 
   EngineRouter engines_;
   TtsEngine* engine_ = nullptr;  // the engine of the latest segment
