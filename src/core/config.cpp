@@ -114,14 +114,47 @@ void parseAsrSection(const YAML::Node& root, const std::string& name, AppConfig&
   asr.engine = get<std::string>(section, "engine", name + ".engine", "pocketsphinx");
   if (asr.engine != "pocketsphinx")
     throw ConfigError("config key `" + name + ".engine`: unknown engine `" + asr.engine + "` (known: pocketsphinx)");
-  asr.lang = get<std::string>(section, "lang", name + ".lang", "en");
-  if (asr.lang != "en")
-    throw ConfigError("config key `" + name + ".lang`: no installed recognizer serves `" + asr.lang +
-                      "` (pocketsphinx serves en)");
+  asr.lang = get<std::string>(section, "lang", name + ".lang", "en");  // checked against voxgate.asr.recognizers
   int rate = get<int>(section, "sample_rate", name + ".sample_rate", 16000);
   if (rate != 16000) throw ConfigError("config key `" + name + ".sample_rate` must be 16000 (the recognizer's rate)");
   asr.continuousDecoding = get<bool>(section, "continuous_decoding", name + ".continuous_decoding", true);
   cfg.asr = asr;
+}
+
+void parseRecognizers(const YAML::Node& asr, AsrSettings& A) {
+  YAML::Node list = mapAt(asr, "recognizers", "voxgate.asr.recognizers");
+  if (list && list.size()) {
+    A.recognizers.clear();
+    for (const auto& item : list) {
+      std::string lang = item.first.as<std::string>();
+      std::string path = "voxgate.asr.recognizers." + lang;
+      if (lang != "en" && lang != "zh") throw ConfigError("config key `" + path + "`: languages are en and zh");
+      YAML::Node row = mapAt(list, lang, path);
+      RecognizerChoice choice;
+      choice.streaming = get<std::string>(row, "streaming", path + ".streaming", "none");
+      choice.final = get<std::string>(row, "final", path + ".final", "none");
+      if (choice.streaming == "none") choice.streaming.clear();
+      if (choice.final == "none") choice.final.clear();
+      if (!choice.streaming.empty() && (choice.streaming != "pocketsphinx" || lang != "en"))
+        throw ConfigError("config key `" + path + ".streaming`: the streaming recognizer is pocketsphinx, for en only");
+      if (!choice.final.empty() && choice.final != "whisper")
+        throw ConfigError("config key `" + path + ".final` must be whisper or none");
+      if (choice.streaming.empty() && choice.final.empty())
+        throw ConfigError("config key `" + path + "` names neither a streaming nor a final recognizer");
+      A.recognizers[lang] = choice;
+    }
+  }
+  YAML::Node whisper = mapAt(asr, "whisper", "voxgate.asr.whisper");
+  auto& W = A.whisper;
+  W.model = get<std::string>(whisper, "model", "voxgate.asr.whisper.model", W.model);
+  W.threads = get<int>(whisper, "threads", "voxgate.asr.whisper.threads", W.threads);
+  requireRange(W.threads, 1, 64, "voxgate.asr.whisper.threads");
+  W.concurrency = get<int>(whisper, "concurrency", "voxgate.asr.whisper.concurrency", W.concurrency);
+  requireRange(W.concurrency, 1, 16, "voxgate.asr.whisper.concurrency");
+  W.beamSize = get<int>(whisper, "beam_size", "voxgate.asr.whisper.beam_size", W.beamSize);
+  requireRange(W.beamSize, 1, 8, "voxgate.asr.whisper.beam_size");
+  W.partialIntervalMs = get<int>(whisper, "partial_interval_ms", "voxgate.asr.whisper.partial_interval_ms", W.partialIntervalMs);
+  requireRange(W.partialIntervalMs, 200, 10000, "voxgate.asr.whisper.partial_interval_ms");
 }
 
 void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
@@ -257,6 +290,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   V.maxUtteranceS = get<int>(vad, "max_utterance_s", "voxgate.asr.vad.max_utterance_s", V.maxUtteranceS);
   requireRange(V.maxUtteranceS, 1, 3600, "voxgate.asr.vad.max_utterance_s");
 
+  parseRecognizers(asr, A);
+
   YAML::Node session = mapAt(v, "session_api", "voxgate.session_api");
   cfg.sessionApi.auth = tokens(session, "voxgate.session_api");
 
@@ -351,6 +386,12 @@ AppConfig parseConfig(std::string_view yamlText) {
     }
   }
   parseVoxgate(root, cfg);
+  if (cfg.asr.enabled && !cfg.asrSettings.recognizers.count(cfg.asr.lang)) {
+    std::string have;
+    for (const auto& [lang, choice] : cfg.asrSettings.recognizers) have += (have.empty() ? "" : ", ") + lang;
+    throw ConfigError("config key `" + cfg.asr.name + ".lang`: no recognizer serves `" + cfg.asr.lang +
+                      "` (voxgate.asr.recognizers has " + have + ")");
+  }
   return cfg;
 }
 

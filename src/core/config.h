@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <stdexcept>
+#include <map>
 #include <string>
 
 #include "core/asr/endpointer.h"
@@ -115,6 +116,21 @@ struct AsrSection {
   bool continuousDecoding = true;  // PaddleSpeech's shipped configs say True
 };
 
+// What recognizes one language: a streaming pass for partials and/or a final pass over each
+// finished utterance. "" means none; at least one of the two is set.
+struct RecognizerChoice {
+  std::string streaming;  // pocketsphinx (en only) | ""
+  std::string final;      // whisper | ""
+};
+
+struct WhisperSettings {
+  std::string model = "whisper_base";  // a models/manifest.json name, or a path to a ggml file
+  int threads = 2;
+  int concurrency = 1;            // utterances decoded at once
+  int beamSize = 1;               // 1: greedy; more: beam search (slower)
+  int partialIntervalMs = 1000;   // languages without a streaming pass: re-run this often for partials
+};
+
 struct AsrSettings {
   bool archive = false;            // keep a WAV of every session's audio
   std::string archiveDir = "./archive";
@@ -125,6 +141,8 @@ struct AsrSettings {
   // paddlespeech: `result` is the text (spec §1.6). segments: seed-002's array of
   // {t0,t1,sentence}, the `recognize` signal and `signal: end` (spec §1.10).
   std::string replyForm = "paddlespeech";
+  std::map<std::string, RecognizerChoice> recognizers = {{"en", {"pocketsphinx", ""}}};
+  WhisperSettings whisper;
 };
 
 struct AppConfig {

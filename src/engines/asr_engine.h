@@ -1,10 +1,14 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "core/cancel_token.h"
 
 namespace voxgate {
 
@@ -35,7 +39,29 @@ class AsrEngine {
   virtual std::string name() const = 0;
   virtual std::string language() const = 0;
   virtual int sampleRate() const = 0;
-  virtual std::unique_ptr<AsrStream> open() = 0;  // may block (model set-up): call off IO threads
+  // May block (model set-up): call off IO threads. `cancel` (optional) ends long work early
+  // when the client leaves; a cancelled stream's results are not used.
+  virtual std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr) = 0;
+  virtual nlohmann::json describe() const = 0;
+};
+
+using AsrEngineMap = std::map<std::string, std::shared_ptr<AsrEngine>>;  // by language (en, zh)
+
+// A whole-utterance recognizer used as the second pass over a finished utterance: slower and
+// more accurate than the streaming pass, and it may also serve languages that have none.
+// Thread-safe; runs are bounded by the implementation's own concurrency.
+class AsrFinalPass {
+ public:
+  virtual ~AsrFinalPass() = default;
+  virtual std::string name() const = 0;
+  virtual bool serves(const std::string& lang) const = 0;
+  // 16 kHz mono samples in [-1, 1]. Blocks until a run slot is free (or `cancel` fires; then
+  // the result is empty). Word times are relative to the first sample.
+  virtual AsrResult transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) = 0;
+  // The same, but gives up at once (nullopt) when every run slot is busy: for optional work
+  // such as partials re-run on a growing utterance.
+  virtual std::optional<AsrResult> tryTranscribe(std::span<const float> audio, const std::string& lang,
+                                                 const CancelToken* cancel) = 0;
   virtual nlohmann::json describe() const = 0;
 };
 

@@ -135,9 +135,10 @@ int Server::run() {
   for (auto& t : threads) t.join();
   loader.join();
   ctx.engines.clear();
-  ctx.asr.reset();
+  ctx.asr.clear();
   ctx.vad.reset();
   ctx.workers.join();
+  ctx.asrWorkers.join();
   spdlog::info("stopped");
   return exitCode;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/text/unihan.h"
 #include "core/utf8.h"
 #include "engines/onnx/ort_env.h"
 #include "engines/onnx/pcm.h"
@@ -24,13 +25,15 @@ std::vector<float> readStylePack(const std::string& path) {
   return styles;
 }
 
-// The pack's first letter is its language in Kokoro's naming: a = American, b = British English.
-std::string espeakVoiceOf(const std::string& model) {
+// The pack's first letter is its language in Kokoro's naming: a = American, b = British English,
+// z = Mandarin.
+std::string languageOf(const std::string& model) {
   std::string stem = std::filesystem::path(model).stem().string();
   if (stem.rfind("kokoro_", 0) == 0) stem = stem.substr(7);
   if (stem.size() > 2 && stem[1] != '_' && stem[2] == '_') {
     if (stem[0] == 'a') return "en-us";
     if (stem[0] == 'b') return "en-gb";
+    if (stem[0] == 'z') return "zh";
   }
   return "";
 }
@@ -60,9 +63,16 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
       if (std::find(missing.begin(), missing.end(), e->model) == missing.end()) missing.push_back(e->model);
       continue;
     }
-    std::string language = espeakVoiceOf(e->model);
+    std::string language = languageOf(e->model);
     if (language.empty())
-      throw std::runtime_error("Kokoro voice `" + e->model + "`: only English packs (af_*, am_*, bf_*, bm_*) are served so far");
+      throw std::runtime_error("Kokoro voice `" + e->model + "`: served packs are English (a*_, b*_) and Mandarin (z*_)");
+    if (language == "zh" && !mandarin_) {
+      if (!std::filesystem::exists(unihan::kReadings)) {  // Debian unicode-data missing: these voices fall back
+        missing.push_back(unihan::kReadings);
+        continue;
+      }
+      mandarin_ = std::make_unique<MandarinG2p>(unihan::kReadings);
+    }
     std::string path = models.known(e->model) ? models.path(e->model) : e->model;
     voices_[e->model] = Voice{readStylePack(path), language};
   }
@@ -74,7 +84,8 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
 double KokoroEngine::nativeSpeed(double requested) const { return std::clamp(requested, 0.5, 2.0); }
 
 bool KokoroEngine::serves(const VoiceEntry& voice, const std::string& lang) const {
-  return session_ && voices_.contains(voice.model) && lang == "en";
+  auto it = voices_.find(voice.model);
+  return session_ && it != voices_.end() && it->second.language.substr(0, 2) == lang;
 }
 
 std::vector<int64_t> KokoroEngine::tokens(const std::string& ipa) const {
@@ -110,7 +121,10 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
   if (!session_ || it == voices_.end()) return {SynthStatus::Failed, "Kokoro voice `" + job.voice->model + "` is not loaded"};
   std::vector<int16_t> pcm;
   auto run = cancellableRun(cancel);
-  for (const auto& ipa : phonemizer_.phonemize(job.text, it->second.espeakVoice)) {
+  const Voice& voice = it->second;
+  std::vector<std::string> sentences = voice.language == "zh" ? std::vector<std::string>{mandarin_->phonemize(job.text)}
+                                                              : phonemizer_.phonemize(job.text, voice.language);
+  for (const auto& ipa : sentences) {
     std::vector<int64_t> all = tokens(ipa);
     // Kokoro takes at most 510 tokens: longer sentences go in pieces cut at word gaps.
     for (size_t from = 0; from < all.size();) {
@@ -140,7 +154,7 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
 
 nlohmann::json KokoroEngine::describe() const {
   nlohmann::json voices = nlohmann::json::array();
-  for (const auto& [model, voice] : voices_) voices.push_back({{"model", model}, {"espeak_voice", voice.espeakVoice}});
+  for (const auto& [model, voice] : voices_) voices.push_back({{"model", model}, {"language", voice.language}});
   return {{"name", "kokoro"}, {"runtime", "onnxruntime"}, {"loaded", bool(session_)}, {"threads", threads_},
           {"sample_rate", kSampleRate}, {"voices", voices}, {"queued_tasks", executor_.queued()}};
 }

@@ -9,6 +9,7 @@
 #include "core/models/model_store.h"
 #include "core/serial_executor.h"
 #include "engines/espeak/espeak_engine.h"
+#include "engines/kokoro/mandarin_g2p.h"
 #include "engines/tts_engine.h"
 
 namespace voxgate {
@@ -16,7 +17,8 @@ namespace voxgate {
 // Kokoro-82M (ONNX, int8) with voice style packs. Text → eSpeak NG IPA per sentence (as
 // kokoro-onnx does) → Kokoro token ids (phonemes outside its vocabulary dropped) → one ONNX
 // call per sentence at 24 kHz, styled by the voice pack row chosen by token count.
-// English voices only for now (a*/b* packs): Mandarin needs a pinyin G2P that is not written.
+// English packs (a*, b*) read English through eSpeak NG; Mandarin packs (z*) read Mandarin
+// through MandarinG2p (Unihan readings → misaki's pinyin phonemes).
 class KokoroEngine : public TtsEngine {
  public:
   static constexpr int kSampleRate = 24000;
@@ -39,7 +41,7 @@ class KokoroEngine : public TtsEngine {
  private:
   struct Voice {
     std::vector<float> styles;  // 510 rows of 256
-    std::string espeakVoice;    // en-us or en-gb, from the pack's first letter
+    std::string language;       // en-us, en-gb (eSpeak NG voices) or zh, from the pack's first letter
   };
   std::vector<int64_t> tokens(const std::string& ipa) const;
   std::vector<float> infer(const std::vector<int64_t>& tokens, const Voice& voice, float speed, Ort::RunOptions& run);
@@ -48,6 +50,7 @@ class KokoroEngine : public TtsEngine {
   Ort::MemoryInfo memory_;
   std::map<char32_t, int64_t> vocab_;
   std::map<std::string, Voice> voices_;  // by the entries' `model`
+  std::unique_ptr<MandarinG2p> mandarin_;  // loaded when a Mandarin voice is
   EspeakEngine& phonemizer_;
   int threads_;
   SerialExecutor executor_;

@@ -117,7 +117,7 @@ void PocketsphinxEngine::resetAdaptation(ps_decoder_t* ps) {
   cmn_live_set(ps_get_feat(ps)->cmn_struct, initialCmn_.data());
 }
 
-std::unique_ptr<AsrStream> PocketsphinxEngine::open() {
+std::unique_ptr<AsrStream> PocketsphinxEngine::open(CancelTokenPtr) {
   ps_decoder_t* ps = nullptr;
   {
     std::lock_guard lock(mutex_);

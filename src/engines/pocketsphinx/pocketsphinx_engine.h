@@ -23,7 +23,7 @@ class PocketsphinxEngine : public AsrEngine {
   std::string name() const override { return "pocketsphinx"; }
   std::string language() const override { return "en"; }
   int sampleRate() const override { return 16000; }
-  std::unique_ptr<AsrStream> open() override;
+  std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr) override;
   nlohmann::json describe() const override;
 
   void giveBack(ps_decoder_t* decoder);

@@ -17,12 +17,6 @@ HttpResponse envelope(const HttpRequest& req, bool ok, int code, const std::stri
   return jsonTextResponse(req, http::status::ok, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-// "en", "en_us", "en-US" → "en"; "zh_cn" → "zh".
-std::string baseLanguage(std::string lang) {
-  for (auto& c : lang) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lang.substr(0, lang.find_first_of("_-"));
-}
-
 nlohmann::json missing(const char* field) {
   return nlohmann::json::array({{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
 }
@@ -39,28 +33,28 @@ void handleOfflineAsr(std::shared_ptr<HttpExchange> ex) {
                                                          {"type", "value_error.jsondecode"}}})));
   for (const char* field : {"audio", "audio_format", "sample_rate", "lang"})
     if (!j.contains(field) || j[field].is_null()) return ex->reply(detailError(req, http::status::unprocessable_entity, missing(field)));
-  if (!ctx.asr) return ex->reply(envelope(req, false, 400, "this server has no ASR engine (engine_list has no asr_online)"));
+  if (ctx.asr.empty()) return ex->reply(envelope(req, false, 400, "this server has no ASR engine (engine_list has no asr_online)"));
   std::string lang = j["lang"].is_string() ? j["lang"].get<std::string>() : "";
-  if (baseLanguage(lang) != ctx.asr->language())
+  auto engine = ctx.asrFor(lang);
+  if (!engine)
     return ex->reply(envelope(req, false, 400, "no installed recognizer serves lang `" + lang + "` (this server has " +
-                                                   ctx.asr->language() + ")"));
+                                                   ctx.asrLanguages() + ")"));
   if (!j["audio"].is_string()) return ex->reply(envelope(req, false, 400, "Input parameters are not valid: audio"));
   auto bytes = base64Decode(j["audio"].get<std::string>());
   if (!bytes) return ex->reply(envelope(req, false, 400, "audio is not valid base64"));
 
-  // Decoding takes about a third of the audio's duration: on the worker pool.
-  net::post(ctx.workers, [ex, bytes = std::move(*bytes)] {
-    ServerContext& ctx = ex->context();
+  // Decoding takes a good part of the audio's duration: on the ASR pool.
+  net::post(ctx.asrWorkers, [ex, engine, bytes = std::move(*bytes)] {
     const HttpRequest& req = ex->request();
     auto wav = readWav(bytes);
     if (auto* why = std::get_if<std::string>(&wav)) return ex->reply(envelope(req, false, 400, "audio: " + *why));
     const WavContents& audio = std::get<WavContents>(wav);
     try {
-      PcmConverter converter(audio.format, ctx.asr->sampleRate());
+      PcmConverter converter(audio.format, engine->sampleRate());
       std::vector<int16_t> pcm;
       converter.convert(audio.data, pcm);
       converter.flush(pcm);
-      auto stream = ctx.asr->open();
+      auto stream = engine->open(ex->cancel());
       for (size_t at = 0; at < pcm.size() && !ex->cancel()->cancelled(); at += 16000)
         stream->accept(std::span<const int16_t>(pcm).subspan(at, std::min<size_t>(16000, pcm.size() - at)));
       AsrResult result = stream->finish();

@@ -48,7 +48,7 @@ void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerCon
 }
 
 AsrWsSession::AsrWsSession(beast::tcp_stream stream, ServerContext& context, bool saveOnly)
-    : ws_(std::move(stream)), context_(context), saveOnly_(saveOnly), work_(context.newWorkStrand()) {}
+    : ws_(std::move(stream)), context_(context), saveOnly_(saveOnly), work_(context.newAsrStrand()) {}
 
 AsrWsSession::~AsrWsSession() { context_.connections.remove(this); }
 
@@ -64,6 +64,7 @@ void AsrWsSession::start(HttpRequest upgrade) {
 }
 
 void AsrWsSession::shutdown() {
+  cancel_->cancel();  // a final pass in progress gives up, so shutdown does not wait for it
   net::post(ws_.get_executor(), [self = shared_from_this()] { self->closeWith(websocket::close_code::going_away); });
 }
 
@@ -81,6 +82,7 @@ void AsrWsSession::onRead(beast::error_code ec, size_t) {
     // Client gone (or Beast closed with 1009 for an oversized frame). The archive on disk is
     // already valid; it is closed when the work strand lets go of this session.
     gone_ = true;
+    cancel_->cancel();
     net::post(work_, [self = shared_from_this()] {  // file I/O stays off the IO threads
       self->archive_.close();
       self->asr_.reset();
@@ -109,23 +111,23 @@ void AsrWsSession::handleControl(const std::string& message) {
 
 void AsrWsSession::handleStart(const nlohmann::json& j) {
   if (state_ != State::Waiting) return fail(websocket::close_code::policy_error, "start was already received");
-  if (!context_.asr && !saveOnly_)
+  if (context_.asr.empty() && !saveOnly_)
     return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
   auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16), channels = intField(j, "channels", 1);
   if (!rate || !bits || !channels) return fail(websocket::close_code::bad_payload, "sampleRate, bitsPerSample and channels must be integers");
   format_ = PcmFormat{*rate, *bits, *channels};
   if (auto why = unsupportedFormat(format_)) return fail(websocket::close_code::bad_payload, *why);
   std::string lang = j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
-  if (!saveOnly_ && lang != context_.asr->language())
+  if (!saveOnly_ && !(engine_ = context_.asrFor(lang)))
     return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang + "` (this server has " +
-                                                         context_.asr->language() + ")");
+                                                         context_.asrLanguages() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   state_ = State::Started;
   clientName_ = name;
   ++inflight_;
   net::post(work_, [self = shared_from_this(), name] {
     try {
-      if (!self->saveOnly_) self->asr_ = self->context_.asr->open();
+      if (!self->saveOnly_) self->asr_ = self->engine_->open(self->cancel_);
     } catch (const std::exception& e) {
       spdlog::error("ASR engine: {}", e.what());
       net::post(self->ws_.get_executor(), [self] {
@@ -136,7 +138,7 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
     }
     const AsrSettings& settings = self->context_.config.asrSettings;
     if (!self->saveOnly_) {
-      int rate = self->context_.asr->sampleRate();
+      int rate = self->engine_->sampleRate();
       self->converter_ = std::make_unique<PcmConverter>(self->format_, rate);
       if (self->context_.vad && (rate == 16000 || rate == 8000)) {  // the rates Silero VAD takes
         self->vad_ = std::make_unique<SileroVadStream>(self->context_.vad, rate);
@@ -169,14 +171,14 @@ void AsrWsSession::handleAudio(std::string bytes) {
     if (self->endedByEndpoint_) return self->postReply("");  // the session already finished
     self->scratch_.clear();
     self->converter_->convert(bytes, self->scratch_);
-    double t0 = double(self->segmentStart_) / self->context_.asr->sampleRate();
+    double t0 = double(self->segmentStart_) / self->engine_->sampleRate();
     if (!self->feed(self->scratch_)) {
       if (self->segmentsForm()) return self->postReply(dump({{"status", "ok"}}));
       return self->postReply(dump({{"result", self->asr_ ? self->asr_->partial() : ""}}));
     }
     // An endpoint: this frame's reply carries the utterance's final text (spec §1.8).
     bool continuous = self->context_.config.asr.continuousDecoding || self->segmentsForm();
-    double t1 = double(self->samplesIn_) / self->context_.asr->sampleRate();
+    double t1 = double(self->samplesIn_) / self->engine_->sampleRate();
     AsrResult segment = self->closeSegment(continuous);
     if (self->segmentsForm()) {
       Json list = segmentList(segment, t0, t1);
@@ -208,7 +210,7 @@ bool AsrWsSession::feed(std::span<const int16_t> pcm) {
 AsrResult AsrWsSession::closeSegment(bool reopen) {
   if (!asr_) return {};
   AsrResult result = asr_->finish();
-  double offset = double(segmentStart_) / context_.asr->sampleRate();
+  double offset = double(segmentStart_) / engine_->sampleRate();
   for (auto& w : result.words) {  // the engine's times are utterance-relative
     w.begin += offset;
     w.end += offset;
@@ -217,7 +219,7 @@ AsrResult AsrWsSession::closeSegment(bool reopen) {
   asr_.reset();  // the decoder goes back to the pool before the next one is taken
   if (reopen) {
     try {
-      asr_ = context_.asr->open();
+      asr_ = engine_->open(cancel_);
     } catch (const std::exception& e) {
       spdlog::error("ASR engine: {}", e.what());
       net::post(ws_.get_executor(), [self = shared_from_this()] {
@@ -232,7 +234,7 @@ void AsrWsSession::handleRecognize() {
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "recognize before start");
   ++inflight_;
   net::post(work_, [self = shared_from_this()] {
-    double rate = self->context_.asr->sampleRate();
+    double rate = self->engine_->sampleRate();
     double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
     if (self->endpointer_) self->endpointer_->reset();
     AsrResult segment = self->closeSegment(true);
@@ -256,7 +258,7 @@ void AsrWsSession::handleEnd() {
     self->scratch_.clear();
     self->converter_->flush(self->scratch_);
     self->feed(self->scratch_);  // an endpoint here changes nothing: the utterance ends anyway
-    double rate = self->context_.asr->sampleRate();
+    double rate = self->engine_->sampleRate();
     double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
     AsrResult result = self->closeSegment(false);
     self->archive_.close();

@@ -65,6 +65,9 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   std::optional<websocket::close_reason> closeAfterWrites_;
   bool gone_ = false;
 
+  std::shared_ptr<AsrEngine> engine_;  // chosen by `lang` at start
+  CancelTokenPtr cancel_ = std::make_shared<CancelToken>();  // the client left: stop long decoding
+
   // Work-strand state.
   std::unique_ptr<AsrStream> asr_;
   std::unique_ptr<PcmConverter> converter_;

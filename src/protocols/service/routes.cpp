@@ -14,9 +14,15 @@ void registerServiceRoutes(Router& router) {
     if (!ctx.ready) return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "loading"}}));
     nlohmann::json engines = nlohmann::json::object();
     for (const auto& [name, engine] : ctx.engines) engines[name] = engine->describe();
-    if (ctx.asr) engines["asr"] = ctx.asr->describe();
-    if (ctx.asr) engines["vad"] = ctx.vad ? nlohmann::json{{"name", "silero_vad"}, {"endpointing", true}}
-                                         : nlohmann::json{{"name", "none"}, {"endpointing", false}};
+    if (!ctx.asr.empty()) {
+      auto byDefault = ctx.asrFor(ctx.config.asr.lang);
+      engines["asr"] = (byDefault ? byDefault : ctx.asr.begin()->second)->describe();
+      nlohmann::json languages = nlohmann::json::object();
+      for (const auto& [lang, engine] : ctx.asr) languages[lang] = engine->describe();
+      engines["asr_languages"] = languages;
+      engines["vad"] = ctx.vad ? nlohmann::json{{"name", "silero_vad"}, {"endpointing", true}}
+                               : nlohmann::json{{"name", "none"}, {"endpointing", false}};
+    }
     nlohmann::json body = {{"status", "ok"},
                            {"version", VOXGATE_VERSION},
                            {"sample_rate", ctx.config.tts.sampleRate},

@@ -1,0 +1,110 @@
+#include "core/asr/two_pass_engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <mutex>
+
+namespace voxgate {
+
+namespace {
+
+// The latest partial from a background run; shared with the run, which may outlive the stream.
+struct PartialSlot {
+  std::mutex mutex;
+  std::string text;
+  bool running = false;
+  CancelToken cancel;  // the stream finished or went away
+};
+
+}  // namespace
+
+class TwoPassStream : public AsrStream {
+ public:
+  TwoPassStream(std::shared_ptr<TwoPassEngine> engine, std::unique_ptr<AsrStream> first, CancelTokenPtr cancel)
+      : engine_(std::move(engine)), first_(std::move(first)), cancel_(std::move(cancel)),
+        slot_(std::make_shared<PartialSlot>()) {
+    if (cancel_) cancel_->onCancel([slot = slot_] { slot->cancel.cancel(); });
+  }
+  ~TwoPassStream() override { slot_->cancel.cancel(); }
+
+  void accept(std::span<const int16_t> pcm) override {
+    for (int16_t s : pcm) audio_.push_back(float(s) / 32768.0f);
+    if (first_) return first_->accept(pcm);
+    size_t interval = size_t(engine_->partialIntervalMs_) * 16;
+    if (audio_.size() - lastPartialAt_ >= interval) launchPartial();
+  }
+
+  std::string partial() override {
+    if (first_) return first_->partial();
+    std::lock_guard lock(slot_->mutex);
+    return slot_->text;
+  }
+
+  AsrResult finish() override {
+    slot_->cancel.cancel();  // a partial run still going gives its slot back to the final pass
+    AsrResult streamed = first_ ? first_->finish() : AsrResult{};
+    if (audio_.empty()) return streamed;
+    try {
+      AsrResult result = engine_->final_->transcribe(audio_, engine_->lang_, cancel_.get());
+      if (cancel_ && cancel_->cancelled()) return streamed;
+      return result;
+    } catch (const std::exception& e) {
+      spdlog::error("{} final pass failed, using the streaming result: {}", engine_->final_->name(), e.what());
+      return streamed;
+    }
+  }
+
+ private:
+  void launchPartial() {
+    {
+      std::lock_guard lock(slot_->mutex);
+      if (slot_->running) return;
+      slot_->running = true;
+    }
+    lastPartialAt_ = audio_.size();
+    boost::asio::post(engine_->partialRuns_, [slot = slot_, final = engine_->final_, lang = engine_->lang_,
+                                              audio = audio_] {
+      std::optional<AsrResult> r;
+      try {
+        if (!slot->cancel.cancelled()) r = final->tryTranscribe(audio, lang, &slot->cancel);
+      } catch (const std::exception& e) {
+        spdlog::warn("{} partial run failed: {}", final->name(), e.what());
+      }
+      std::lock_guard lock(slot->mutex);
+      if (r && !slot->cancel.cancelled()) slot->text = r->text;
+      slot->running = false;
+    });
+  }
+
+  std::shared_ptr<TwoPassEngine> engine_;
+  std::unique_ptr<AsrStream> first_;
+  CancelTokenPtr cancel_;
+  std::shared_ptr<PartialSlot> slot_;
+  std::vector<float> audio_;  // the utterance so far, for the final pass
+  size_t lastPartialAt_ = 0;
+};
+
+TwoPassEngine::TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming,
+                             std::shared_ptr<AsrFinalPass> final, int partialIntervalMs)
+    : lang_(std::move(lang)), streaming_(std::move(streaming)), final_(std::move(final)),
+      partialIntervalMs_(partialIntervalMs) {}
+
+TwoPassEngine::~TwoPassEngine() { partialRuns_.join(); }
+
+std::string TwoPassEngine::name() const { return (streaming_ ? streaming_->name() + "+" : "") + final_->name(); }
+
+std::unique_ptr<AsrStream> TwoPassEngine::open(CancelTokenPtr cancel) {
+  return std::make_unique<TwoPassStream>(shared_from_this(), streaming_ ? streaming_->open(cancel) : nullptr,
+                                         std::move(cancel));
+}
+
+nlohmann::json TwoPassEngine::describe() const {
+  return {{"name", name()},
+          {"language", lang_},
+          {"streaming", streaming_ ? streaming_->describe() : nlohmann::json(nullptr)},
+          {"final", final_->describe()},
+          {"partials", streaming_ ? "streaming pass" : "final pass re-run every " + std::to_string(partialIntervalMs_) + " ms"}};
+}
+
+}  // namespace voxgate

@@ -1,0 +1,37 @@
+#pragma once
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+#include <string>
+
+#include "engines/asr_engine.h"
+
+namespace voxgate {
+
+// One language's recognizer as two passes: partials from a streaming engine while audio
+// arrives, and the final text of each utterance from a slower, more accurate whole-utterance
+// pass (Whisper). With no streaming engine (Mandarin), partials come from the final pass
+// re-run on the growing utterance every `partialIntervalMs`, only when it has a free slot,
+// so partials never delay anyone's final result. A failed final pass falls back to the
+// streaming pass's own result.
+class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoPassEngine> {
+ public:
+  TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming, std::shared_ptr<AsrFinalPass> final,
+                int partialIntervalMs);
+  ~TwoPassEngine() override;
+
+  std::string name() const override;
+  std::string language() const override { return lang_; }
+  int sampleRate() const override { return 16000; }
+  std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr) override;
+  nlohmann::json describe() const override;
+
+ private:
+  friend class TwoPassStream;
+  std::string lang_;
+  std::shared_ptr<AsrEngine> streaming_;  // null: partials from the final pass
+  std::shared_ptr<AsrFinalPass> final_;
+  int partialIntervalMs_;
+  boost::asio::thread_pool partialRuns_{1};
+};
+
+}  // namespace voxgate

@@ -1,0 +1,253 @@
+#include "engines/whisper/whisper_model.h"
+
+#include <spdlog/spdlog.h>
+#include <whisper.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "core/utf8.h"
+
+namespace voxgate {
+namespace {
+
+constexpr int kRate = 16000;
+// whisper.cpp refuses input under one second ("input is too short"): pad shorter utterances.
+constexpr size_t kMinSamples = kRate * 12 / 10;
+// Encoder frames (20 ms each) past the audio's end. Measured on en_digits and the two Mandarin
+// clips: 64 garbles words, 128 and 256 are as accurate as the full window, which is 2.5-4x slower.
+constexpr int kAudioCtxMargin = 128;
+
+void logFromWhisper(ggml_log_level level, const char* text, void*) {
+  std::string line(text);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  if (line.empty()) return;
+  if (level == GGML_LOG_LEVEL_ERROR)
+    spdlog::error("whisper.cpp: {}", line);
+  else if (level == GGML_LOG_LEVEL_WARN)
+    spdlog::warn("whisper.cpp: {}", line);
+  else
+    spdlog::trace("whisper.cpp: {}", line);
+}
+
+// Byte-level BPE tokens may split a character; a token that starts with a UTF-8 continuation
+// byte belongs to the previous word.
+bool startsMidCharacter(const std::string& token) {
+  return !token.empty() && (static_cast<unsigned char>(token[0]) & 0xC0) == 0x80;
+}
+
+bool isPunctuation(const std::string& token) {
+  static const std::u32string marks = U".,!?;:\"')]}%…。，、！？；：”’）》";
+  auto cps = utf8Decode(token);
+  if (cps.empty()) return false;
+  for (char32_t c : cps)
+    if (marks.find(c) == std::u32string::npos) return false;
+  return true;
+}
+
+// Words from Whisper's tokens: a leading space starts a word (English); every Han character
+// is a word of its own (PaddleSpeech's Mandarin `times` are per character); punctuation
+// stays on the word before it.
+class WordBuilder {
+ public:
+  void add(std::string token, double t0, double t1) {
+    bool hanToken = false;
+    if (!startsMidCharacter(token)) {
+      auto cps = utf8Decode(token);
+      hanToken = !cps.empty() && isHan(cps[0]);
+    }
+    bool opensWord = words_.empty() || (!startsMidCharacter(token) && !isPunctuation(token) &&
+                                         (token[0] == ' ' || hanToken || lastIsHan_));
+    if (opensWord) words_.push_back({"", t0, t1});
+    AsrWord& w = words_.back();
+    w.word += token;
+    w.end = std::max(w.end, t1);
+    auto cps = utf8Decode(w.word);
+    lastIsHan_ = !cps.empty() && isHan(cps.back()) && isValidUtf8(w.word);
+  }
+
+  std::vector<AsrWord> take() {
+    std::vector<AsrWord> out;
+    for (auto& w : words_) {
+      size_t a = w.word.find_first_not_of(' '), b = w.word.find_last_not_of(' ');
+      if (a == std::string::npos) continue;
+      w.word = w.word.substr(a, b - a + 1);
+      out.push_back(std::move(w));
+    }
+    words_.clear();
+    return out;
+  }
+
+ private:
+  std::vector<AsrWord> words_;
+  bool lastIsHan_ = false;
+};
+
+}  // namespace
+
+WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)) {
+  whisper_log_set(logFromWhisper, nullptr);
+  whisper_context_params params = whisper_context_default_params();
+  params.use_gpu = false;
+  ctx_ = whisper_init_from_file_with_params(config_.modelPath.c_str(), params);
+  if (!ctx_) throw std::runtime_error("whisper.cpp cannot load " + config_.modelPath);
+  multilingual_ = whisper_is_multilingual(ctx_) != 0;
+  if (multilingual_) {
+    try {
+      simplified_ = std::make_unique<SimplifiedChinese>();
+    } catch (const std::exception& e) {
+      spdlog::warn("whisper: Mandarin results keep Whisper's script (traditional or simplified): {}", e.what());
+    }
+  }
+  // One state up front, so the first utterance does not pay for its allocation.
+  idle_.push_back(whisper_init_state(ctx_));
+  created_ = 1;
+  spdlog::info("whisper: {} ({}), {} threads, {} at once, {}", config_.modelPath,
+               multilingual_ ? "multilingual" : "English only", config_.threads, config_.concurrency,
+               config_.beamSize > 1 ? "beam " + std::to_string(config_.beamSize) : std::string("greedy"));
+}
+
+WhisperModel::~WhisperModel() {
+  for (whisper_state* s : idle_) whisper_free_state(s);
+  whisper_free(ctx_);
+}
+
+bool WhisperModel::serves(const std::string& lang) const { return multilingual_ || lang == "en"; }
+
+whisper_state* WhisperModel::acquire(const CancelToken* cancel, bool wait) {
+  std::unique_lock lock(mutex_);
+  while (idle_.empty() && created_ >= config_.concurrency) {
+    if (!wait || (cancel && cancel->cancelled())) return nullptr;
+    freed_.wait_for(lock, std::chrono::milliseconds(100));  // wakes to notice a cancellation
+  }
+  if (!idle_.empty()) {
+    whisper_state* s = idle_.back();
+    idle_.pop_back();
+    return s;
+  }
+  ++created_;
+  lock.unlock();
+  whisper_state* s = whisper_init_state(ctx_);
+  if (!s) {
+    std::lock_guard again(mutex_);
+    --created_;
+    throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
+  }
+  return s;
+}
+
+void WhisperModel::release(whisper_state* state) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(state);
+  }
+  freed_.notify_one();
+}
+
+AsrResult WhisperModel::transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) {
+  whisper_state* state = acquire(cancel, true);
+  if (!state) return {};
+  try {
+    AsrResult r = run(state, audio, lang, cancel);
+    release(state);
+    return r;
+  } catch (...) {
+    release(state);
+    throw;
+  }
+}
+
+std::optional<AsrResult> WhisperModel::tryTranscribe(std::span<const float> audio, const std::string& lang,
+                                                     const CancelToken* cancel) {
+  whisper_state* state = acquire(cancel, false);
+  if (!state) return std::nullopt;
+  try {
+    AsrResult r = run(state, audio, lang, cancel);
+    release(state);
+    return r;
+  } catch (...) {
+    release(state);
+    throw;
+  }
+}
+
+AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, const std::string& lang,
+                            const CancelToken* cancel) {
+  std::vector<float> padded;
+  if (audio.size() < kMinSamples) {
+    padded.assign(audio.begin(), audio.end());
+    padded.resize(kMinSamples, 0.0f);
+    audio = padded;
+  }
+  whisper_full_params p =
+      whisper_full_default_params(config_.beamSize > 1 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
+  p.n_threads = config_.threads;
+  p.language = lang.c_str();
+  p.translate = false;
+  p.no_context = true;  // utterances are independent; carried context feeds hallucinations
+  p.print_progress = p.print_realtime = p.print_timestamps = p.print_special = false;
+  p.token_timestamps = true;
+  p.suppress_blank = true;
+  p.suppress_nst = true;
+  p.beam_search.beam_size = config_.beamSize;
+  // The encoder always attends over a 30 s window; an utterance shorter than that gets a window
+  // cut to its length (plus headroom), which costs far less time on a CPU.
+  if (audio.size() < size_t(kRate) * 30)
+    p.audio_ctx = std::min(1500, int(audio.size() * 50 / kRate) + kAudioCtxMargin);
+  // No initial prompt: the usual "simplified Chinese" prompt leaks into the output of short or
+  // partial utterances. The script is normalised afterwards instead (SimplifiedChinese).
+  auto stop = [](void* data) { return data && static_cast<const CancelToken*>(data)->cancelled(); };
+  p.abort_callback = stop;
+  p.abort_callback_user_data = const_cast<CancelToken*>(cancel);
+  p.encoder_begin_callback = [](whisper_context*, whisper_state*, void* data) {
+    return !(data && static_cast<const CancelToken*>(data)->cancelled());
+  };
+  p.encoder_begin_callback_user_data = const_cast<CancelToken*>(cancel);
+
+  if (whisper_full_with_state(ctx_, state, p, audio.data(), int(audio.size())) != 0) {
+    if (cancel && cancel->cancelled()) return {};
+    throw std::runtime_error("whisper.cpp failed to transcribe");
+  }
+  AsrResult result;
+  WordBuilder words;
+  const whisper_token eot = whisper_token_eot(ctx_);
+  const int segments = whisper_full_n_segments_from_state(state);
+  for (int i = 0; i < segments; ++i) {
+    const int tokens = whisper_full_n_tokens_from_state(state, i);
+    double pSum = 0;
+    int counted = 0;
+    for (int j = 0; j < tokens; ++j) {
+      whisper_token_data d = whisper_full_get_token_data_from_state(state, i, j);
+      if (d.id >= eot) continue;  // special and timestamp tokens
+      pSum += d.p;
+      ++counted;
+    }
+    // OpenAI's rule: a window the model calls silent and decodes without confidence is noise.
+    float noSpeech = whisper_full_get_segment_no_speech_prob_from_state(state, i);
+    if (counted == 0 || (noSpeech > config_.noSpeechThreshold && pSum / counted < 0.5)) continue;
+    result.text += whisper_full_get_segment_text_from_state(state, i);
+    for (int j = 0; j < tokens; ++j) {
+      whisper_token_data d = whisper_full_get_token_data_from_state(state, i, j);
+      if (d.id >= eot) continue;
+      words.add(whisper_full_get_token_text_from_state(ctx_, state, i, j), d.t0 / 100.0, d.t1 / 100.0);
+    }
+  }
+  size_t a = result.text.find_first_not_of(' ');
+  result.text = a == std::string::npos ? "" : result.text.substr(a, result.text.find_last_not_of(' ') - a + 1);
+  result.words = words.take();
+  if (lang == "zh" && simplified_) {
+    result.text = simplified_->convert(result.text);
+    for (auto& w : result.words) w.word = simplified_->convert(w.word);
+  }
+  return result;
+}
+
+nlohmann::json WhisperModel::describe() const {
+  return {{"name", "whisper.cpp"},
+          {"model", config_.modelPath},
+          {"multilingual", multilingual_},
+          {"decoding", config_.beamSize > 1 ? "beam" : "greedy"},
+          {"concurrency", config_.concurrency}};
+}
+
+}  // namespace voxgate

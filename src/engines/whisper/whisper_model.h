@@ -1,0 +1,53 @@
+#pragma once
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/text/unihan.h"
+#include "engines/asr_engine.h"
+
+struct whisper_context;
+struct whisper_state;
+
+namespace voxgate {
+
+struct WhisperConfig {
+  std::string modelPath;      // a ggml file (scripts/install_models.py converts the packaged weights)
+  int threads = 2;            // compute threads per run
+  int concurrency = 1;        // runs at once; each holds its own decoder state (~100 MB for base)
+  int beamSize = 1;           // 1: greedy (with temperature fallback), >1: beam search
+  float noSpeechThreshold = 0.6f;  // drop a window Whisper itself judges silent (hallucination guard)
+};
+
+// whisper.cpp: one context (the weights) shared by every session, and a pool of decoder
+// states so `concurrency` utterances decode at once. Serves the languages of the model
+// (English only for `.en` models).
+class WhisperModel : public AsrFinalPass {
+ public:
+  explicit WhisperModel(WhisperConfig config);  // throws std::runtime_error when the file does not load
+  ~WhisperModel() override;
+
+  std::string name() const override { return "whisper"; }
+  bool serves(const std::string& lang) const override;
+  AsrResult transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) override;
+  std::optional<AsrResult> tryTranscribe(std::span<const float> audio, const std::string& lang,
+                                         const CancelToken* cancel) override;
+  nlohmann::json describe() const override;
+
+ private:
+  whisper_state* acquire(const CancelToken* cancel, bool wait);
+  void release(whisper_state* state);
+  AsrResult run(whisper_state* state, std::span<const float> audio, const std::string& lang, const CancelToken* cancel);
+
+  WhisperConfig config_;
+  whisper_context* ctx_ = nullptr;
+  bool multilingual_ = false;
+  std::unique_ptr<SimplifiedChinese> simplified_;  // Mandarin output → simplified characters
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<whisper_state*> idle_;
+  int created_ = 0;
+};
+
+}  // namespace voxgate
