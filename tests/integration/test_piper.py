@@ -186,9 +186,9 @@ def to_wav(pcm, rate):
     return buf.getvalue()
 
 
-def recognise(srv, pcm, rate):
+def recognise(srv, pcm, rate, lang="en"):
     body = {"audio": base64.b64encode(to_wav(pcm, rate)).decode("ascii"), "audio_format": "wav",
-            "sample_rate": rate, "lang": "en"}
+            "sample_rate": rate, "lang": lang}
     r = requests.post(srv.base + "/paddlespeech/asr", data=json.dumps(body), timeout=60)
     assert r.status_code == 200, r.text[:300]
     j = r.json()

@@ -22,7 +22,7 @@ TEST(Config, EmbeddedDefaultParses) {
   EXPECT_EQ(c.tts.name, "tts_online");
   EXPECT_EQ(c.tts.engine, "espeak");
   EXPECT_EQ(c.tts.sampleRate, 24000);
-  ASSERT_EQ(c.voices.size(), 7u);
+  ASSERT_EQ(c.voices.size(), 9u);
   // The default voice reads English with Piper; Chinese stays with the row's own engine.
   EXPECT_EQ(c.voices[0].forLang("en").engine, "piper");
   EXPECT_EQ(c.voices[0].forLang("en").model, "piper_joe");
@@ -30,6 +30,28 @@ TEST(Config, EmbeddedDefaultParses) {
   EXPECT_TRUE(c.usesEngine("kokoro"));
   EXPECT_TRUE(c.asrSettings.vad.enabled);
   EXPECT_EQ(c.asrSettings.vad.endpointSilenceMs, 4000);
+  // English: pocketsphinx partials, Whisper finals; Mandarin: Whisper alone.
+  EXPECT_EQ(c.asrSettings.recognizers.at("en").streaming, "pocketsphinx");
+  EXPECT_EQ(c.asrSettings.recognizers.at("en").final, "whisper");
+  EXPECT_EQ(c.asrSettings.recognizers.at("zh").streaming, "");
+  EXPECT_EQ(c.asrSettings.recognizers.at("zh").final, "whisper");
+  EXPECT_EQ(c.asrSettings.whisper.model, "whisper_base");
+}
+
+TEST(Config, RecognizersPerLanguage) {
+  const std::string asr = "engine_list: ['asr_online']\nasr_online: {engine: pocketsphinx, lang: zh}\n";
+  // Without voxgate.asr.recognizers only English is served (pocketsphinx), so lang zh is refused.
+  EXPECT_NE(errorOf(asr).find("no recognizer serves `zh` (voxgate.asr.recognizers has en)"), std::string::npos);
+  AppConfig c = parseConfig(asr + "voxgate:\n  asr:\n    recognizers:\n      zh: {final: whisper}\n");
+  EXPECT_EQ(c.asr.lang, "zh");
+  EXPECT_EQ(c.asrSettings.recognizers.size(), 1u);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      zh: {streaming: pocketsphinx}\n")
+                .find("pocketsphinx, for en only"), std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      fr: {final: whisper}\n").find("en and zh"),
+            std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      en: {streaming: none}\n").find("neither"),
+            std::string::npos);
+  EXPECT_THROW(parseConfig(kBase + "voxgate:\n  asr:\n    whisper: {beam_size: 0}\n"), ConfigError);
 }
 
 TEST(Config, NeuralVoicesNeedAModel) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <whisper.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -66,12 +67,17 @@ class WordBuilder {
     lastIsHan_ = !cps.empty() && isHan(cps.back()) && isValidUtf8(w.word);
   }
 
-  std::vector<AsrWord> take() {
+  // Whisper's token times are estimates that may overlap or run backwards: they are made
+  // monotonic and kept inside the audio (clients rely on increasing times).
+  std::vector<AsrWord> take(double duration) {
     std::vector<AsrWord> out;
+    double begin = 0, end = 0;
     for (auto& w : words_) {
       size_t a = w.word.find_first_not_of(' '), b = w.word.find_last_not_of(' ');
       if (a == std::string::npos) continue;
       w.word = w.word.substr(a, b - a + 1);
+      begin = w.begin = std::min(std::max(w.begin, begin), duration);
+      end = w.end = std::min(std::max({w.end, w.begin, end}), duration);
       out.push_back(std::move(w));
     }
     words_.clear();
@@ -173,6 +179,7 @@ std::optional<AsrResult> WhisperModel::tryTranscribe(std::span<const float> audi
 
 AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, const std::string& lang,
                             const CancelToken* cancel) {
+  const double duration = double(audio.size()) / kRate;  // before padding
   std::vector<float> padded;
   if (audio.size() < kMinSamples) {
     padded.assign(audio.begin(), audio.end());
@@ -234,7 +241,7 @@ AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, 
   }
   size_t a = result.text.find_first_not_of(' ');
   result.text = a == std::string::npos ? "" : result.text.substr(a, result.text.find_last_not_of(' ') - a + 1);
-  result.words = words.take();
+  result.words = words.take(duration);
   if (lang == "zh" && simplified_) {
     result.text = simplified_->convert(result.text);
     for (auto& w : result.words) w.word = simplified_->convert(w.word);
