@@ -159,20 +159,18 @@ void WhisperModel::release(whisper_state* state) {
 AsrResult WhisperModel::transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) {
   whisper_state* state = acquire(cancel, true);
   if (!state) return {};
-  try {
-    AsrResult r = run(state, audio, lang, cancel);
-    release(state);
-    return r;
-  } catch (...) {
-    release(state);
-    throw;
-  }
+  return runAndRelease(state, audio, lang, cancel);
 }
 
 std::optional<AsrResult> WhisperModel::tryTranscribe(std::span<const float> audio, const std::string& lang,
                                                      const CancelToken* cancel) {
   whisper_state* state = acquire(cancel, false);
   if (!state) return std::nullopt;
+  return runAndRelease(state, audio, lang, cancel);
+}
+
+AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const float> audio, const std::string& lang,
+                                      const CancelToken* cancel) {
   try {
     AsrResult r = run(state, audio, lang, cancel);
     release(state);

@@ -38,6 +38,8 @@ class WhisperModel : public AsrFinalPass {
  private:
   whisper_state* acquire(const CancelToken* cancel, bool wait);
   void release(whisper_state* state);
+  AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const std::string& lang,
+                          const CancelToken* cancel);
   AsrResult run(whisper_state* state, std::span<const float> audio, const std::string& lang, const CancelToken* cancel);
 
   WhisperConfig config_;
