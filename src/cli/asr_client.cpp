@@ -64,7 +64,9 @@ int runAsrClient(const AsrClientOptions& o) {
       if (reply.value("status", "") == "failed") throw std::runtime_error("server: " + reply.dump());
       std::string partial = reply.value("result", "");
       if (partial != last) std::cout << "partial: " << (last = partial) << std::endl;
-      if (o.realtime) std::this_thread::sleep_until(streamStart + std::chrono::microseconds(int64_t((at + kPacketSamples) * 1e6 / kRate)));
+      if (o.realtime)
+        std::this_thread::sleep_until(streamStart +
+                                      std::chrono::microseconds(int64_t((at + kPacketSamples) * 1e6 / kRate)));
     }
     auto endSent = Clock::now();
     ws.text(true);

@@ -45,7 +45,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
   for (const auto& [lang, choice] : cfg.asrSettings.recognizers) {
     std::shared_ptr<AsrEngine> streaming;
     if (choice.streaming == "pocketsphinx") {
-      if (!sphinx) sphinx = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
+      if (!sphinx)
+        sphinx = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
       streaming = sphinx;
     }
     std::shared_ptr<WhisperModel> final;
@@ -59,7 +60,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
       }
     }
     if (final)
-      engines.asr[lang] = std::make_shared<TwoPassEngine>(lang, streaming, final, cfg.asrSettings.whisper.partialIntervalMs);
+      engines.asr[lang] =
+          std::make_shared<TwoPassEngine>(lang, streaming, final, cfg.asrSettings.whisper.partialIntervalMs);
     else if (streaming)
       engines.asr[lang] = streaming;
     else

@@ -1,6 +1,6 @@
 // voxgate: one binary for the server (`serve`) and its test client (`client tts`).
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 

@@ -64,7 +64,8 @@ Timings streamHttp(const TtsClientOptions& o, std::vector<int16_t>& audio) {
   http::response_parser<http::empty_body> parser;
   parser.body_limit(boost::none);
   http::read_header(stream, buffer, parser);
-  if (parser.get().result() != http::status::ok) throw std::runtime_error("server answered " + std::to_string(parser.get().result_int()));
+  if (parser.get().result() != http::status::ok)
+    throw std::runtime_error("server answered " + std::to_string(parser.get().result_int()));
   std::string chunk;
   std::function<size_t(uint64_t, std::string_view, beast::error_code&)> onBody =
       [&](uint64_t remain, std::string_view body, beast::error_code&) {

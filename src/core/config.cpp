@@ -2,8 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -46,7 +46,7 @@ void requireRange(T value, T lo, T hi, const std::string& path) {
 // PaddleSpeech model-file keys: their sections can only run here if the files exist, and
 // even then voxgate has no FastSpeech2 engine yet — so the message points at eSpeak NG.
 void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
-  static const char* kFileKeys[] = {"am_config", "am_ckpt", "am_stat", "phones_dict", "tones_dict",
+  static const char* kFileKeys[] = {"am_config",    "am_ckpt",    "am_stat",  "phones_dict", "tones_dict",
                                     "speaker_dict", "voc_config", "voc_ckpt", "voc_stat"};
   std::vector<std::string> missing, present;
   for (const char* key : kFileKeys) {
@@ -63,8 +63,8 @@ void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
       (std::filesystem::exists(f) ? present : missing).push_back(name + "." + key + ": " + f);
     }
   }
-  const std::string hint = " Set `engine: espeak` in section `" + name +
-                           "` to use the embedded eSpeak NG engine (see conf/README.md).";
+  const std::string hint =
+      " Set `engine: espeak` in section `" + name + "` to use the embedded eSpeak NG engine (see conf/README.md).";
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += "\n  missing file " + m;
@@ -73,7 +73,8 @@ void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
   std::string am = get<std::string>(section, "am", name + ".am", "fastspeech2_csmsc");
   if (present.empty())
     throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + am +
-                      "` with no model files; PaddleSpeech would download them, voxgate never downloads at run time." + hint);
+                      "` with no model files; PaddleSpeech would download them, voxgate never downloads at run time." +
+                      hint);
   throw ConfigError("section `" + name + "`: PaddleSpeech model `" + am +
                     "` is not supported by this build of voxgate." + hint);
 }
@@ -106,7 +107,8 @@ void parseAsrSection(const YAML::Node& root, const std::string& name, AppConfig&
     std::string model = get<std::string>(section, "model_type", name + ".model_type", "conformer_online_wenetspeech");
     throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + model +
                       "`, which voxgate cannot run (no such model is installed and nothing downloads at run time). "
-                      "Set `engine: pocketsphinx` and `lang: en` in section `" + name + "` (see conf/README.md).");
+                      "Set `engine: pocketsphinx` and `lang: en` in section `" +
+                      name + "` (see conf/README.md).");
   }
   AsrSection asr;
   asr.enabled = true;
@@ -153,7 +155,8 @@ void parseRecognizers(const YAML::Node& asr, AsrSettings& A) {
   requireRange(W.concurrency, 1, 16, "voxgate.asr.whisper.concurrency");
   W.beamSize = get<int>(whisper, "beam_size", "voxgate.asr.whisper.beam_size", W.beamSize);
   requireRange(W.beamSize, 1, 8, "voxgate.asr.whisper.beam_size");
-  W.partialIntervalMs = get<int>(whisper, "partial_interval_ms", "voxgate.asr.whisper.partial_interval_ms", W.partialIntervalMs);
+  W.partialIntervalMs =
+      get<int>(whisper, "partial_interval_ms", "voxgate.asr.whisper.partial_interval_ms", W.partialIntervalMs);
   requireRange(W.partialIntervalMs, 200, 10000, "voxgate.asr.whisper.partial_interval_ms");
 }
 
@@ -172,7 +175,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   auto& L = cfg.limits;
   L.maxTextChars = get<size_t>(lim, "max_text_chars", "voxgate.limits.max_text_chars", L.maxTextChars);
   L.maxBodyBytes = get<size_t>(lim, "max_body_bytes", "voxgate.limits.max_body_bytes", L.maxBodyBytes);
-  L.maxWsMessageBytes = get<size_t>(lim, "max_ws_message_bytes", "voxgate.limits.max_ws_message_bytes", L.maxWsMessageBytes);
+  L.maxWsMessageBytes =
+      get<size_t>(lim, "max_ws_message_bytes", "voxgate.limits.max_ws_message_bytes", L.maxWsMessageBytes);
   L.maxSessions = get<int>(lim, "max_sessions", "voxgate.limits.max_sessions", L.maxSessions);
   L.idleTimeoutS = get<int>(lim, "idle_timeout_s", "voxgate.limits.idle_timeout_s", L.idleTimeoutS);
   requireRange<size_t>(L.maxTextChars, 1, 1000000, "voxgate.limits.max_text_chars");
@@ -221,7 +225,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
       VoiceEntry e;
       e.spkId = get<int>(voices[i], "spk_id", path + ".spk_id", -1);
       if (e.spkId < 0) throw ConfigError("config key `" + path + ".spk_id` is missing or negative");
-      if (!seen.insert(e.spkId).second) throw ConfigError("config key `" + path + ".spk_id` repeats id " + std::to_string(e.spkId));
+      if (!seen.insert(e.spkId).second)
+        throw ConfigError("config key `" + path + ".spk_id` repeats id " + std::to_string(e.spkId));
       e.variant = get<std::string>(voices[i], "variant", path + ".variant", "");
       e.name = get<std::string>(voices[i], "name", path + ".name", "spk" + std::to_string(e.spkId));
       e.aliases = get<std::vector<std::string>>(voices[i], "aliases", path + ".aliases", {});
@@ -230,7 +235,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
         YAML::Node o = voices[i][lang];
         if (!o || o.IsNull()) continue;
         std::string opath = path + "." + lang;
-        if (!o.IsMap()) throw ConfigError("config key `" + opath + "` must be a mapping (engine, model, variant, upstream_voice)");
+        if (!o.IsMap())
+          throw ConfigError("config key `" + opath + "` must be a mapping (engine, model, variant, upstream_voice)");
         VoiceEntry over;
         over.spkId = e.spkId;
         over.name = e.name;
@@ -271,7 +277,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   requireRange(A.maxSessionS, 1, 86400, "voxgate.asr.max_session_s");
   A.maxFrameBytes = get<size_t>(asr, "max_frame_bytes", "voxgate.asr.max_frame_bytes", A.maxFrameBytes);
   requireRange<size_t>(A.maxFrameBytes, 64, 16u << 20, "voxgate.asr.max_frame_bytes");
-  A.pocketsphinxModel = get<std::string>(asr, "pocketsphinx_model", "voxgate.asr.pocketsphinx_model", A.pocketsphinxModel);
+  A.pocketsphinxModel =
+      get<std::string>(asr, "pocketsphinx_model", "voxgate.asr.pocketsphinx_model", A.pocketsphinxModel);
   A.replyForm = get<std::string>(asr, "reply_form", "voxgate.asr.reply_form", A.replyForm);
   if (A.replyForm != "paddlespeech" && A.replyForm != "segments")
     throw ConfigError("config key `voxgate.asr.reply_form` must be paddlespeech or segments");
@@ -285,7 +292,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   requireRange(V.negThreshold, 0.0f, V.threshold, "voxgate.asr.vad.neg_threshold");
   V.minSpeechMs = get<int>(vad, "min_speech_ms", "voxgate.asr.vad.min_speech_ms", V.minSpeechMs);
   requireRange(V.minSpeechMs, 0, 10000, "voxgate.asr.vad.min_speech_ms");
-  V.endpointSilenceMs = get<int>(vad, "endpoint_silence_ms", "voxgate.asr.vad.endpoint_silence_ms", V.endpointSilenceMs);
+  V.endpointSilenceMs =
+      get<int>(vad, "endpoint_silence_ms", "voxgate.asr.vad.endpoint_silence_ms", V.endpointSilenceMs);
   requireRange(V.endpointSilenceMs, 100, 60000, "voxgate.asr.vad.endpoint_silence_ms");
   V.maxUtteranceS = get<int>(vad, "max_utterance_s", "voxgate.asr.vad.max_utterance_s", V.maxUtteranceS);
   requireRange(V.maxUtteranceS, 1, 3600, "voxgate.asr.vad.max_utterance_s");
@@ -299,7 +307,8 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   cfg.alibaba.path = get<std::string>(ali, "path", "voxgate.alibaba.path", cfg.alibaba.path);
   if (cfg.alibaba.path.empty() || cfg.alibaba.path[0] != '/')
     throw ConfigError("config key `voxgate.alibaba.path` must start with /");
-  cfg.alibaba.contentType = get<std::string>(ali, "content_type", "voxgate.alibaba.content_type", cfg.alibaba.contentType);
+  cfg.alibaba.contentType =
+      get<std::string>(ali, "content_type", "voxgate.alibaba.content_type", cfg.alibaba.contentType);
   cfg.alibaba.auth = tokens(ali, "voxgate.alibaba");
 
   YAML::Node volc = mapAt(v, "volcengine", "voxgate.volcengine");
@@ -308,14 +317,19 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   if (unknown != "fallback" && unknown != "reject")
     throw ConfigError("config key `voxgate.volcengine.unknown_voice` must be fallback or reject");
   cfg.volcengine.rejectUnknownVoice = unknown == "reject";
-  cfg.volcengine.maxTextBytes = get<size_t>(volc, "max_text_bytes", "voxgate.volcengine.max_text_bytes", cfg.volcengine.maxTextBytes);
+  cfg.volcengine.maxTextBytes =
+      get<size_t>(volc, "max_text_bytes", "voxgate.volcengine.max_text_bytes", cfg.volcengine.maxTextBytes);
   requireRange<size_t>(cfg.volcengine.maxTextBytes, 1, 1000000, "voxgate.volcengine.max_text_bytes");
 
   YAML::Node os = mapAt(v, "openspeech", "voxgate.openspeech");
   auto& O = cfg.openspeech;
-  auto env = [](const char* name) { const char* v = std::getenv(name); return std::string(v ? v : ""); };
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
   O.url = get<std::string>(os, "url", "voxgate.openspeech.url", "");
-  if (O.url.empty() && !env("OPENSPEECH_HOST").empty()) O.url = "wss://" + env("OPENSPEECH_HOST") + "/api/v1/tts/ws_binary";
+  if (O.url.empty() && !env("OPENSPEECH_HOST").empty())
+    O.url = "wss://" + env("OPENSPEECH_HOST") + "/api/v1/tts/ws_binary";
   O.appid = get<std::string>(os, "appid", "voxgate.openspeech.appid", env("OPENSPEECH_APPID"));
   O.token = get<std::string>(os, "token", "voxgate.openspeech.token", env("OPENSPEECH_TOKEN"));
   O.cluster = get<std::string>(os, "cluster", "voxgate.openspeech.cluster",
@@ -325,8 +339,9 @@ void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
   O.timeoutS = get<int>(os, "timeout_s", "voxgate.openspeech.timeout_s", O.timeoutS);
   requireRange(O.timeoutS, 1, 600, "voxgate.openspeech.timeout_s");
   if (cfg.usesEngine("openspeech") && (O.url.empty() || O.appid.empty() || O.token.empty()))
-    throw ConfigError("a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
-                      "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
+    throw ConfigError(
+        "a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
+        "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
 }
 
 void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntry& e) {
@@ -338,10 +353,12 @@ void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntr
   e.upstreamVoice = get<std::string>(node, "upstream_voice", path + ".upstream_voice", "");
   e.model = get<std::string>(node, "model", path + ".model", "");
   if (e.engine == "piper" && e.model.empty())
-    throw ConfigError("config key `" + path + ".model` is required for engine piper (a manifest model such as "
+    throw ConfigError("config key `" + path +
+                      ".model` is required for engine piper (a manifest model such as "
                       "piper_joe, or the path of a voice .onnx with its .onnx.json beside it)");
   if (e.engine == "kokoro" && e.model.empty())
-    throw ConfigError("config key `" + path + ".model` is required for engine kokoro (a voice pack of the manifest "
+    throw ConfigError("config key `" + path +
+                      ".model` is required for engine kokoro (a voice pack of the manifest "
                       "such as kokoro_af_heart, or the path of a 510x256 float32 .bin)");
 }
 

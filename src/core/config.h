@@ -1,12 +1,12 @@
 #pragma once
 #include <cstddef>
-#include <stdexcept>
 #include <map>
+#include <stdexcept>
 #include <string>
 
-#include "core/asr/endpointer.h"
 #include <string_view>
 #include <vector>
+#include "core/asr/endpointer.h"
 
 namespace voxgate {
 
@@ -126,16 +126,16 @@ struct RecognizerChoice {
 struct WhisperSettings {
   std::string model = "whisper_base";  // a models/manifest.json name, or a path to a ggml file
   int threads = 2;
-  int concurrency = 1;            // utterances decoded at once
-  int beamSize = 1;               // 1: greedy; more: beam search (slower)
-  int partialIntervalMs = 1000;   // languages without a streaming pass: re-run this often for partials
+  int concurrency = 1;           // utterances decoded at once
+  int beamSize = 1;              // 1: greedy; more: beam search (slower)
+  int partialIntervalMs = 1000;  // languages without a streaming pass: re-run this often for partials
 };
 
 struct AsrSettings {
-  bool archive = false;            // keep a WAV of every session's audio
+  bool archive = false;  // keep a WAV of every session's audio
   std::string archiveDir = "./archive";
-  int maxSessionS = 600;           // audio seconds per session
-  size_t maxFrameBytes = 65536;    // one binary frame → close 1009 beyond
+  int maxSessionS = 600;         // audio seconds per session
+  size_t maxFrameBytes = 65536;  // one binary frame → close 1009 beyond
   std::string pocketsphinxModel = "/usr/share/pocketsphinx/model/en-us";
   VadSettings vad;
   // paddlespeech: `result` is the text (spec §1.6). segments: seed-002's array of

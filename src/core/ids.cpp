@@ -19,8 +19,9 @@ std::string randomHex(size_t length) {
 
 std::string uuid4() {
   std::string id = randomHex(32);
-  id[12] = '4';                       // version 4
+  id[12] = '4';                      // version 4
   id[16] = kHex[8 + (rng()() & 3)];  // RFC 4122 variant
-  return id.substr(0, 8) + "-" + id.substr(8, 4) + "-" + id.substr(12, 4) + "-" + id.substr(16, 4) + "-" + id.substr(20);
+  return id.substr(0, 8) + "-" + id.substr(8, 4) + "-" + id.substr(12, 4) + "-" + id.substr(16, 4) + "-" +
+         id.substr(20);
 }
 }  // namespace voxgate

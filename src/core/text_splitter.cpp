@@ -22,9 +22,8 @@ std::u32string trim(std::u32string_view s) {
 }
 
 bool hasSpeakable(std::u32string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char32_t c) {
-    return isHan(c) || isLatinLetter(c) || (c >= '0' && c <= '9');
-  });
+  return std::any_of(s.begin(), s.end(),
+                     [](char32_t c) { return isHan(c) || isLatinLetter(c) || (c >= '0' && c <= '9'); });
 }
 
 enum class Script { Neutral, Han, Latin };
@@ -71,8 +70,8 @@ std::vector<std::string> splitClauses(std::string_view text) {
   for (size_t i = 0; i < cps.size(); ++i) {
     char32_t c = cps[i];
     cur += c;
-    bool cut = kCutAfter.find(c) != std::u32string::npos ||
-               (c == '.' && (i + 1 == cps.size() || isSpace(cps[i + 1])) && i > 0 && !(cps[i - 1] >= '0' && cps[i - 1] <= '9'));
+    bool cut = kCutAfter.find(c) != std::u32string::npos || (c == '.' && (i + 1 == cps.size() || isSpace(cps[i + 1])) &&
+                                                             i > 0 && !(cps[i - 1] >= '0' && cps[i - 1] <= '9'));
     if (!cut) continue;
     if (i + 1 < cps.size() && kClosingQuotes.find(cps[i + 1]) != std::u32string::npos) cur += cps[++i];
     flush();

@@ -16,9 +16,9 @@ struct TextSegment {
 };
 
 struct SegmentOptions {
-  std::string defaultLang = "zh";   // for segments with neither Han nor Latin letters
-  size_t firstSegmentChars = 12;    // the very first segment is cut this short: audio starts early
-  size_t maxSegmentChars = 80;      // any later segment is cut beyond this
+  std::string defaultLang = "zh";  // for segments with neither Han nor Latin letters
+  size_t firstSegmentChars = 12;   // the very first segment is cut this short: audio starts early
+  size_t maxSegmentChars = 80;     // any later segment is cut beyond this
 };
 
 // Clauses, then runs of one script inside each clause (mixed zh/en text is read by two

@@ -72,7 +72,8 @@ void TtsStream::step() {
   auto choice = engines_.forLang(seg.lang);
   useEngine(*choice.engine);
   SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_};
-  SynthOutcome outcome = engine_->synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
+  SynthOutcome outcome =
+      engine_->synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
   if (outcome.status == SynthStatus::Cancelled || cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
   if (outcome.status == SynthStatus::Failed) return finish(SynthStatus::Failed, outcome.error);
   stats().segmentsSynthesized++;

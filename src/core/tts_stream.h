@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "core/audio/time_pitch.h"
 #include "core/cancel_token.h"
 #include "core/flow_control.h"
-#include "core/audio/time_pitch.h"
 #include "core/resampler.h"
 #include "core/text_splitter.h"
 #include "engines/tts_engine.h"

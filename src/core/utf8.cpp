@@ -60,8 +60,8 @@ bool isValidUtf8(std::string_view s) {
 }
 
 bool isHan(char32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0xF900 && c <= 0xFAFF);
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+         (c >= 0xF900 && c <= 0xFAFF);
 }
 
 bool isLatinLetter(char32_t c) {

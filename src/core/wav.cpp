@@ -60,8 +60,7 @@ std::optional<WavInfo> parseWav16(std::string_view b) {
       if (info.bitsPerSample != 16 || info.channels < 1) return std::nullopt;
       size = std::min(size, b.size() - body);
       info.samples.resize(size / 2);
-      for (size_t i = 0; i < info.samples.size(); ++i)
-        info.samples[i] = static_cast<int16_t>(get16(b, body + 2 * i));
+      for (size_t i = 0; i < info.samples.size(); ++i) info.samples[i] = static_cast<int16_t>(get16(b, body + 2 * i));
       return info;
     }
     pos = body + size + (size & 1);

@@ -14,7 +14,7 @@ namespace voxgate {
 
 struct SynthesisJob {
   std::string text;
-  std::string lang;  // "zh" | "en"
+  std::string lang;                   // "zh" | "en"
   const VoiceEntry* voice = nullptr;  // a row of the config's voice table (lives as long as the server)
   double speed = 1.0;                 // already limited to what `nativeSpeed` said
 };

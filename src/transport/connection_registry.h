@@ -1,7 +1,7 @@
 #pragma once
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 
 namespace voxgate {
 

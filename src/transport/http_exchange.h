@@ -28,7 +28,7 @@ class HttpExchange {
   void beginChunked(http::response<http::empty_body> header);
   void writeChunk(std::string data);
   void endChunked(bool dropQueued = false);  // dropQueued: chunks not yet on the wire are discarded
-  void abort();  // end the connection without the terminating chunk (a failed stream)
+  void abort();                              // end the connection without the terminating chunk (a failed stream)
 
  private:
   std::shared_ptr<HttpSession> session_;

@@ -46,8 +46,7 @@ void HttpSession::doRead() {
   parser_.emplace();
   parser_->body_limit(context_.config.limits.maxBodyBytes);
   stream_.expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
 }
 
 void HttpSession::onRead(beast::error_code ec, size_t) {
@@ -62,9 +61,9 @@ void HttpSession::onRead(beast::error_code ec, size_t) {
     head.keep_alive(false);
     currentKeepAlive_ = false;
     if (ec == http::error::body_limit)
-      return replyNow(detailError(head, http::status::payload_too_large,
-                                  "request body exceeds the limit of " +
-                                      std::to_string(context_.config.limits.maxBodyBytes) + " bytes"));
+      return replyNow(detailError(
+          head, http::status::payload_too_large,
+          "request body exceeds the limit of " + std::to_string(context_.config.limits.maxBodyBytes) + " bytes"));
     return replyNow(detailError(head, http::status::bad_request, "malformed HTTP request: " + ec.message()));
   }
   dispatch(parser_->release());

@@ -34,7 +34,8 @@ HttpResponse corsPreflight(const CorsConfig& cors, const HttpRequest& req) {
   if (cors.enabled) {
     auto method = req[http::field::access_control_request_method];
     auto headers = req[http::field::access_control_request_headers];
-    std::string methods = method.empty() ? std::string("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT") : std::string(method);
+    std::string methods =
+        method.empty() ? std::string("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT") : std::string(method);
     res.set(http::field::access_control_allow_methods, methods);
     if (!headers.empty()) res.set(http::field::access_control_allow_headers, headers);
     res.set(http::field::access_control_max_age, "600");

@@ -6,9 +6,9 @@
 
 #include "protocols/alibaba/custom_tts.h"
 #include "protocols/paddlespeech/routes.h"
+#include "protocols/service/routes.h"
 #include "protocols/session_api/routes.h"
 #include "protocols/volcengine/routes.h"
-#include "protocols/service/routes.h"
 #include "transport/http_session.h"
 #include "transport/responses.h"
 #include "transport/router.h"
@@ -89,7 +89,8 @@ int Server::run() {
   auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
   std::function<void()> waitForDrain = [&] {
     if (ctx.connections.size() == 0 || std::chrono::steady_clock::now() >= *deadline) {
-      if (ctx.connections.size()) spdlog::warn("{} connections still open at the shutdown deadline", ctx.connections.size());
+      if (ctx.connections.size())
+        spdlog::warn("{} connections still open at the shutdown deadline", ctx.connections.size());
       ioc.stop();
       return;
     }

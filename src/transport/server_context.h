@@ -19,8 +19,8 @@ namespace voxgate {
 
 struct LoadedEngines {
   EngineMap tts;
-  AsrEngineMap asr;  // by language; empty when engine_list has no ASR entry
-  std::shared_ptr<SileroVadModel> vad;  // null when VAD endpointing is off or not installed
+  AsrEngineMap asr;                                // by language; empty when engine_list has no ASR entry
+  std::shared_ptr<SileroVadModel> vad;             // null when VAD endpointing is off or not installed
   nlohmann::json notes = nlohmann::json::array();  // fallbacks taken while loading (shown by healthz)
 };
 

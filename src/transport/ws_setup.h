@@ -16,10 +16,11 @@ inline void setUpServerWebSocket(websocket::stream<beast::tcp_stream>& ws, const
   timeouts.idle_timeout = std::chrono::seconds(limits.idleTimeoutS);
   timeouts.keep_alive_pings = false;
   ws.set_option(timeouts);
-  ws.set_option(websocket::stream_base::decorator([name = std::move(extraName), value = std::move(extraValue)](websocket::response_type& res) {
-    res.set(http::field::server, "voxgate");
-    if (!name.empty()) res.set(name, value);
-  }));
+  ws.set_option(websocket::stream_base::decorator(
+      [name = std::move(extraName), value = std::move(extraValue)](websocket::response_type& res) {
+        res.set(http::field::server, "voxgate");
+        if (!name.empty()) res.set(name, value);
+      }));
   ws.read_message_max(maxMessageBytes);
 }
 

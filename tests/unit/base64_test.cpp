@@ -23,9 +23,9 @@ TEST(Base64, RoundTripsAllByteValues) {
 }
 
 TEST(Base64, RejectsMalformed) {
-  EXPECT_FALSE(base64Decode("abc"));        // length
-  EXPECT_FALSE(base64Decode("ab=c"));       // data after padding
-  EXPECT_FALSE(base64Decode("a==="));       // too much padding
-  EXPECT_FALSE(base64Decode("今天"));       // not the alphabet
-  EXPECT_FALSE(base64Decode("Zg==Zg=="));   // padding in the middle
+  EXPECT_FALSE(base64Decode("abc"));       // length
+  EXPECT_FALSE(base64Decode("ab=c"));      // data after padding
+  EXPECT_FALSE(base64Decode("a==="));      // too much padding
+  EXPECT_FALSE(base64Decode("今天"));      // not the alphabet
+  EXPECT_FALSE(base64Decode("Zg==Zg=="));  // padding in the middle
 }

@@ -46,7 +46,8 @@ TEST(Config, RecognizersPerLanguage) {
   EXPECT_EQ(c.asr.lang, "zh");
   EXPECT_EQ(c.asrSettings.recognizers.size(), 1u);
   EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      zh: {streaming: pocketsphinx}\n")
-                .find("pocketsphinx, for en only"), std::string::npos);
+                .find("pocketsphinx, for en only"),
+            std::string::npos);
   EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      fr: {final: whisper}\n").find("en and zh"),
             std::string::npos);
   EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      en: {streaming: none}\n").find("neither"),

@@ -26,7 +26,7 @@ TEST(VolcengineFrame, ParsesRawAndGzipRequests) {
 
 TEST(VolcengineFrame, RejectsMalformedFrames) {
   std::string good = clientFrame("{}", false);
-  EXPECT_NE(errorOf("\x11\x10"), "");                          // truncated header
+  EXPECT_NE(errorOf("\x11\x10"), "");  // truncated header
   std::string v2 = good;
   v2[0] = 0x21;
   EXPECT_NE(errorOf(v2).find("version"), std::string::npos);

@@ -6,11 +6,11 @@ namespace voxgate {
 struct VadSettings {
   bool enabled = true;
   std::string model = "silero_vad";
-  float threshold = 0.5f;         // a window at or above this is speech
-  float negThreshold = 0.35f;     // once in speech, windows stay speech down to this (hysteresis)
-  int minSpeechMs = 250;          // shorter bursts (clicks, breaths) do not open an utterance
-  int endpointSilenceMs = 4000;   // silence after speech that ends an utterance (upstream: ≈4 s, spec §1.8)
-  int maxUtteranceS = 80;         // an utterance is cut here even without silence (upstream: ≈80 s)
+  float threshold = 0.5f;        // a window at or above this is speech
+  float negThreshold = 0.35f;    // once in speech, windows stay speech down to this (hysteresis)
+  int minSpeechMs = 250;         // shorter bursts (clicks, breaths) do not open an utterance
+  int endpointSilenceMs = 4000;  // silence after speech that ends an utterance (upstream: ≈4 s, spec §1.8)
+  int maxUtteranceS = 80;        // an utterance is cut here even without silence (upstream: ≈80 s)
 };
 
 // Turns per-window speech probabilities into utterance endpoints: an utterance opens after

@@ -20,8 +20,10 @@ namespace {
 // One sample as a float in [-1, 1).
 float sampleAt(const unsigned char* p, int bits) {
   switch (bits) {
-    case 8: return (static_cast<int>(p[0]) - 128) / 128.0f;
-    case 16: return static_cast<int16_t>(p[0] | (p[1] << 8)) / 32768.0f;
+    case 8:
+      return (static_cast<int>(p[0]) - 128) / 128.0f;
+    case 16:
+      return static_cast<int16_t>(p[0] | (p[1] << 8)) / 32768.0f;
     case 24: {
       int32_t v = static_cast<int32_t>((uint32_t(p[0]) << 8) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 24)) >> 8;
       return v / 8388608.0f;

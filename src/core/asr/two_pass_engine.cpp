@@ -22,7 +22,9 @@ struct PartialSlot {
 class TwoPassStream : public AsrStream {
  public:
   TwoPassStream(std::shared_ptr<TwoPassEngine> engine, std::unique_ptr<AsrStream> first, CancelTokenPtr cancel)
-      : engine_(std::move(engine)), first_(std::move(first)), cancel_(std::move(cancel)),
+      : engine_(std::move(engine)),
+        first_(std::move(first)),
+        cancel_(std::move(cancel)),
         slot_(std::make_shared<PartialSlot>()) {
     if (cancel_) cancel_->onCancel([slot = slot_] { slot->cancel.cancel(); });
   }
@@ -63,18 +65,18 @@ class TwoPassStream : public AsrStream {
       slot_->running = true;
     }
     lastPartialAt_ = audio_.size();
-    boost::asio::post(engine_->partialRuns_, [slot = slot_, final = engine_->final_, lang = engine_->lang_,
-                                              audio = audio_] {
-      std::optional<AsrResult> r;
-      try {
-        if (!slot->cancel.cancelled()) r = final->tryTranscribe(audio, lang, &slot->cancel);
-      } catch (const std::exception& e) {
-        spdlog::warn("{} partial run failed: {}", final->name(), e.what());
-      }
-      std::lock_guard lock(slot->mutex);
-      if (r && !slot->cancel.cancelled()) slot->text = r->text;
-      slot->running = false;
-    });
+    boost::asio::post(engine_->partialRuns_,
+                      [slot = slot_, final = engine_->final_, lang = engine_->lang_, audio = audio_] {
+                        std::optional<AsrResult> r;
+                        try {
+                          if (!slot->cancel.cancelled()) r = final->tryTranscribe(audio, lang, &slot->cancel);
+                        } catch (const std::exception& e) {
+                          spdlog::warn("{} partial run failed: {}", final->name(), e.what());
+                        }
+                        std::lock_guard lock(slot->mutex);
+                        if (r && !slot->cancel.cancelled()) slot->text = r->text;
+                        slot->running = false;
+                      });
   }
 
   std::shared_ptr<TwoPassEngine> engine_;
@@ -87,7 +89,9 @@ class TwoPassStream : public AsrStream {
 
 TwoPassEngine::TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming,
                              std::shared_ptr<AsrFinalPass> final, int partialIntervalMs)
-    : lang_(std::move(lang)), streaming_(std::move(streaming)), final_(std::move(final)),
+    : lang_(std::move(lang)),
+      streaming_(std::move(streaming)),
+      final_(std::move(final)),
       partialIntervalMs_(partialIntervalMs) {}
 
 TwoPassEngine::~TwoPassEngine() { partialRuns_.join(); }
@@ -104,7 +108,8 @@ nlohmann::json TwoPassEngine::describe() const {
           {"language", lang_},
           {"streaming", streaming_ ? streaming_->describe() : nlohmann::json(nullptr)},
           {"final", final_->describe()},
-          {"partials", streaming_ ? "streaming pass" : "final pass re-run every " + std::to_string(partialIntervalMs_) + " ms"}};
+          {"partials",
+           streaming_ ? "streaming pass" : "final pass re-run every " + std::to_string(partialIntervalMs_) + " ms"}};
 }
 
 }  // namespace voxgate

@@ -67,14 +67,16 @@ void WavArchive::close() {
 std::string archiveFileName(std::string_view clientName) {
   std::string stem;
   for (char c : clientName) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     stem += ok ? c : '_';
     if (stem.size() >= 64) break;
   }
   while (!stem.empty() && (stem.front() == '.' || stem.front() == '_')) stem.erase(0, 1);
   if (stem.size() >= 4 && stem.compare(stem.size() - 4, 4, ".wav") == 0) stem.resize(stem.size() - 4);
   if (stem.empty()) stem = "session";
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
   return stem + "-" + std::to_string(ms) + "-" + randomHex(8) + ".wav";
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 #include <optional>
-#include <variant>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "core/asr/pcm_converter.h"
 

@@ -19,10 +19,14 @@ std::optional<AudioFormat> parseAudioFormat(std::string_view name) {
 
 std::string_view contentType(AudioFormat format) {
   switch (format) {
-    case AudioFormat::Pcm: return "application/octet-stream";
-    case AudioFormat::Wav: return "audio/wav";
-    case AudioFormat::Mp3: return "audio/mpeg";
-    case AudioFormat::OggOpus: return "audio/ogg";
+    case AudioFormat::Pcm:
+      return "application/octet-stream";
+    case AudioFormat::Wav:
+      return "audio/wav";
+    case AudioFormat::Mp3:
+      return "audio/mpeg";
+    case AudioFormat::OggOpus:
+      return "audio/ogg";
   }
   return "application/octet-stream";
 }
@@ -37,10 +41,14 @@ bool supportsRate(AudioFormat format, int rate) {
 std::unique_ptr<AudioEncoder> makeEncoder(AudioFormat format, int rate) {
   if (!supportsRate(format, rate)) throw std::invalid_argument("unsupported sample rate " + std::to_string(rate));
   switch (format) {
-    case AudioFormat::Pcm: return makePcmEncoder();
-    case AudioFormat::Wav: return makeWavEncoder(rate);
-    case AudioFormat::Mp3: return makeMp3Encoder(rate);
-    case AudioFormat::OggOpus: return makeOpusEncoder(rate);
+    case AudioFormat::Pcm:
+      return makePcmEncoder();
+    case AudioFormat::Wav:
+      return makeWavEncoder(rate);
+    case AudioFormat::Mp3:
+      return makeMp3Encoder(rate);
+    case AudioFormat::OggOpus:
+      return makeOpusEncoder(rate);
   }
   throw std::invalid_argument("unknown format");
 }

@@ -16,7 +16,8 @@ inline constexpr const char* kVariants = "/usr/share/unicode/Unihan_Variants.txt
 
 // Calls `row(codepoint, value)` for every line of `field` (e.g. "kMandarin") in `path`
 // (plain or .bz2). Throws std::runtime_error when the file cannot be read.
-void forEach(const std::string& path, std::string_view field, const std::function<void(char32_t, std::string_view)>& row);
+void forEach(const std::string& path, std::string_view field,
+             const std::function<void(char32_t, std::string_view)>& row);
 
 }  // namespace unihan
 

@@ -85,7 +85,8 @@ bool EspeakEngine::selectVoice(const std::string& name) {
   return true;
 }
 
-SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
+SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel,
+                                      const AudioCallback& onAudio) {
   if (!job.voice) return {SynthStatus::Failed, "no voice"};
   std::string voice = voiceName(*job.voice, job.lang);
   if (!selectVoice(voice)) return {SynthStatus::Failed, "eSpeak NG voice `" + voice + "` does not load"};
@@ -94,8 +95,8 @@ SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken
   espeak_SetParameter(espeakRATE, wpm, 0);
 
   CallbackState state{&cancel, &onAudio};
-  espeak_ERROR err = espeak_Synth(job.text.c_str(), job.text.size() + 1, 0, POS_CHARACTER, 0,
-                                  espeakCHARS_UTF8, nullptr, &state);
+  espeak_ERROR err =
+      espeak_Synth(job.text.c_str(), job.text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, &state);
   if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
   if (err != EE_OK) return {SynthStatus::Failed, "espeak_Synth failed with code " + std::to_string(err)};
   return {SynthStatus::Done, ""};

@@ -1,7 +1,7 @@
 #pragma once
 #include <memory>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "core/serial_executor.h"

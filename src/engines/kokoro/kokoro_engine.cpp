@@ -21,7 +21,8 @@ std::vector<float> readStylePack(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::vector<float> styles(kStyleDim * kStyleRows);
   in.read(reinterpret_cast<char*>(styles.data()), std::streamsize(styles.size() * sizeof(float)));
-  if (!in || in.peek() != EOF) throw std::runtime_error("Kokoro voice " + path + " is not a 510x256 float32 style pack");
+  if (!in || in.peek() != EOF)
+    throw std::runtime_error("Kokoro voice " + path + " is not a 510x256 float32 style pack");
   return styles;
 }
 
@@ -42,7 +43,9 @@ std::string languageOf(const std::string& model) {
 
 KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
                            int threads, std::vector<std::string>& missing)
-    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)), phonemizer_(phonemizer), threads_(threads) {
+    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
+      phonemizer_(phonemizer),
+      threads_(threads) {
   for (const char* required : {"kokoro", "kokoro_vocab"}) {
     if (!models.installed(required)) {
       missing.push_back(required);
@@ -65,7 +68,8 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
     }
     std::string language = languageOf(e->model);
     if (language.empty())
-      throw std::runtime_error("Kokoro voice `" + e->model + "`: served packs are English (a*_, b*_) and Mandarin (z*_)");
+      throw std::runtime_error("Kokoro voice `" + e->model +
+                               "`: served packs are English (a*_, b*_) and Mandarin (z*_)");
     if (language == "zh" && !mandarin_) {
       if (!std::filesystem::exists(unihan::kReadings)) {  // Debian unicode-data missing: these voices fall back
         missing.push_back(unihan::kReadings);
@@ -116,9 +120,11 @@ std::vector<float> KokoroEngine::infer(const std::vector<int64_t>& tokens, const
   return std::vector<float>(audio, audio + outputs[0].GetTensorTypeAndShapeInfo().GetElementCount());
 }
 
-SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
+SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel,
+                                      const AudioCallback& onAudio) {
   auto it = voices_.find(job.voice->model);
-  if (!session_ || it == voices_.end()) return {SynthStatus::Failed, "Kokoro voice `" + job.voice->model + "` is not loaded"};
+  if (!session_ || it == voices_.end())
+    return {SynthStatus::Failed, "Kokoro voice `" + job.voice->model + "` is not loaded"};
   std::vector<int16_t> pcm;
   auto run = cancellableRun(cancel);
   const Voice& voice = it->second;
@@ -155,8 +161,13 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
 nlohmann::json KokoroEngine::describe() const {
   nlohmann::json voices = nlohmann::json::array();
   for (const auto& [model, voice] : voices_) voices.push_back({{"model", model}, {"language", voice.language}});
-  return {{"name", "kokoro"}, {"runtime", "onnxruntime"}, {"loaded", bool(session_)}, {"threads", threads_},
-          {"sample_rate", kSampleRate}, {"voices", voices}, {"queued_tasks", executor_.queued()}};
+  return {{"name", "kokoro"},
+          {"runtime", "onnxruntime"},
+          {"loaded", bool(session_)},
+          {"threads", threads_},
+          {"sample_rate", kSampleRate},
+          {"voices", voices},
+          {"queued_tasks", executor_.queued()}};
 }
 
 }  // namespace voxgate

@@ -27,8 +27,8 @@ class KokoroEngine : public TtsEngine {
   // Loads the model and vocabulary (manifest `kokoro`, `kokoro_vocab`) and every voice pack of
   // the engine-`kokoro` entries (`model`: a manifest model such as kokoro_af_heart, or a .bin
   // path). Not installed → `missing` lists it and its voices fall back; a hash mismatch throws.
-  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
-               int threads, std::vector<std::string>& missing);
+  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer, int threads,
+               std::vector<std::string>& missing);
 
   std::string name() const override { return "kokoro"; }
   int sampleRate() const override { return kSampleRate; }
@@ -49,7 +49,7 @@ class KokoroEngine : public TtsEngine {
   std::unique_ptr<Ort::Session> session_;
   Ort::MemoryInfo memory_;
   std::map<char32_t, int64_t> vocab_;
-  std::map<std::string, Voice> voices_;  // by the entries' `model`
+  std::map<std::string, Voice> voices_;    // by the entries' `model`
   std::unique_ptr<MandarinG2p> mandarin_;  // loaded when a Mandarin voice is
   EspeakEngine& phonemizer_;
   int threads_;

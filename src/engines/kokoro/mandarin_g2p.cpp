@@ -31,23 +31,22 @@ bool toneOf(char32_t c, char& letter, int& tone) {
   return false;
 }
 
-const char* kInitials[][2] = {{"zh", "ꭧ"}, {"ch", "ꭧʰ"}, {"sh", "ʂ"}, {"b", "p"}, {"p", "pʰ"}, {"m", "m"},
-                              {"f", "f"}, {"d", "t"}, {"t", "tʰ"}, {"n", "n"}, {"l", "l"}, {"g", "k"},
-                              {"k", "kʰ"}, {"h", "x"}, {"j", "ʨ"}, {"q", "ʨʰ"}, {"x", "ɕ"}, {"r", "ɻ"},
-                              {"z", "ʦ"}, {"c", "ʦʰ"}, {"s", "s"}};
+const char* kInitials[][2] = {{"zh", "ꭧ"}, {"ch", "ꭧʰ"}, {"sh", "ʂ"}, {"b", "p"}, {"p", "pʰ"}, {"m", "m"},  {"f", "f"},
+                              {"d", "t"},  {"t", "tʰ"},  {"n", "n"},  {"l", "l"}, {"g", "k"},  {"k", "kʰ"}, {"h", "x"},
+                              {"j", "ʨ"},  {"q", "ʨʰ"},  {"x", "ɕ"},  {"r", "ɻ"}, {"z", "ʦ"},  {"c", "ʦʰ"}, {"s", "s"}};
 
 // Finals (pinyin's strict spelling, ü as v) → phonemes, with T where the tone arrow goes.
 const char* kFinals[][2] = {
-    {"a", "aT"},     {"ai", "aiT"},     {"an", "aTn"},    {"ang", "aTŋ"},  {"ao", "auT"},    {"e", "ɤT"},
-    {"ei", "eiT"},   {"en", "əTn"},     {"eng", "əTŋ"},   {"i", "iT"},     {"ia", "jaT"},    {"ian", "jɛTn"},
-    {"iang", "jaTŋ"}, {"iao", "jauT"},  {"ie", "jeT"},    {"in", "iTn"},   {"iou", "jouT"},  {"ing", "iTŋ"},
-    {"iong", "jʊTŋ"}, {"ong", "ʊTŋ"},   {"ou", "ouT"},    {"u", "uT"},     {"uei", "weiT"},  {"ua", "waT"},
-    {"uai", "waiT"}, {"uan", "waTn"},   {"uen", "wəTn"},  {"uang", "waTŋ"}, {"ueng", "wəTŋ"}, {"uo", "woT"},
-    {"o", "woT"},    {"v", "yT"},       {"ve", "ɥeT"},    {"van", "ɥɛTn"}, {"vn", "yTn"},    {"io", "jɔT"}};
+    {"a", "aT"},      {"ai", "aiT"},   {"an", "aTn"},   {"ang", "aTŋ"},   {"ao", "auT"},    {"e", "ɤT"},
+    {"ei", "eiT"},    {"en", "əTn"},   {"eng", "əTŋ"},  {"i", "iT"},      {"ia", "jaT"},    {"ian", "jɛTn"},
+    {"iang", "jaTŋ"}, {"iao", "jauT"}, {"ie", "jeT"},   {"in", "iTn"},    {"iou", "jouT"},  {"ing", "iTŋ"},
+    {"iong", "jʊTŋ"}, {"ong", "ʊTŋ"},  {"ou", "ouT"},   {"u", "uT"},      {"uei", "weiT"},  {"ua", "waT"},
+    {"uai", "waiT"},  {"uan", "waTn"}, {"uen", "wəTn"}, {"uang", "waTŋ"}, {"ueng", "wəTŋ"}, {"uo", "woT"},
+    {"o", "woT"},     {"v", "yT"},     {"ve", "ɥeT"},   {"van", "ɥɛTn"},  {"vn", "yTn"},    {"io", "jɔT"}};
 
 // Whole syllables with no initial/final split: interjections and syllabic consonants.
-const char* kWhole[][2] = {{"er", "ɚT"}, {"o", "ɔT"}, {"ê", "ɛT"}, {"hm", "hmT"}, {"hng", "hŋT"},
-                           {"m", "mT"},  {"n", "nT"}, {"ng", "ŋT"}};
+const char* kWhole[][2] = {{"er", "ɚT"},   {"o", "ɔT"}, {"ê", "ɛT"}, {"hm", "hmT"},
+                           {"hng", "hŋT"}, {"m", "mT"}, {"n", "nT"}, {"ng", "ŋT"}};
 
 const char* kToneArrows[] = {"", "→", "↗", "↓", "↘", ""};
 
@@ -64,7 +63,7 @@ std::string strictFinal(const std::string& initial, std::string rest) {
     if (rest[0] == 'u' || rest[0] == 'v') return "v" + rest.substr(1);  // yu, yue, yuan, yun
     if (rest == "ou") return "iou";
     if (rest[0] == 'i') return rest;  // yi, yin, ying
-    return "i" + rest;                 // ya, ye, yao, yan, yang, yong, yo
+    return "i" + rest;                // ya, ye, yao, yan, yang, yong, yo
   }
   if (initial.empty() && !rest.empty() && rest[0] == 'w') {
     rest = rest.substr(1);
@@ -144,16 +143,49 @@ std::string MandarinG2p::phonemize(std::string_view text) const {
       continue;
     }
     switch (c) {
-      case U'，': case U'、': case U',': punct(", "); break;
-      case U'。': case U'.': punct(". "); break;
-      case U'！': case U'!': punct("! "); break;
-      case U'？': case U'?': punct("? "); break;
-      case U'：': case U':': punct(": "); break;
-      case U'；': case U';': punct("; "); break;
-      case U'《': case U'「': case U'“': out += " “"; break;
-      case U'》': case U'」': case U'”': out += "” "; break;
-      case U'（': case U'(': out += " ("; break;
-      case U'）': case U')': out += ") "; break;
+      case U'，':
+      case U'、':
+      case U',':
+        punct(", ");
+        break;
+      case U'。':
+      case U'.':
+        punct(". ");
+        break;
+      case U'！':
+      case U'!':
+        punct("! ");
+        break;
+      case U'？':
+      case U'?':
+        punct("? ");
+        break;
+      case U'：':
+      case U':':
+        punct(": ");
+        break;
+      case U'；':
+      case U';':
+        punct("; ");
+        break;
+      case U'《':
+      case U'「':
+      case U'“':
+        out += " “";
+        break;
+      case U'》':
+      case U'」':
+      case U'”':
+        out += "” ";
+        break;
+      case U'（':
+      case U'(':
+        out += " (";
+        break;
+      case U'）':
+      case U')':
+        out += ") ";
+        break;
       default:
         if (!out.empty() && out.back() != ' ') out += ' ';  // anything else only separates
     }

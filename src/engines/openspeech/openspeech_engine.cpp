@@ -124,7 +124,8 @@ void OpenSpeechEngine::giveBack(std::unique_ptr<Connection> c) {
   if (idle_.size() < 16) idle_.push_back(std::move(c));
 }
 
-SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) {
+SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelToken& cancel,
+                                          const AudioCallback& onAudio) {
   std::string error;
   auto c = takeConnection(error);
   if (!c) return {SynthStatus::Failed, error};
@@ -160,7 +161,8 @@ SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelT
     }
     if (ec) return {SynthStatus::Failed, "upstream read failed: " + ec.message()};
     auto parsed = volcengine::parseServerFrame(beast::buffers_to_string(c->buffer.data()));
-    if (auto* bad = std::get_if<volcengine::FrameError>(&parsed)) return {SynthStatus::Failed, "upstream sent a bad frame: " + bad->message};
+    if (auto* bad = std::get_if<volcengine::FrameError>(&parsed))
+      return {SynthStatus::Failed, "upstream sent a bad frame: " + bad->message};
     auto& frame = std::get<volcengine::ServerFrame>(parsed);
     if (frame.type == volcengine::kErrorResponse)
       return {SynthStatus::Failed, "upstream error " + std::to_string(frame.errorCode) + ": " + frame.payload};

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/ssl/context.hpp>
 #include "core/config.h"
 #include "engines/tts_engine.h"
-#include <boost/asio/ssl/context.hpp>
 
 #include "transport/beast.h"
 

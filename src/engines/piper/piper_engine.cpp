@@ -33,9 +33,10 @@ PiperEngine::PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelSto
     PiperFiles files = resolvePiperModel(e->model, models);
     auto start = std::chrono::steady_clock::now();
     voices_[e->model] = std::make_unique<PiperVoice>(files.onnx, files.config, threads);
-    spdlog::info("Piper voice {} loaded in {} ms ({} Hz, espeak voice {})", e->model,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
-                 voices_[e->model]->sampleRate(), voices_[e->model]->espeakVoice());
+    spdlog::info(
+        "Piper voice {} loaded in {} ms ({} Hz, espeak voice {})", e->model,
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
+        voices_[e->model]->sampleRate(), voices_[e->model]->espeakVoice());
   }
 }
 
@@ -94,7 +95,10 @@ nlohmann::json PiperEngine::describe() const {
   nlohmann::json voices = nlohmann::json::array();
   for (const auto& [model, voice] : voices_)
     voices.push_back({{"model", model}, {"sample_rate", voice->sampleRate()}, {"language", voice->language()}});
-  return {{"name", "piper"}, {"runtime", "onnxruntime"}, {"threads", threads_}, {"voices", voices},
+  return {{"name", "piper"},
+          {"runtime", "onnxruntime"},
+          {"threads", threads_},
+          {"voices", voices},
           {"queued_tasks", executor_.queued()}};
 }
 

@@ -55,13 +55,15 @@ std::vector<int64_t> PiperVoice::ids(const std::string& ipa, size_t* unknown) co
   return out;
 }
 
-std::vector<float> PiperVoice::infer(const std::vector<int64_t>& ids, float lengthScale, Ort::RunOptions* options) const {
+std::vector<float> PiperVoice::infer(const std::vector<int64_t>& ids, float lengthScale,
+                                     Ort::RunOptions* options) const {
   int64_t idsShape[] = {1, int64_t(ids.size())};
   int64_t length = int64_t(ids.size()), one[] = {1}, three[] = {3};
   float scales[] = {noiseScale_, lengthScale, noiseW_};
   int64_t speaker = speakerId_;
   std::vector<Ort::Value> inputs;
-  inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, const_cast<int64_t*>(ids.data()), ids.size(), idsShape, 2));
+  inputs.push_back(
+      Ort::Value::CreateTensor<int64_t>(memory_, const_cast<int64_t*>(ids.data()), ids.size(), idsShape, 2));
   inputs.push_back(Ort::Value::CreateTensor<int64_t>(memory_, &length, 1, one, 1));
   inputs.push_back(Ort::Value::CreateTensor<float>(memory_, scales, 3, three, 1));
   std::vector<const char*> names = {"input", "input_lengths", "scales"};

@@ -90,12 +90,12 @@ PocketsphinxEngine::~PocketsphinxEngine() {
 
 ps_decoder_t* PocketsphinxEngine::create() {
   std::string dir = config_.modelDir;
-  cmd_ln_t* cfg = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", (dir + "/en-us").c_str(), "-lm",
-                              (dir + "/en-us.lm.bin").c_str(), "-dict", (dir + "/cmudict-en-us.dict").c_str(), "-logfn",
-                              "/dev/null",
-                              // Its built-in silence removal renumbers frames: word times would
-                              // not match the stream's clock.
-                              "-remove_silence", "no", nullptr);
+  cmd_ln_t* cfg =
+      cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", (dir + "/en-us").c_str(), "-lm", (dir + "/en-us.lm.bin").c_str(),
+                  "-dict", (dir + "/cmudict-en-us.dict").c_str(), "-logfn", "/dev/null",
+                  // Its built-in silence removal renumbers frames: word times would
+                  // not match the stream's clock.
+                  "-remove_silence", "no", nullptr);
   if (!cfg) throw std::runtime_error("pocketsphinx: bad configuration");
   ps_decoder_t* ps = ps_init(cfg);
   cmd_ln_free_r(cfg);
@@ -137,7 +137,11 @@ void PocketsphinxEngine::giveBack(ps_decoder_t* decoder) {
 
 nlohmann::json PocketsphinxEngine::describe() const {
   std::lock_guard lock(mutex_);
-  return {{"engine", name()}, {"lang", language()}, {"model", config_.modelDir}, {"decoders", created_}, {"idle", idle_.size()}};
+  return {{"engine", name()},
+          {"lang", language()},
+          {"model", config_.modelDir},
+          {"decoders", created_},
+          {"idle", idle_.size()}};
 }
 
 }  // namespace voxgate

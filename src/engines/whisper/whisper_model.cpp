@@ -58,7 +58,7 @@ class WordBuilder {
       hanToken = !cps.empty() && isHan(cps[0]);
     }
     bool opensWord = words_.empty() || (!startsMidCharacter(token) && !isPunctuation(token) &&
-                                         (token[0] == ' ' || hanToken || lastIsHan_));
+                                        (token[0] == ' ' || hanToken || lastIsHan_));
     if (opensWord) words_.push_back({"", t0, t1});
     AsrWord& w = words_.back();
     w.word += token;
@@ -206,8 +206,7 @@ AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, 
   p.temperature_inc = 0.0f;
   // The encoder always attends over a 30 s window; an utterance shorter than that gets a window
   // cut to its length (plus headroom), which costs far less time on a CPU.
-  if (audio.size() < size_t(kRate) * 30)
-    p.audio_ctx = std::min(1500, int(audio.size() * 50 / kRate) + kAudioCtxMargin);
+  if (audio.size() < size_t(kRate) * 30) p.audio_ctx = std::min(1500, int(audio.size() * 50 / kRate) + kAudioCtxMargin);
   // No initial prompt: the usual "simplified Chinese" prompt leaks into the output of short or
   // partial utterances. The script is normalised afterwards instead (SimplifiedChinese).
   auto stop = [](void* data) { return data && static_cast<const CancelToken*>(data)->cancelled(); };

@@ -13,10 +13,10 @@ struct whisper_state;
 namespace voxgate {
 
 struct WhisperConfig {
-  std::string modelPath;      // a ggml file (scripts/install_models.py converts the packaged weights)
-  int threads = 2;            // compute threads per run
-  int concurrency = 1;        // runs at once; each holds its own decoder state (~100 MB for base)
-  int beamSize = 1;           // 1: greedy (with temperature fallback), >1: beam search
+  std::string modelPath;           // a ggml file (scripts/install_models.py converts the packaged weights)
+  int threads = 2;                 // compute threads per run
+  int concurrency = 1;             // runs at once; each holds its own decoder state (~100 MB for base)
+  int beamSize = 1;                // 1: greedy (with temperature fallback), >1: beam search
   float noSpeechThreshold = 0.6f;  // drop a window Whisper itself judges silent (hallucination guard)
 };
 

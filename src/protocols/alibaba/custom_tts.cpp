@@ -48,7 +48,8 @@ void handle(std::shared_ptr<HttpExchange> ex, ServerContext& ctx) {
       return bad(http::status::unauthorized, "missing or invalid Token");
   }
   auto text = j.find("Text");
-  if (text == j.end() || !text->is_string() || text->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos)
+  if (text == j.end() || !text->is_string() ||
+      text->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos)
     return bad(http::status::bad_request, "Text is required and must be a non-empty string");
   auto rate = j.find("SampleRate");
   int sampleRate = rate != j.end() && rate->is_number_integer() ? rate->get<int>() : 0;
@@ -58,7 +59,8 @@ void handle(std::shared_ptr<HttpExchange> ex, ServerContext& ctx) {
   TtsStreamOptions options = defaultStreamOptions(ctx.config);
   options.text = text->get<std::string>();
   if (utf8Decode(options.text).size() > ctx.config.limits.maxTextChars)
-    return bad(http::status::payload_too_large, "Text exceeds the limit of " + std::to_string(ctx.config.limits.maxTextChars) + " characters");
+    return bad(http::status::payload_too_large,
+               "Text exceeds the limit of " + std::to_string(ctx.config.limits.maxTextChars) + " characters");
   options.sampleRate = sampleRate;
   std::string voiceId = j.contains("VoiceId") && j["VoiceId"].is_string() ? j["VoiceId"].get<std::string>() : "";
   options.voice = ctx.config.voiceByName(voiceId);
@@ -67,9 +69,9 @@ void handle(std::shared_ptr<HttpExchange> ex, ServerContext& ctx) {
     options.voice = &ctx.config.defaultVoice();
   }
   nlohmann::json extend = parseExtendData(j.value("ExtendData", nlohmann::json()));
-  spdlog::info("alibaba TTS: instance={} channel={} sentence={} emotion={} voice={} rate={}", field(extend, "InstanceId"),
-               field(extend, "ChannelId"), field(extend, "SentenceId"), field(extend, "Emotion"), options.voice->name,
-               sampleRate);
+  spdlog::info("alibaba TTS: instance={} channel={} sentence={} emotion={} voice={} rate={}",
+               field(extend, "InstanceId"), field(extend, "ChannelId"), field(extend, "SentenceId"),
+               field(extend, "Emotion"), options.voice->name, sampleRate);
 
   auto slot = ctx.sessions.tryAcquire();
   if (!slot) return bad(http::status::service_unavailable, "too many concurrent sessions, try later");

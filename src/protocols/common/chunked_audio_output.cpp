@@ -41,7 +41,8 @@ void ChunkedAudioOutput::onFinished(SynthStatus status, const std::string& error
   if (onDone_) onDone_();
   if (status == SynthStatus::Failed) {
     spdlog::warn("audio stream failed: {}", error);
-    if (!started_) return exchange_->reply(detailError(exchange_->request(), http::status::internal_server_error, error));
+    if (!started_)
+      return exchange_->reply(detailError(exchange_->request(), http::status::internal_server_error, error));
     return exchange_->abort();
   }
   startIfNeeded();
@@ -60,8 +61,8 @@ void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions optio
   auto output = std::make_shared<ChunkedAudioOutput>(ex, std::move(header), std::move(slot), std::move(onDone));
   auto strand = ctx.newWorkStrand();
   auto sink = std::make_shared<EncodingSink>(
-      makeEncoder(format, options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
-      output);
+      makeEncoder(format, options.sampleRate),
+      [strand](std::function<void()> job) { net::post(strand, std::move(job)); }, output);
   // An interrupt ends the body now, not when the engine reaches this request in its queue.
   cancel->onCancel([weak = std::weak_ptr<ChunkedAudioOutput>(output)] {
     if (auto out = weak.lock()) out->endNow();

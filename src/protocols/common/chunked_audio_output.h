@@ -1,7 +1,7 @@
 #pragma once
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/audio/encoding_sink.h"

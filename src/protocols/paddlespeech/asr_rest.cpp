@@ -11,14 +11,16 @@
 namespace voxgate::paddlespeech {
 namespace {
 
-HttpResponse envelope(const HttpRequest& req, bool ok, int code, const std::string& description, nlohmann::json result = {}) {
+HttpResponse envelope(const HttpRequest& req, bool ok, int code, const std::string& description,
+                      nlohmann::json result = {}) {
   nlohmann::ordered_json body = {{"success", ok}, {"code", code}, {"message", {{"description", description}}}};
   if (ok) body["result"] = std::move(result);
   return jsonTextResponse(req, http::status::ok, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 nlohmann::json missing(const char* field) {
-  return nlohmann::json::array({{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
+  return nlohmann::json::array(
+      {{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
 }
 
 }  // namespace
@@ -28,17 +30,21 @@ void handleOfflineAsr(std::shared_ptr<HttpExchange> ex) {
   const HttpRequest& req = ex->request();
   nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
   if (j.is_discarded() || !j.is_object())
-    return ex->reply(detailError(req, http::status::unprocessable_entity,
-                                 nlohmann::json::array({{{"loc", {"body"}}, {"msg", "body is not a JSON object"},
-                                                         {"type", "value_error.jsondecode"}}})));
+    return ex->reply(detailError(
+        req, http::status::unprocessable_entity,
+        nlohmann::json::array(
+            {{{"loc", {"body"}}, {"msg", "body is not a JSON object"}, {"type", "value_error.jsondecode"}}})));
   for (const char* field : {"audio", "audio_format", "sample_rate", "lang"})
-    if (!j.contains(field) || j[field].is_null()) return ex->reply(detailError(req, http::status::unprocessable_entity, missing(field)));
-  if (ctx.asr.empty()) return ex->reply(envelope(req, false, 400, "this server has no ASR engine (engine_list has no asr_online)"));
+    if (!j.contains(field) || j[field].is_null())
+      return ex->reply(detailError(req, http::status::unprocessable_entity, missing(field)));
+  if (ctx.asr.empty())
+    return ex->reply(envelope(req, false, 400, "this server has no ASR engine (engine_list has no asr_online)"));
   std::string lang = j["lang"].is_string() ? j["lang"].get<std::string>() : "";
   auto engine = ctx.asrFor(lang);
   if (!engine)
-    return ex->reply(envelope(req, false, 400, "no installed recognizer serves lang `" + lang + "` (this server has " +
-                                                   ctx.asrLanguages() + ")"));
+    return ex->reply(
+        envelope(req, false, 400,
+                 "no installed recognizer serves lang `" + lang + "` (this server has " + ctx.asrLanguages() + ")"));
   if (!j["audio"].is_string()) return ex->reply(envelope(req, false, 400, "Input parameters are not valid: audio"));
   auto bytes = base64Decode(j["audio"].get<std::string>());
   if (!bytes) return ex->reply(envelope(req, false, 400, "audio is not valid base64"));

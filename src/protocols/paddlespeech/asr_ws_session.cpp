@@ -58,7 +58,8 @@ void AsrWsSession::start(HttpRequest upgrade) {
   setUpServerWebSocket(ws_, context_.config.limits, context_.config.asrSettings.maxFrameBytes);
   ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return;
-    if (!self->slot_) return self->fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
+    if (!self->slot_)
+      return self->fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
     self->readNext();
   });
 }
@@ -100,7 +101,8 @@ void AsrWsSession::onRead(beast::error_code ec, size_t) {
 
 void AsrWsSession::handleControl(const std::string& message) {
   nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return fail(websocket::close_code::bad_payload, "message is not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return fail(websocket::close_code::bad_payload, "message is not a JSON object");
   auto signal = j.find("signal");
   std::string name = signal != j.end() && signal->is_string() ? signal->get<std::string>() : "";
   if (name == "start") return handleStart(j);
@@ -113,14 +115,17 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
   if (state_ != State::Waiting) return fail(websocket::close_code::policy_error, "start was already received");
   if (context_.asr.empty() && !saveOnly_)
     return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
-  auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16), channels = intField(j, "channels", 1);
-  if (!rate || !bits || !channels) return fail(websocket::close_code::bad_payload, "sampleRate, bitsPerSample and channels must be integers");
+  auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16),
+       channels = intField(j, "channels", 1);
+  if (!rate || !bits || !channels)
+    return fail(websocket::close_code::bad_payload, "sampleRate, bitsPerSample and channels must be integers");
   format_ = PcmFormat{*rate, *bits, *channels};
   if (auto why = unsupportedFormat(format_)) return fail(websocket::close_code::bad_payload, *why);
-  std::string lang = j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
+  std::string lang =
+      j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
   if (!saveOnly_ && !(engine_ = context_.asrFor(lang)))
-    return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang + "` (this server has " +
-                                                         context_.asrLanguages() + ")");
+    return fail(websocket::close_code::policy_error,
+                "no installed recognizer serves lang `" + lang + "` (this server has " + context_.asrLanguages() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   state_ = State::Started;
   clientName_ = name;

@@ -45,7 +45,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
 
   // Work strand: recognition with VAD endpoints.
   bool feed(std::span<const int16_t> pcm);  // true when the audio ended an utterance
-  AsrResult closeSegment(bool reopen);       // final result of the current utterance
+  AsrResult closeSegment(bool reopen);      // final result of the current utterance
   bool segmentsForm() const { return context_.config.asrSettings.replyForm == "segments"; }
 
   websocket::stream<beast::tcp_stream> ws_;
@@ -65,7 +65,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   std::optional<websocket::close_reason> closeAfterWrites_;
   bool gone_ = false;
 
-  std::shared_ptr<AsrEngine> engine_;  // chosen by `lang` at start
+  std::shared_ptr<AsrEngine> engine_;                        // chosen by `lang` at start
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();  // the client left: stop long decoding
 
   // Work-strand state.
@@ -76,8 +76,8 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   std::unique_ptr<SileroVadStream> vad_;  // null: no endpointing
   std::optional<Endpointer> endpointer_;
   std::vector<float> probabilities_;
-  int64_t samplesIn_ = 0;     // at the engine's rate, since start
-  int64_t segmentStart_ = 0;  // where the current utterance began
+  int64_t samplesIn_ = 0;         // at the engine's rate, since start
+  int64_t segmentStart_ = 0;      // where the current utterance began
   bool endedByEndpoint_ = false;  // continuous_decoding false: the session finished on its own
 };
 

@@ -27,7 +27,8 @@ class ChunkedPcmSink : public PieceSink {
     if (status == SynthStatus::Failed) {
       spdlog::warn("streaming TTS failed: {}", error);
       // Upstream aborts the body without the terminating chunk; before any audio we can do better.
-      if (!started_) return exchange_->reply(detailError(exchange_->request(), http::status::internal_server_error, error));
+      if (!started_)
+        return exchange_->reply(detailError(exchange_->request(), http::status::internal_server_error, error));
       return exchange_->abort();
     }
     if (!started_ && status == SynthStatus::Cancelled)
@@ -67,7 +68,8 @@ void handleStreamingTts(std::shared_ptr<HttpExchange> ex) {
     return ex->reply(detailError(req, http::status::unprocessable_entity, *problem));
 
   auto slot = ctx.sessions.tryAcquire();
-  if (!slot) return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
+  if (!slot)
+    return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
 
   TtsStreamOptions options = streamOptionsFor(ctx, p);
   auto cancel = ex->cancel();

@@ -58,7 +58,8 @@ std::variant<TtsParams, FieldError> parseTtsObject(const nlohmann::json& j) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::nullopt;
     auto v = asNumber(*it);
-    if (!v || std::floor(*v) != *v || std::fabs(*v) > 1e9) return FieldError{key, "value is not a valid integer", "type_error.integer"};
+    if (!v || std::floor(*v) != *v || std::fabs(*v) > 1e9)
+      return FieldError{key, "value is not a valid integer", "type_error.integer"};
     d = *v;
     out = static_cast<int>(d);
     return std::nullopt;

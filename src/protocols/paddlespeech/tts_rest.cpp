@@ -45,14 +45,19 @@ class CollectingSink : public PieceSink {
  public:
   CollectingSink(std::shared_ptr<HttpExchange> ex, TtsParams params, int outputRate, std::optional<fs::path> saveTo,
                  std::unique_ptr<SessionLimiter::Slot> slot)
-      : ex_(std::move(ex)), params_(std::move(params)), rate_(outputRate), saveTo_(std::move(saveTo)), slot_(std::move(slot)) {}
+      : ex_(std::move(ex)),
+        params_(std::move(params)),
+        rate_(outputRate),
+        saveTo_(std::move(saveTo)),
+        slot_(std::move(slot)) {}
 
   void onPiece(std::vector<int16_t> pcm) override { audio_.insert(audio_.end(), pcm.begin(), pcm.end()); }
 
   void onFinished(SynthStatus status, const std::string& error) override {
     const HttpRequest& req = ex_->request();
     if (status == SynthStatus::Cancelled) return ex_->reply(businessError(req, 500, "synthesis cancelled"));
-    if (status == SynthStatus::Failed) return ex_->reply(businessError(req, 500, "Failed to synthesize audio: " + error));
+    if (status == SynthStatus::Failed)
+      return ex_->reply(businessError(req, 500, "Failed to synthesize audio: " + error));
     std::string wav = makeWav(audio_, rate_);
     if (saveTo_ && !save(wav)) return ex_->reply(businessError(req, 500, "could not write save_path"));
     nlohmann::ordered_json result = {
@@ -116,7 +121,8 @@ void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
   }
 
   auto slot = ctx.sessions.tryAcquire();
-  if (!slot) return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
+  if (!slot)
+    return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
   TtsStreamOptions options = streamOptionsFor(ctx, p);
   int rate = options.sampleRate;
   auto sink = std::make_shared<CollectingSink>(ex, p, rate, std::move(saveTo), std::move(slot));

@@ -25,7 +25,8 @@ std::string errorMessage(const std::string& message) {
 
 class WsAudioSink : public PieceSink {
  public:
-  explicit WsAudioSink(std::shared_ptr<TtsWsSession> session, FlowControl* flow) : session_(std::move(session)), flow_(flow) {}
+  explicit WsAudioSink(std::shared_ptr<TtsWsSession> session, FlowControl* flow)
+      : session_(std::move(session)), flow_(flow) {}
   void onPiece(std::vector<int16_t> pcm) override {
     session_->postAudio(base64Encode({reinterpret_cast<const char*>(pcm.data()), pcm.size() * 2}));
   }
@@ -161,9 +162,8 @@ void TtsWsSession::stopSynthesis() {
 void TtsWsSession::postAudio(std::string base64Pcm) {
   std::string json = dumpJson({{"status", 1}, {"audio", std::move(base64Pcm)}});
   flow_.added(json.size());
-  net::post(ws_.get_executor(), [self = shared_from_this(), json = std::move(json)]() mutable {
-    self->send(std::move(json));
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), json = std::move(json)]() mutable { self->send(std::move(json)); });
 }
 
 void TtsWsSession::postFinished(SynthStatus status, std::string error) {

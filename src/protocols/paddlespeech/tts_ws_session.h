@@ -46,8 +46,8 @@ class TtsWsSession : public Connection, public std::enable_shared_from_this<TtsW
   std::unique_ptr<SessionLimiter::Slot> slot_;
   beast::flat_buffer buffer_;
   std::string sessionId_;
-  bool started_ = false;      // a `start` signal was received (generation B/C)
-  bool implicit_ = false;     // generation A: text without start; close after status 2
+  bool started_ = false;   // a `start` signal was received (generation B/C)
+  bool implicit_ = false;  // generation A: text without start; close after status 2
   std::deque<TtsParams> pendingTexts_;
   CancelTokenPtr currentCancel_;
   std::deque<std::string> out_;

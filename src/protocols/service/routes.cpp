@@ -11,7 +11,8 @@ namespace voxgate::service {
 void registerServiceRoutes(Router& router) {
   router.http(http::verb::get, "/api/healthz", [](std::shared_ptr<HttpExchange> ex) {
     ServerContext& ctx = ex->context();
-    if (!ctx.ready) return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "loading"}}));
+    if (!ctx.ready)
+      return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "loading"}}));
     nlohmann::json engines = nlohmann::json::object();
     for (const auto& [name, engine] : ctx.engines) engines[name] = engine->describe();
     if (!ctx.asr.empty()) {
@@ -23,12 +24,9 @@ void registerServiceRoutes(Router& router) {
       engines["vad"] = ctx.vad ? nlohmann::json{{"name", "silero_vad"}, {"endpointing", true}}
                                : nlohmann::json{{"name", "none"}, {"endpointing", false}};
     }
-    nlohmann::json body = {{"status", "ok"},
-                           {"version", VOXGATE_VERSION},
-                           {"sample_rate", ctx.config.tts.sampleRate},
-                           {"engines", engines},
-                           {"notes", ctx.notes},
-                           {"active_sessions", stats().activeSessions.load()}};
+    nlohmann::json body = {
+        {"status", "ok"},     {"version", VOXGATE_VERSION}, {"sample_rate", ctx.config.tts.sampleRate},
+        {"engines", engines}, {"notes", ctx.notes},         {"active_sessions", stats().activeSessions.load()}};
     ex->reply(jsonResponse(ex->request(), http::status::ok, body));
   });
   router.http(http::verb::get, "/api/stats", [](std::shared_ptr<HttpExchange> ex) {

@@ -14,7 +14,8 @@ namespace voxgate::session_api {
 namespace {
 
 nlohmann::json missingField(const char* field) {
-  return nlohmann::json::array({{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
+  return nlohmann::json::array(
+      {{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
 }
 
 bool authorized(ServerContext& ctx, HttpExchange& ex) {
@@ -27,9 +28,10 @@ bool authorized(ServerContext& ctx, HttpExchange& ex) {
 std::optional<nlohmann::json> parseObject(HttpExchange& ex) {
   nlohmann::json j = nlohmann::json::parse(ex.request().body(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    ex.reply(detailError(ex.request(), http::status::unprocessable_entity,
-                         nlohmann::json::array({{{"loc", {"body"}}, {"msg", "body is not a JSON object"},
-                                                 {"type", "value_error.jsondecode"}}})));
+    ex.reply(detailError(
+        ex.request(), http::status::unprocessable_entity,
+        nlohmann::json::array(
+            {{{"loc", {"body"}}, {"msg", "body is not a JSON object"}, {"type", "value_error.jsondecode"}}})));
     return std::nullopt;
   }
   return j;
@@ -47,14 +49,16 @@ bool readRatio(HttpExchange& ex, const nlohmann::json& j, const char* key, doubl
   return false;
 }
 
-void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, const std::shared_ptr<SessionRegistry>& sessions) {
+void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx,
+                  const std::shared_ptr<SessionRegistry>& sessions) {
   const HttpRequest& req = ex->request();
   if (!authorized(ctx, *ex)) return;
   auto body = parseObject(*ex);
   if (!body) return;
   const nlohmann::json& j = *body;
   auto text = j.find("text");
-  if (text == j.end() || text->is_null()) return ex->reply(detailError(req, http::status::unprocessable_entity, missingField("text")));
+  if (text == j.end() || text->is_null())
+    return ex->reply(detailError(req, http::status::unprocessable_entity, missingField("text")));
   if (!text->is_string()) return ex->reply(detailError(req, http::status::bad_request, "text must be a string"));
 
   TtsStreamOptions options = defaultStreamOptions(ctx.config);
@@ -69,19 +73,22 @@ void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, const st
 
   std::string voiceName = j.value("voice_type", nlohmann::json("")).is_string() ? j.value("voice_type", "") : "";
   options.voice = ctx.config.voiceByName(voiceName);
-  if (!options.voice) return ex->reply(detailError(req, http::status::bad_request, "unknown voice_type `" + voiceName + "`"));
+  if (!options.voice)
+    return ex->reply(detailError(req, http::status::bad_request, "unknown voice_type `" + voiceName + "`"));
 
   std::string formatName = j.contains("format") && j["format"].is_string() ? j["format"].get<std::string>() : "mp3";
   auto format = parseAudioFormat(formatName);
   if (!format) return ex->reply(detailError(req, http::status::bad_request, "format must be mp3, opus, wav or pcm"));
   if (auto rate = j.find("sample_rate"); rate != j.end() && !rate->is_null()) {
     if (!rate->is_number_integer() || !supportsRate(*format, rate->get<int>()))
-      return ex->reply(detailError(req, http::status::bad_request,
-                                   "sample_rate must be one of 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000"));
+      return ex->reply(
+          detailError(req, http::status::bad_request,
+                      "sample_rate must be one of 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000"));
     options.sampleRate = rate->get<int>();
   }
   if (!supportsRate(*format, options.sampleRate))
-    return ex->reply(detailError(req, http::status::bad_request, "the server's sample rate cannot be carried by this format"));
+    return ex->reply(
+        detailError(req, http::status::bad_request, "the server's sample rate cannot be carried by this format"));
   if (!readRatio(*ex, j, "speed", options.speed) || !readRatio(*ex, j, "volume", options.volume) ||
       !readRatio(*ex, j, "pitch", options.pitch))
     return;
@@ -93,7 +100,8 @@ void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, const st
     sessionId = uuid4();
 
   auto slot = ctx.sessions.tryAcquire();
-  if (!slot) return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
+  if (!slot)
+    return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
 
   uint64_t generation = sessions->begin(sessionId, ex->cancel());
   http::response<http::empty_body> header{http::status::ok, req.version()};
@@ -110,7 +118,8 @@ void handleInterrupt(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, Sessi
   auto body = parseObject(*ex);
   if (!body) return;
   auto sid = body->find("session_id");
-  if (sid == body->end() || sid->is_null()) return ex->reply(detailError(req, http::status::unprocessable_entity, missingField("session_id")));
+  if (sid == body->end() || sid->is_null())
+    return ex->reply(detailError(req, http::status::unprocessable_entity, missingField("session_id")));
   if (sid->is_string() && sessions.interrupt(sid->get<std::string>()))
     return ex->reply(jsonResponse(req, http::status::ok, {{"ok", true}}));
   ex->reply(jsonResponse(req, http::status::not_found, {{"ok", false}, {"error", "session not found"}}));
@@ -120,10 +129,12 @@ void handleInterrupt(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, Sessi
 
 void registerSessionRoutes(Router& router, ServerContext& context) {
   auto sessions = std::make_shared<SessionRegistry>();
-  router.http(http::verb::post, "/api/tts/stream",
-              [&context, sessions](std::shared_ptr<HttpExchange> ex) { handleStream(std::move(ex), context, sessions); });
-  router.http(http::verb::post, "/api/tts/interrupt",
-              [&context, sessions](std::shared_ptr<HttpExchange> ex) { handleInterrupt(std::move(ex), context, *sessions); });
+  router.http(http::verb::post, "/api/tts/stream", [&context, sessions](std::shared_ptr<HttpExchange> ex) {
+    handleStream(std::move(ex), context, sessions);
+  });
+  router.http(http::verb::post, "/api/tts/interrupt", [&context, sessions](std::shared_ptr<HttpExchange> ex) {
+    handleInterrupt(std::move(ex), context, *sessions);
+  });
 }
 
 }  // namespace voxgate::session_api

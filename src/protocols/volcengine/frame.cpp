@@ -48,11 +48,14 @@ std::optional<std::string> inflateGzip(std::string_view data, size_t maxOutput) 
 
 }  // namespace
 
-std::optional<std::string> gzipDecompress(std::string_view data, size_t maxOutput) { return inflateGzip(data, maxOutput); }
+std::optional<std::string> gzipDecompress(std::string_view data, size_t maxOutput) {
+  return inflateGzip(data, maxOutput);
+}
 
 std::optional<std::string> gzipCompress(std::string_view data) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return std::nullopt;
   std::string out(deflateBound(&zs, static_cast<uLong>(data.size())) + 32, '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
@@ -74,7 +77,8 @@ std::variant<std::string, FrameError> parseClientRequest(std::string_view f) {
   if (headerSize == 0) return FrameError{"header size 0"};
   size_t headerBytes = size_t(headerSize) * 4;
   if (f.size() < headerBytes + 4) return FrameError{"frame too short for its header and payload size"};
-  if (type != kFullClientRequest) return FrameError{"message type " + std::to_string(type) + " is not a full client request"};
+  if (type != kFullClientRequest)
+    return FrameError{"message type " + std::to_string(type) + " is not a full client request"};
   if (serialization != kSerialJson && serialization != kSerialRaw)
     return FrameError{"unsupported serialization " + std::to_string(serialization)};
   if (compression != kCompressNone && compression != kCompressGzip)

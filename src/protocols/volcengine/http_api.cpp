@@ -13,9 +13,12 @@ namespace {
 
 http::status statusFor(uint32_t code) {
   switch (code) {
-    case kConcurrencyExceeded: return http::status::service_unavailable;
-    case kProcessingError: return http::status::internal_server_error;
-    default: return http::status::bad_request;
+    case kConcurrencyExceeded:
+      return http::status::service_unavailable;
+    case kProcessingError:
+      return http::status::internal_server_error;
+    default:
+      return http::status::bad_request;
   }
 }
 
@@ -27,7 +30,8 @@ HttpResponse withLogid(HttpResponse res, const std::string& logid) {
 // Collects the PCM; encoding the whole utterance happens on the worker pool, not the engine thread.
 class QuerySink : public PieceSink, public std::enable_shared_from_this<QuerySink> {
  public:
-  QuerySink(std::shared_ptr<HttpExchange> ex, Request request, std::unique_ptr<SessionLimiter::Slot> slot, std::string logid)
+  QuerySink(std::shared_ptr<HttpExchange> ex, Request request, std::unique_ptr<SessionLimiter::Slot> slot,
+            std::string logid)
       : ex_(std::move(ex)), request_(std::move(request)), slot_(std::move(slot)), logid_(std::move(logid)) {}
 
   void onPiece(std::vector<int16_t> pcm) override { audio_.insert(audio_.end(), pcm.begin(), pcm.end()); }
@@ -40,7 +44,8 @@ class QuerySink : public PieceSink, public std::enable_shared_from_this<QuerySin
   void answer(SynthStatus status, const std::string& error) {
     const HttpRequest& req = ex_->request();
     if (status != SynthStatus::Done) {
-      RequestError e{kProcessingError, status == SynthStatus::Failed ? "synthesis failed: " + error : "cancelled", request_.reqid};
+      RequestError e{kProcessingError, status == SynthStatus::Failed ? "synthesis failed: " + error : "cancelled",
+                     request_.reqid};
       ex_->reply(withLogid(jsonTextResponse(req, statusFor(e.code), errorJson(e)), logid_));
     } else {
       int rate = request_.options.sampleRate;
@@ -79,9 +84,12 @@ void handleHttpTts(std::shared_ptr<HttpExchange> ex) {
   auto parsed = parseRequest(req.body(), ctx);
   if (auto* e = std::get_if<RequestError>(&parsed)) return fail(statusFor(e->code), *e);
   Request& r = std::get<Request>(parsed);
-  if (r.operation != "query") return fail(http::status::bad_request, {kInvalidRequest, "the HTTP API supports operation query only", r.reqid});
+  if (r.operation != "query")
+    return fail(http::status::bad_request, {kInvalidRequest, "the HTTP API supports operation query only", r.reqid});
   auto slot = ctx.sessions.tryAcquire();
-  if (!slot) return fail(http::status::service_unavailable, {kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
+  if (!slot)
+    return fail(http::status::service_unavailable,
+                {kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
   TtsStreamOptions options = r.options;
   EngineRouter engine = ctx.engineFor(*options.voice);
   auto sink = std::make_shared<QuerySink>(ex, std::move(r), std::move(slot), logid);

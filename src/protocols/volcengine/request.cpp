@@ -36,7 +36,8 @@ std::string errorJson(const RequestError& e) {
 
 std::variant<Request, RequestError> parseRequest(std::string_view text, const ServerContext& ctx) {
   Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return RequestError{kInvalidRequest, "request payload is not a JSON object", ""};
+  if (j.is_discarded() || !j.is_object())
+    return RequestError{kInvalidRequest, "request payload is not a JSON object", ""};
   const Json& request = section(j, "request");
   const Json& audio = section(j, "audio");
   Request r;
@@ -58,7 +59,8 @@ std::variant<Request, RequestError> parseRequest(std::string_view text, const Se
   std::string voiceType = audio.value("voice_type", Json("")).is_string() ? audio.value("voice_type", "") : "";
   const VoiceEntry* voice = ctx.config.voiceByName(voiceType);
   if (!voice) {
-    if (ctx.config.volcengine.rejectUnknownVoice) return fail(kVoiceNotFound, "voice_type `" + voiceType + "` not found");
+    if (ctx.config.volcengine.rejectUnknownVoice)
+      return fail(kVoiceNotFound, "voice_type `" + voiceType + "` not found");
     voice = &ctx.config.defaultVoice();
   }
 

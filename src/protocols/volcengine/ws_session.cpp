@@ -21,7 +21,8 @@ constexpr size_t kHighWaterBytes = 512 * 1024;
 // reading at that frame and would lose an empty one's predecessor otherwise.
 class SubmitOutput : public EncodedOutput {
  public:
-  SubmitOutput(std::shared_ptr<WsSession> session, std::unique_ptr<SessionLimiter::Slot> slot, std::string reqid, bool oneFrame)
+  SubmitOutput(std::shared_ptr<WsSession> session, std::unique_ptr<SessionLimiter::Slot> slot, std::string reqid,
+               bool oneFrame)
       : session_(std::move(session)), slot_(std::move(slot)), reqid_(std::move(reqid)), oneFrame_(oneFrame) {}
 
   void onBytes(std::string bytes) override {
@@ -125,7 +126,8 @@ void WsSession::onRead(beast::error_code ec, size_t) {
 
 void WsSession::handleFrame(std::string_view frame) {
   auto parsed = parseClientRequest(frame);
-  if (auto* err = std::get_if<FrameError>(&parsed)) return sendError({kInvalidRequest, "malformed frame: " + err->message, ""});
+  if (auto* err = std::get_if<FrameError>(&parsed))
+    return sendError({kInvalidRequest, "malformed frame: " + err->message, ""});
   auto request = parseRequest(std::get<std::string>(parsed), context_);
   if (auto* err = std::get_if<RequestError>(&request)) return sendError(*err);
   Request& r = std::get<Request>(request);
@@ -142,8 +144,8 @@ void WsSession::startRequest(Request r) {
   auto output = std::make_shared<SubmitOutput>(shared_from_this(), std::move(slot), r.reqid, r.operation == "query");
   auto strand = context_.newWorkStrand();
   auto sink = std::make_shared<EncodingSink>(
-      makeEncoder(r.format, r.options.sampleRate), [strand](std::function<void()> job) { net::post(strand, std::move(job)); },
-      output);
+      makeEncoder(r.format, r.options.sampleRate),
+      [strand](std::function<void()> job) { net::post(strand, std::move(job)); }, output);
   EngineRouter engine = context_.engineFor(*r.options.voice);
   TtsStream::start(engine, std::move(r.options), current_, sink);
 }
@@ -161,9 +163,8 @@ void WsSession::sendNow(std::string frame) {
 
 void WsSession::postFrame(std::string frame) {
   flow_.added(frame.size());
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->send(std::move(frame));
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), frame = std::move(frame)]() mutable { self->send(std::move(frame)); });
 }
 
 // The last frame and "no request in progress" happen in one step on the strand: a client
