@@ -9,7 +9,7 @@
 
 #include "core/asr/pcm_converter.h"
 #include "core/asr/wav_reader.h"
-#include "transport/beast.h"
+#include "core/net.h"
 
 namespace voxgate::cli {
 namespace {

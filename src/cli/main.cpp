@@ -4,51 +4,10 @@
 
 #include <iostream>
 
+#include "app/app.h"
 #include "cli/asr_client.h"
-#include "cli/load_recognizers.h"
 #include "cli/tts_client.h"
 #include "core/config.h"
-#include "core/models/model_store.h"
-#include "engines/espeak/espeak_engine.h"
-#include "engines/kokoro/kokoro_engine.h"
-#include "engines/openspeech/openspeech_engine.h"
-#include "engines/piper/piper_engine.h"
-#include "transport/server.h"
-
-namespace {
-
-// The neural engine `Engine` (named `name` in the voice table) for the rows that use it. A
-// manifest model that is not installed leaves its voices to eSpeak NG (the router falls
-// back), which the log and /api/healthz say.
-template <typename Engine>
-void loadNeural(const std::string& name, const voxgate::AppConfig& cfg, voxgate::ModelStore& models,
-                std::shared_ptr<voxgate::EspeakEngine> espeak, voxgate::LoadedEngines& engines) {
-  using namespace voxgate;
-  if (!cfg.usesEngine(name)) return;
-  std::vector<const VoiceEntry*> entries;
-  for (const auto& v : cfg.voices) {
-    if (v.engine == name) entries.push_back(&v);
-    for (const auto& o : v.byLang)
-      if (o.engine == name) entries.push_back(&o);
-  }
-  std::vector<std::string> missing;
-  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnxThreads, missing);
-  for (const auto& model : missing) {
-    std::string note = (model.front() == '/' ? "`" + model + "` is missing (scripts/setup.sh installs it)"
-                                             : "model `" + model + "` is not installed in " + models.dir() +
-                                                   " (scripts/install_models.py)") +
-                       ": its " + name + " voices are spoken by eSpeak NG";
-    spdlog::warn("{}", note);
-    engines.notes.push_back(note);
-  }
-  // The engine phonemizes through eSpeak NG: keep that alive for as long as this one lives.
-  engines.tts[name] = std::shared_ptr<TtsEngine>(engine.get(), [engine, espeak](TtsEngine*) mutable {
-    engine.reset();
-    espeak.reset();
-  });
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace voxgate;
@@ -102,17 +61,5 @@ int main(int argc, char** argv) {
   if (port >= 0) config.port = port;
   spdlog::info("config: {}", configFile.empty() ? "embedded default (conf/application.yaml)" : configFile);
 
-  Server server(config, [](const AppConfig& cfg) {
-    LoadedEngines engines;
-    std::shared_ptr<EspeakEngine> espeak = EspeakEngine::create(cfg.espeak, cfg.voices);
-    engines.tts["espeak"] = espeak;
-    ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
-    loadNeural<PiperEngine>("piper", cfg, models, espeak, engines);
-    loadNeural<KokoroEngine>("kokoro", cfg, models, espeak, engines);
-    if (cfg.usesEngine("openspeech"))
-      engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
-    loadRecognizers(cfg, models, engines);
-    return engines;
-  });
-  return server.run();
+  return runServer(config);
 }

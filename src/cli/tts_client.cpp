@@ -7,7 +7,7 @@
 
 #include "core/base64.h"
 #include "core/wav.h"
-#include "transport/beast.h"
+#include "core/net.h"
 
 namespace voxgate::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include "core/flow_control.h"
 #include "core/resampler.h"
 #include "core/text_splitter.h"
-#include "engines/tts_engine.h"
+#include "core/tts_engine.h"
 
 namespace voxgate {
 

@@ -9,7 +9,7 @@ namespace {
 constexpr size_t kHighWaterBytes = 64 * 1024;
 }  // namespace
 
-HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, ServerContext& context)
+HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, TransportContext& context)
     : session_(std::move(session)),
       request_(std::move(request)),
       context_(context),

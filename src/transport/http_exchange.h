@@ -9,17 +9,17 @@
 namespace voxgate {
 
 class HttpSession;
-struct ServerContext;
+struct TransportContext;
 
 // One HTTP request as an adapter sees it. Every method is safe from any thread (engine
 // threads included): the work is posted to the connection's strand. The cancel token fires
 // when the client goes away or the server shuts down.
 class HttpExchange {
  public:
-  HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, ServerContext& context);
+  HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, TransportContext& context);
 
   const HttpRequest& request() const { return request_; }
-  ServerContext& context() { return context_; }
+  TransportContext& transport() { return context_; }
   const CancelTokenPtr& cancel() const { return cancel_; }
   FlowControl& flow() { return flow_; }
 
@@ -33,7 +33,7 @@ class HttpExchange {
  private:
   std::shared_ptr<HttpSession> session_;
   HttpRequest request_;
-  ServerContext& context_;
+  TransportContext& context_;
   CancelTokenPtr cancel_;
   FlowControl flow_;
 };

@@ -9,12 +9,10 @@ namespace voxgate {
 namespace {
 constexpr size_t kMaxPipelinedBytes = 64 * 1024;
 
-bool servedWhileLoading(std::string_view path) { return path == "/api/healthz" || path == "/api/stats"; }
-
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket&& socket, ServerContext& context, const Router& router)
+HttpSession::HttpSession(tcp::socket&& socket, TransportContext& context, const Router& router)
     : stream_(std::move(socket)), context_(context), router_(router) {}
 
 HttpSession::~HttpSession() {
@@ -87,19 +85,19 @@ void HttpSession::dispatch(HttpRequest request) {
     return replyNow(corsPreflight(context_.config.cors, request));
 
   bool pathExists = false;
-  const HttpHandler* handler = router_.findHttp(request.method(), path, pathExists);
-  if (!handler) {
+  const HttpRoute* route = router_.findHttp(request.method(), path, pathExists);
+  if (!route) {
     return replyNow(pathExists ? detailError(request, http::status::method_not_allowed, "Method Not Allowed")
                                : detailError(request, http::status::not_found, "Not Found"));
   }
-  if (!context_.ready && !servedWhileLoading(path))
+  if (!context_.ready && !route->whileLoading)
     return replyNow(detailError(request, http::status::service_unavailable, "engines are loading"));
 
   stream_.expires_never();
   current_ = std::make_shared<HttpExchange>(shared_from_this(), std::move(request), context_);
   watchPeer();
   try {
-    (*handler)(current_);
+    route->handler(current_);
   } catch (const std::exception& e) {
     spdlog::error("handler for {} threw: {}", path, e.what());
     current_->reply(detailError(current_->request(), http::status::internal_server_error, "internal error"));

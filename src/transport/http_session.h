@@ -7,7 +7,7 @@
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
 #include "transport/router.h"
-#include "transport/server_context.h"
+#include "transport/transport_context.h"
 
 namespace voxgate {
 
@@ -18,7 +18,7 @@ class HttpExchange;
 // response streams it keeps a read pending, so a client that leaves cancels the work.
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, ServerContext& context, const Router& router);
+  HttpSession(tcp::socket&& socket, TransportContext& context, const Router& router);
   ~HttpSession() override;
   void run();
   void shutdown() override;
@@ -50,7 +50,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void closeSocket();
 
   beast::tcp_stream stream_;
-  ServerContext& context_;
+  TransportContext& context_;
   const Router& router_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -2,13 +2,13 @@
 
 namespace voxgate {
 
-void Router::http(http::verb method, const std::string& path, HttpHandler handler) {
-  http_[path][method] = std::move(handler);
+void Router::http(http::verb method, const std::string& path, HttpHandler handler, bool whileLoading) {
+  http_[path][method] = HttpRoute{std::move(handler), whileLoading};
 }
 
 void Router::websocket(const std::string& path, WsHandler handler) { ws_[path] = std::move(handler); }
 
-const HttpHandler* Router::findHttp(http::verb method, std::string_view path, bool& pathExists) const {
+const HttpRoute* Router::findHttp(http::verb method, std::string_view path, bool& pathExists) const {
   auto it = http_.find(path);
   pathExists = it != http_.end();
   if (!pathExists) return nullptr;

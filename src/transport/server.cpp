@@ -4,22 +4,16 @@
 
 #include <thread>
 
-#include "protocols/alibaba/custom_tts.h"
-#include "protocols/paddlespeech/routes.h"
-#include "protocols/service/routes.h"
-#include "protocols/session_api/routes.h"
-#include "protocols/volcengine/routes.h"
 #include "transport/http_session.h"
 #include "transport/responses.h"
 #include "transport/router.h"
-#include "transport/server_context.h"
 
 namespace voxgate {
 namespace {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::acceptor acceptor, ServerContext& ctx, const Router& router)
+  Listener(net::io_context& ioc, tcp::acceptor acceptor, TransportContext& ctx, const Router& router)
       : ioc_(ioc), acceptor_(std::move(acceptor)), ctx_(ctx), router_(router), retry_(ioc) {}
 
   void accept() {
@@ -48,40 +42,32 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
-  ServerContext& ctx_;
+  TransportContext& ctx_;
   const Router& router_;
   net::steady_timer retry_;
 };
 
 }  // namespace
 
-Server::Server(AppConfig config, EngineLoader loadEngines)
-    : config_(std::move(config)), loadEngines_(std::move(loadEngines)) {}
+int Server::run(const StartUp& startUp) {
+  const AppConfig& config = context_.config;
+  TransportContext& ctx = context_;
+  setResponseCors(config.cors);
 
-int Server::run() {
-  ServerContext ctx(config_);
-  setResponseCors(config_.cors);
-  Router router;
-  service::registerServiceRoutes(router);
-  paddlespeech::registerTtsRoutes(router, ctx);
-  session_api::registerSessionRoutes(router, ctx);
-  alibaba::registerCustomTtsRoute(router, ctx);
-  volcengine::registerRoutes(router, ctx);
-
-  net::io_context ioc(config_.ioThreads);
+  net::io_context ioc(config.ioThreads);
   tcp::acceptor acceptor(ioc);
   try {
-    tcp::endpoint endpoint(net::ip::make_address(config_.host), static_cast<unsigned short>(config_.port));
+    tcp::endpoint endpoint(net::ip::make_address(config.host), static_cast<unsigned short>(config.port));
     acceptor.open(endpoint.protocol());
     acceptor.set_option(net::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen(net::socket_base::max_listen_connections);
   } catch (const std::exception& e) {
-    spdlog::critical("cannot listen on {}:{}: {}", config_.host, config_.port, e.what());
+    spdlog::critical("cannot listen on {}:{}: {}", config.host, config.port, e.what());
     return 1;
   }
-  spdlog::info("voxgate listening on {}:{} (HTTP and WebSocket)", config_.host, acceptor.local_endpoint().port());
-  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router);
+  spdlog::info("voxgate listening on {}:{} (HTTP and WebSocket)", config.host, acceptor.local_endpoint().port());
+  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_);
   listener->accept();
 
   int exitCode = 0;
@@ -100,10 +86,10 @@ int Server::run() {
   auto beginShutdown = [&](int code) {
     if (ctx.stopping.exchange(true)) return;
     exitCode = code;
-    spdlog::info("shutting down (up to {} s for open connections)", config_.shutdownTimeoutS);
+    spdlog::info("shutting down (up to {} s for open connections)", config.shutdownTimeoutS);
     listener->close();
     ctx.connections.shutdownAll();
-    *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config_.shutdownTimeoutS);
+    *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdownTimeoutS);
     waitForDrain();
   };
 
@@ -115,12 +101,9 @@ int Server::run() {
 
   std::thread loader([&] {
     try {
-      auto engines = loadEngines_(config_);
-      net::post(ioc, [&, engines] {
-        ctx.engines = engines.tts;
-        ctx.asr = engines.asr;
-        ctx.vad = engines.vad;
-        ctx.notes = engines.notes;
+      auto publish = startUp();
+      net::post(ioc, [&, publish] {
+        publish();
         ctx.ready = true;
         spdlog::info("engines loaded; ready");
       });
@@ -131,16 +114,10 @@ int Server::run() {
   });
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < config_.ioThreads; ++i) threads.emplace_back([&] { ioc.run(); });
+  for (int i = 1; i < config.ioThreads; ++i) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
   loader.join();
-  ctx.engines.clear();
-  ctx.asr.clear();
-  ctx.vad.reset();
-  ctx.workers.join();
-  ctx.asrWorkers.join();
-  spdlog::info("stopped");
   return exitCode;
 }
 

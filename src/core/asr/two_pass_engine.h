@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "engines/asr_engine.h"
+#include "core/asr/asr_engine.h"
 
 namespace voxgate {
 

@@ -5,7 +5,7 @@
 
 #include "core/config.h"
 #include "core/serial_executor.h"
-#include "engines/tts_engine.h"
+#include "core/tts_engine.h"
 
 namespace voxgate {
 

@@ -10,7 +10,7 @@
 #include "core/serial_executor.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/kokoro/mandarin_g2p.h"
-#include "engines/tts_engine.h"
+#include "core/tts_engine.h"
 
 namespace voxgate {
 

@@ -10,7 +10,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "core/ids.h"
-#include "protocols/volcengine/frame.h"
+#include "core/codecs/volcengine_frame.h"
 
 namespace voxgate {
 

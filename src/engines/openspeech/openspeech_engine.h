@@ -6,9 +6,9 @@
 
 #include <boost/asio/ssl/context.hpp>
 #include "core/config.h"
-#include "engines/tts_engine.h"
+#include "core/tts_engine.h"
 
-#include "transport/beast.h"
+#include "core/net.h"
 
 namespace voxgate {
 

@@ -8,7 +8,7 @@
 #include "core/serial_executor.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/piper/piper_voice.h"
-#include "engines/tts_engine.h"
+#include "core/tts_engine.h"
 
 namespace voxgate {
 

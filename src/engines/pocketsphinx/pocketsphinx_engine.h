@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "engines/asr_engine.h"
+#include "core/asr/asr_engine.h"
 
 typedef struct ps_decoder_s ps_decoder_t;
 

@@ -25,6 +25,10 @@ float SileroVadModel::run(std::span<const float> input, int sampleRate, std::arr
   return outputs[0].GetTensorData<float>()[0];
 }
 
+std::unique_ptr<VadStream> SileroVadModel::open(int sampleRate) {
+  return std::make_unique<SileroVadStream>(shared_from_this(), sampleRate);
+}
+
 SileroVadStream::SileroVadStream(std::shared_ptr<SileroVadModel> model, int sampleRate)
     : model_(std::move(model)),
       sampleRate_(sampleRate),

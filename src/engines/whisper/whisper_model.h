@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/text/unihan.h"
-#include "engines/asr_engine.h"
+#include "core/asr/asr_engine.h"
 
 struct whisper_context;
 struct whisper_state;

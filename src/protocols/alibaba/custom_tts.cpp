@@ -9,7 +9,7 @@
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/router.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 #include "transport/token_auth.h"
 
 namespace voxgate::alibaba {
@@ -35,7 +35,7 @@ std::string field(const nlohmann::json& j, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-void handle(std::shared_ptr<HttpExchange> ex, ServerContext& ctx) {
+void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
   const HttpRequest& req = ex->request();
   auto bad = [&](http::status status, const std::string& why) { ex->reply(detailError(req, status, why)); };
   nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
@@ -73,17 +73,17 @@ void handle(std::shared_ptr<HttpExchange> ex, ServerContext& ctx) {
                field(extend, "InstanceId"), field(extend, "ChannelId"), field(extend, "SentenceId"),
                field(extend, "Emotion"), options.voice->name, sampleRate);
 
-  auto slot = ctx.sessions.tryAcquire();
+  auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot) return bad(http::status::service_unavailable, "too many concurrent sessions, try later");
   http::response<http::empty_body> header{http::status::ok, req.version()};
   header.set(http::field::content_type, cfg.contentType);
   header.set("X-Sample-Rate", std::to_string(sampleRate));
-  streamEncodedAudio(ex, std::move(options), AudioFormat::Pcm, std::move(header), std::move(slot), ex->cancel());
+  streamEncodedAudio(ctx, ex, std::move(options), AudioFormat::Pcm, std::move(header), std::move(slot), ex->cancel());
 }
 
 }  // namespace
 
-void registerCustomTtsRoute(Router& router, ServerContext& context) {
+void registerCustomTtsRoute(Router& router, ProtocolContext& context) {
   router.http(http::verb::post, context.config.alibaba.path,
               [&context](std::shared_ptr<HttpExchange> ex) { handle(std::move(ex), context); });
 }

@@ -4,7 +4,7 @@
 
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate {
 
@@ -51,15 +51,14 @@ void ChunkedAudioOutput::onFinished(SynthStatus status, const std::string& error
 
 FlowControl* ChunkedAudioOutput::flowControl() { return &exchange_->flow(); }
 
-void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions options, AudioFormat format,
+void streamEncodedAudio(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, TtsStreamOptions options, AudioFormat format,
                         http::response<http::empty_body> header, std::unique_ptr<SessionLimiter::Slot> slot,
                         CancelTokenPtr cancel, std::function<void()> onDone) {
-  ServerContext& ctx = ex->context();
   header.set(http::field::server, "voxgate");
   addCorsHeaders(responseCors(), ex->request(), header.base());
   header.keep_alive(ex->request().keep_alive());
   auto output = std::make_shared<ChunkedAudioOutput>(ex, std::move(header), std::move(slot), std::move(onDone));
-  auto strand = ctx.newWorkStrand();
+  auto strand = ctx.speech.newWorkStrand();
   auto sink = std::make_shared<EncodingSink>(
       makeEncoder(format, options.sampleRate),
       [strand](std::function<void()> job) { net::post(strand, std::move(job)); }, output);
@@ -67,7 +66,7 @@ void streamEncodedAudio(std::shared_ptr<HttpExchange> ex, TtsStreamOptions optio
   cancel->onCancel([weak = std::weak_ptr<ChunkedAudioOutput>(output)] {
     if (auto out = weak.lock()) out->endNow();
   });
-  EngineRouter engine = ctx.engineFor(*options.voice);
+  EngineRouter engine = ctx.speech.engineFor(*options.voice);
   TtsStream::start(engine, std::move(options), std::move(cancel), sink);
 }
 

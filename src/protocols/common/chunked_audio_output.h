@@ -6,12 +6,12 @@
 
 #include "core/audio/encoding_sink.h"
 #include "transport/beast.h"
-#include "transport/session_limiter.h"
+#include "core/session_limiter.h"
 
 namespace voxgate {
 
 class HttpExchange;
-struct ServerContext;
+struct ProtocolContext;
 
 // Encoded audio as a chunked HTTP response (session API, Alibaba): the header leaves with
 // the first bytes; a failure before any audio becomes a JSON 500, after it an aborted body;
@@ -40,7 +40,7 @@ class ChunkedAudioOutput : public EncodedOutput {
 
 // Starts synthesis of `options` on the voice's engine, encoding to `format` on a fresh
 // worker strand, into a chunked response with `header` (status, Content-Type, extras).
-void streamEncodedAudio(std::shared_ptr<HttpExchange> exchange, TtsStreamOptions options, AudioFormat format,
+void streamEncodedAudio(ProtocolContext& context, std::shared_ptr<HttpExchange> exchange, TtsStreamOptions options, AudioFormat format,
                         http::response<http::empty_body> header, std::unique_ptr<SessionLimiter::Slot> slot,
                         CancelTokenPtr cancel, std::function<void()> onDone = {});
 

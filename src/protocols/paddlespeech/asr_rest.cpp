@@ -6,7 +6,7 @@
 #include "core/base64.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -25,8 +25,7 @@ nlohmann::json missing(const char* field) {
 
 }  // namespace
 
-void handleOfflineAsr(std::shared_ptr<HttpExchange> ex) {
-  ServerContext& ctx = ex->context();
+void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   const HttpRequest& req = ex->request();
   nlohmann::json j = nlohmann::json::parse(req.body(), nullptr, false);
   if (j.is_discarded() || !j.is_object())
@@ -37,20 +36,20 @@ void handleOfflineAsr(std::shared_ptr<HttpExchange> ex) {
   for (const char* field : {"audio", "audio_format", "sample_rate", "lang"})
     if (!j.contains(field) || j[field].is_null())
       return ex->reply(detailError(req, http::status::unprocessable_entity, missing(field)));
-  if (ctx.asr.empty())
+  if (ctx.speech.asr.empty())
     return ex->reply(envelope(req, false, 400, "this server has no ASR engine (engine_list has no asr_online)"));
   std::string lang = j["lang"].is_string() ? j["lang"].get<std::string>() : "";
-  auto engine = ctx.asrFor(lang);
+  auto engine = ctx.speech.asrFor(lang);
   if (!engine)
     return ex->reply(
         envelope(req, false, 400,
-                 "no installed recognizer serves lang `" + lang + "` (this server has " + ctx.asrLanguages() + ")"));
+                 "no installed recognizer serves lang `" + lang + "` (this server has " + ctx.speech.asrLanguages() + ")"));
   if (!j["audio"].is_string()) return ex->reply(envelope(req, false, 400, "Input parameters are not valid: audio"));
   auto bytes = base64Decode(j["audio"].get<std::string>());
   if (!bytes) return ex->reply(envelope(req, false, 400, "audio is not valid base64"));
 
   // Decoding takes a good part of the audio's duration: on the ASR pool.
-  net::post(ctx.asrWorkers, [ex, engine, bytes = std::move(*bytes)] {
+  net::post(ctx.speech.asrWorkers, [ex, engine, bytes = std::move(*bytes)] {
     const HttpRequest& req = ex->request();
     auto wav = readWav(bytes);
     if (auto* why = std::get_if<std::string>(&wav)) return ex->reply(envelope(req, false, 400, "audio: " + *why));

@@ -3,8 +3,9 @@
 
 namespace voxgate {
 class HttpExchange;
+struct ProtocolContext;
 namespace paddlespeech {
 // POST /paddlespeech/asr: a whole base64 audio file in, {"transcription"} in the envelope out.
-void handleOfflineAsr(std::shared_ptr<HttpExchange> exchange);
+void handleOfflineAsr(ProtocolContext& context, std::shared_ptr<HttpExchange> exchange);
 }  // namespace paddlespeech
 }  // namespace voxgate

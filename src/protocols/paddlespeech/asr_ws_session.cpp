@@ -43,18 +43,18 @@ Json segmentList(const AsrResult& segment, double t0, double t1) {
 
 }  // namespace
 
-void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context, bool saveOnly) {
+void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context, bool saveOnly) {
   std::make_shared<AsrWsSession>(std::move(stream), context, saveOnly)->start(std::move(request));
 }
 
-AsrWsSession::AsrWsSession(beast::tcp_stream stream, ServerContext& context, bool saveOnly)
-    : ws_(std::move(stream)), context_(context), saveOnly_(saveOnly), work_(context.newAsrStrand()) {}
+AsrWsSession::AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly)
+    : ws_(std::move(stream)), context_(context), saveOnly_(saveOnly), work_(context.speech.newAsrStrand()) {}
 
-AsrWsSession::~AsrWsSession() { context_.connections.remove(this); }
+AsrWsSession::~AsrWsSession() { context_.transport.connections.remove(this); }
 
 void AsrWsSession::start(HttpRequest upgrade) {
-  context_.connections.add(shared_from_this());
-  slot_ = context_.sessions.tryAcquire();
+  context_.transport.connections.add(shared_from_this());
+  slot_ = context_.speech.sessions.tryAcquire();
   setUpServerWebSocket(ws_, context_.config.limits, context_.config.asrSettings.maxFrameBytes);
   ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return;
@@ -113,7 +113,7 @@ void AsrWsSession::handleControl(const std::string& message) {
 
 void AsrWsSession::handleStart(const nlohmann::json& j) {
   if (state_ != State::Waiting) return fail(websocket::close_code::policy_error, "start was already received");
-  if (context_.asr.empty() && !saveOnly_)
+  if (context_.speech.asr.empty() && !saveOnly_)
     return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
   auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16),
        channels = intField(j, "channels", 1);
@@ -123,9 +123,9 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
   if (auto why = unsupportedFormat(format_)) return fail(websocket::close_code::bad_payload, *why);
   std::string lang =
       j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
-  if (!saveOnly_ && !(engine_ = context_.asrFor(lang)))
+  if (!saveOnly_ && !(engine_ = context_.speech.asrFor(lang)))
     return fail(websocket::close_code::policy_error,
-                "no installed recognizer serves lang `" + lang + "` (this server has " + context_.asrLanguages() + ")");
+                "no installed recognizer serves lang `" + lang + "` (this server has " + context_.speech.asrLanguages() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   state_ = State::Started;
   clientName_ = name;
@@ -145,8 +145,8 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
     if (!self->saveOnly_) {
       int rate = self->engine_->sampleRate();
       self->converter_ = std::make_unique<PcmConverter>(self->format_, rate);
-      if (self->context_.vad && (rate == 16000 || rate == 8000)) {  // the rates Silero VAD takes
-        self->vad_ = std::make_unique<SileroVadStream>(self->context_.vad, rate);
+      if (self->context_.speech.vad && self->context_.speech.vad->servesRate(rate)) {
+        self->vad_ = self->context_.speech.vad->open(rate);
         self->endpointer_.emplace(settings.vad, self->vad_->windowSamples(), rate);
       }
     }

@@ -8,10 +8,11 @@
 #include "core/asr/endpointer.h"
 #include "core/asr/pcm_converter.h"
 #include "core/asr/wav_archive.h"
-#include "engines/asr_engine.h"
+#include "core/asr/vad.h"
+#include "core/asr/asr_engine.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 
@@ -22,7 +23,7 @@ namespace voxgate::paddlespeech {
 // (the variant's /paddlespeech/streaming/save) it archives and acknowledges, recognising nothing.
 class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrWsSession> {
  public:
-  AsrWsSession(beast::tcp_stream stream, ServerContext& context, bool saveOnly);
+  AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly);
   ~AsrWsSession() override;
   void start(HttpRequest upgrade);
   void shutdown() override;
@@ -49,7 +50,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   bool segmentsForm() const { return context_.config.asrSettings.replyForm == "segments"; }
 
   websocket::stream<beast::tcp_stream> ws_;
-  ServerContext& context_;
+  ProtocolContext& context_;
   const bool saveOnly_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
   WorkStrand work_;
@@ -73,7 +74,7 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   std::unique_ptr<PcmConverter> converter_;
   WavArchive archive_;
   std::vector<int16_t> scratch_;
-  std::unique_ptr<SileroVadStream> vad_;  // null: no endpointing
+  std::unique_ptr<VadStream> vad_;  // null: no endpointing
   std::optional<Endpointer> endpointer_;
   std::vector<float> probabilities_;
   int64_t samplesIn_ = 0;         // at the engine's rate, since start
@@ -81,6 +82,6 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   bool endedByEndpoint_ = false;  // continuous_decoding false: the session finished on its own
 };
 
-void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context, bool saveOnly);
+void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context, bool saveOnly);
 
 }  // namespace voxgate::paddlespeech

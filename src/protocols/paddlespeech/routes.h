@@ -2,9 +2,9 @@
 
 namespace voxgate {
 class Router;
-struct ServerContext;
+struct ProtocolContext;
 namespace paddlespeech {
 // Every PaddleSpeech TTS route (both of upstream's `protocol` values are served at once).
-void registerTtsRoutes(Router& router, ServerContext& context);
+void registerTtsRoutes(Router& router, ProtocolContext& context);
 }  // namespace paddlespeech
 }  // namespace voxgate

@@ -8,7 +8,7 @@
 #include "protocols/paddlespeech/tts_validation.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -58,8 +58,7 @@ class ChunkedPcmSink : public PieceSink {
 
 }  // namespace
 
-void handleStreamingTts(std::shared_ptr<HttpExchange> ex) {
-  ServerContext& ctx = ex->context();
+void handleStreamingTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   const HttpRequest& req = ex->request();
   auto parsed = parseHttpTtsRequest(*ex);
   if (!parsed) return;
@@ -67,14 +66,14 @@ void handleStreamingTts(std::shared_ptr<HttpExchange> ex) {
   if (auto problem = checkStreamingValues(ctx, p))
     return ex->reply(detailError(req, http::status::unprocessable_entity, *problem));
 
-  auto slot = ctx.sessions.tryAcquire();
+  auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot)
     return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
 
   TtsStreamOptions options = streamOptionsFor(ctx, p);
   auto cancel = ex->cancel();
   auto sink = std::make_shared<ChunkedPcmSink>(ex, std::move(slot));
-  TtsStream::start(ctx.engineFor(*options.voice), std::move(options), cancel, sink);
+  TtsStream::start(ctx.speech.engineFor(*options.voice), std::move(options), cancel, sink);
 }
 
 }  // namespace voxgate::paddlespeech

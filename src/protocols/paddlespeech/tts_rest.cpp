@@ -12,7 +12,7 @@
 #include "protocols/paddlespeech/tts_validation.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -44,8 +44,9 @@ std::optional<fs::path> resolveSavePath(const std::string& saveDir, const std::s
 class CollectingSink : public PieceSink {
  public:
   CollectingSink(std::shared_ptr<HttpExchange> ex, TtsParams params, int outputRate, std::optional<fs::path> saveTo,
-                 std::unique_ptr<SessionLimiter::Slot> slot)
+                 std::unique_ptr<SessionLimiter::Slot> slot, std::string lang)
       : ex_(std::move(ex)),
+        lang_(std::move(lang)),
         params_(std::move(params)),
         rate_(outputRate),
         saveTo_(std::move(saveTo)),
@@ -61,7 +62,7 @@ class CollectingSink : public PieceSink {
     std::string wav = makeWav(audio_, rate_);
     if (saveTo_ && !save(wav)) return ex_->reply(businessError(req, 500, "could not write save_path"));
     nlohmann::ordered_json result = {
-        {"lang", ex_->context().config.tts.lang},
+        {"lang", lang_},
         {"spk_id", params_.spkId},
         {"speed", params_.speed},
         {"volume", params_.volume},
@@ -87,6 +88,7 @@ class CollectingSink : public PieceSink {
   }
 
   std::shared_ptr<HttpExchange> ex_;
+  std::string lang_;  // the configured tts_online.lang, echoed in the envelope
   TtsParams params_;
   int rate_;
   std::optional<fs::path> saveTo_;
@@ -96,8 +98,7 @@ class CollectingSink : public PieceSink {
 
 }  // namespace
 
-void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
-  ServerContext& ctx = ex->context();
+void handleOfflineTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   const HttpRequest& req = ex->request();
   auto parsed = parseHttpTtsRequest(*ex);
   if (!parsed) return;
@@ -120,13 +121,13 @@ void handleOfflineTts(std::shared_ptr<HttpExchange> ex) {
       return ex->reply(businessError(req, 400, "invalid save_path, it must be a file inside the server's save_dir"));
   }
 
-  auto slot = ctx.sessions.tryAcquire();
+  auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot)
     return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
   TtsStreamOptions options = streamOptionsFor(ctx, p);
   int rate = options.sampleRate;
-  auto sink = std::make_shared<CollectingSink>(ex, p, rate, std::move(saveTo), std::move(slot));
-  TtsStream::start(ctx.engineFor(*options.voice), std::move(options), ex->cancel(), sink);
+  auto sink = std::make_shared<CollectingSink>(ex, p, rate, std::move(saveTo), std::move(slot), ctx.config.tts.lang);
+  TtsStream::start(ctx.speech.engineFor(*options.voice), std::move(options), ex->cancel(), sink);
 }
 
 }  // namespace voxgate::paddlespeech

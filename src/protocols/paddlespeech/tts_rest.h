@@ -3,8 +3,9 @@
 
 namespace voxgate {
 class HttpExchange;
+struct ProtocolContext;
 namespace paddlespeech {
 // POST /paddlespeech/tts: the whole utterance as a base64 WAV inside upstream's envelope.
-void handleOfflineTts(std::shared_ptr<HttpExchange> exchange);
+void handleOfflineTts(ProtocolContext& context, std::shared_ptr<HttpExchange> exchange);
 }  // namespace paddlespeech
 }  // namespace voxgate

@@ -2,7 +2,7 @@
 
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 
@@ -15,7 +15,7 @@ std::optional<TtsParams> parseHttpTtsRequest(HttpExchange& ex) {
   }
   TtsParams& p = std::get<TtsParams>(parsed);
   size_t chars = countChars(p.text);
-  size_t limit = ex.context().config.limits.maxTextChars;
+  size_t limit = ex.transport().config.limits.maxTextChars;
   if (chars > limit) {
     ex.reply(detailError(req, http::status::payload_too_large,
                          "text has " + std::to_string(chars) + " characters; the limit is " + std::to_string(limit)));
@@ -24,7 +24,7 @@ std::optional<TtsParams> parseHttpTtsRequest(HttpExchange& ex) {
   return std::move(p);
 }
 
-std::optional<std::string> checkStreamingValues(const ServerContext& ctx, const TtsParams& p) {
+std::optional<std::string> checkStreamingValues(const ProtocolContext& ctx, const TtsParams& p) {
   if (!(p.speed > 0 && p.speed <= 3)) return "invalid speed value, the value should be between 0 and 3";
   if (!(p.volume > 0 && p.volume <= 3)) return "invalid volume value, the value should be between 0 and 3";
   if (p.sampleRate != 0 && (p.sampleRate < 8000 || p.sampleRate > 48000))
@@ -33,7 +33,7 @@ std::optional<std::string> checkStreamingValues(const ServerContext& ctx, const 
   return std::nullopt;
 }
 
-TtsStreamOptions streamOptionsFor(const ServerContext& ctx, const TtsParams& p) {
+TtsStreamOptions streamOptionsFor(const ProtocolContext& ctx, const TtsParams& p) {
   TtsStreamOptions o = defaultStreamOptions(ctx.config);
   o.text = p.text;
   o.voice = ctx.config.voiceById(p.spkId);

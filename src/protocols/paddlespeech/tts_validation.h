@@ -7,7 +7,7 @@
 #include "transport/beast.h"
 
 namespace voxgate {
-struct ServerContext;
+struct ProtocolContext;
 class HttpExchange;
 namespace paddlespeech {
 
@@ -15,8 +15,8 @@ namespace paddlespeech {
 // the request itself and returns nullopt.
 std::optional<TtsParams> parseHttpTtsRequest(HttpExchange& exchange);
 // speed/volume in (0,3], sample_rate 0 or 8000..48000, a known spk_id. Message or nullopt.
-std::optional<std::string> checkStreamingValues(const ServerContext& ctx, const TtsParams& p);
-TtsStreamOptions streamOptionsFor(const ServerContext& ctx, const TtsParams& p);
+std::optional<std::string> checkStreamingValues(const ProtocolContext& ctx, const TtsParams& p);
+TtsStreamOptions streamOptionsFor(const ProtocolContext& ctx, const TtsParams& p);
 
 }  // namespace paddlespeech
 }  // namespace voxgate

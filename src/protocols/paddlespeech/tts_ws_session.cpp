@@ -40,19 +40,19 @@ class WsAudioSink : public PieceSink {
 
 }  // namespace
 
-void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context) {
+void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context) {
   auto session = std::make_shared<TtsWsSession>(std::move(stream), context);
   session->start(std::move(request));
 }
 
-TtsWsSession::TtsWsSession(beast::tcp_stream stream, ServerContext& context)
+TtsWsSession::TtsWsSession(beast::tcp_stream stream, ProtocolContext& context)
     : ws_(std::move(stream)), context_(context), sessionId_(newSessionId()), flow_(kHighWaterBytes) {}
 
-TtsWsSession::~TtsWsSession() { context_.connections.remove(this); }
+TtsWsSession::~TtsWsSession() { context_.transport.connections.remove(this); }
 
 void TtsWsSession::start(HttpRequest upgrade) {
-  context_.connections.add(shared_from_this());
-  slot_ = context_.sessions.tryAcquire();
+  context_.transport.connections.add(shared_from_this());
+  slot_ = context_.speech.sessions.tryAcquire();
   setUpServerWebSocket(ws_, context_.config.limits, context_.config.limits.maxWsMessageBytes);
   ws_.async_accept(upgrade, beast::bind_front_handler(&TtsWsSession::onAccepted, shared_from_this()));
 }
@@ -151,7 +151,7 @@ void TtsWsSession::startNextText() {
   currentCancel_ = std::make_shared<CancelToken>();
   auto sink = std::make_shared<WsAudioSink>(shared_from_this(), &flow_);
   TtsStreamOptions options = streamOptionsFor(context_, params);
-  TtsStream::start(context_.engineFor(*options.voice), std::move(options), currentCancel_, sink);
+  TtsStream::start(context_.speech.engineFor(*options.voice), std::move(options), currentCancel_, sink);
 }
 
 void TtsWsSession::stopSynthesis() {

@@ -9,7 +9,7 @@
 #include "protocols/paddlespeech/tts_params.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 
@@ -18,7 +18,7 @@ namespace voxgate::paddlespeech {
 // written one at a time from a bounded queue.
 class TtsWsSession : public Connection, public std::enable_shared_from_this<TtsWsSession> {
  public:
-  TtsWsSession(beast::tcp_stream stream, ServerContext& context);
+  TtsWsSession(beast::tcp_stream stream, ProtocolContext& context);
   ~TtsWsSession() override;
   void start(HttpRequest upgrade);
   void shutdown() override;
@@ -42,7 +42,7 @@ class TtsWsSession : public Connection, public std::enable_shared_from_this<TtsW
   void finishClose();
 
   websocket::stream<beast::tcp_stream> ws_;
-  ServerContext& context_;
+  ProtocolContext& context_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
   beast::flat_buffer buffer_;
   std::string sessionId_;
@@ -58,6 +58,6 @@ class TtsWsSession : public Connection, public std::enable_shared_from_this<TtsW
   FlowControl flow_;
 };
 
-void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context);
+void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context);
 
 }  // namespace voxgate::paddlespeech

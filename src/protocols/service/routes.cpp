@@ -4,31 +4,30 @@
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/router.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::service {
 
-void registerServiceRoutes(Router& router) {
-  router.http(http::verb::get, "/api/healthz", [](std::shared_ptr<HttpExchange> ex) {
-    ServerContext& ctx = ex->context();
-    if (!ctx.ready)
+void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
+  router.http(http::verb::get, "/api/healthz", [&ctx](std::shared_ptr<HttpExchange> ex) {
+    if (!ctx.transport.ready)
       return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "loading"}}));
     nlohmann::json engines = nlohmann::json::object();
-    for (const auto& [name, engine] : ctx.engines) engines[name] = engine->describe();
-    if (!ctx.asr.empty()) {
-      auto byDefault = ctx.asrFor(ctx.config.asr.lang);
-      engines["asr"] = (byDefault ? byDefault : ctx.asr.begin()->second)->describe();
+    for (const auto& [name, engine] : ctx.speech.engines) engines[name] = engine->describe();
+    if (!ctx.speech.asr.empty()) {
+      auto byDefault = ctx.speech.asrFor(ctx.config.asr.lang);
+      engines["asr"] = (byDefault ? byDefault : ctx.speech.asr.begin()->second)->describe();
       nlohmann::json languages = nlohmann::json::object();
-      for (const auto& [lang, engine] : ctx.asr) languages[lang] = engine->describe();
+      for (const auto& [lang, engine] : ctx.speech.asr) languages[lang] = engine->describe();
       engines["asr_languages"] = languages;
-      engines["vad"] = ctx.vad ? nlohmann::json{{"name", "silero_vad"}, {"endpointing", true}}
+      engines["vad"] = ctx.speech.vad ? nlohmann::json{{"name", ctx.speech.vad->name()}, {"endpointing", true}}
                                : nlohmann::json{{"name", "none"}, {"endpointing", false}};
     }
     nlohmann::json body = {
         {"status", "ok"},     {"version", VOXGATE_VERSION}, {"sample_rate", ctx.config.tts.sampleRate},
-        {"engines", engines}, {"notes", ctx.notes},         {"active_sessions", stats().activeSessions.load()}};
+        {"engines", engines}, {"notes", ctx.speech.notes},         {"active_sessions", stats().activeSessions.load()}};
     ex->reply(jsonResponse(ex->request(), http::status::ok, body));
-  });
+  }, true);
   router.http(http::verb::get, "/api/stats", [](std::shared_ptr<HttpExchange> ex) {
     Stats& s = stats();
     nlohmann::json body = {{"active_sessions", s.activeSessions.load()},
@@ -39,7 +38,7 @@ void registerServiceRoutes(Router& router) {
                            {"synth_failed", s.synthFailed.load()},
                            {"rejected_busy", s.rejectedBusy.load()}};
     ex->reply(jsonResponse(ex->request(), http::status::ok, body));
-  });
+  }, true);
 }
 
 }  // namespace voxgate::service

@@ -7,7 +7,7 @@
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/router.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 #include "transport/token_auth.h"
 
 namespace voxgate::session_api {
@@ -18,7 +18,7 @@ nlohmann::json missingField(const char* field) {
       {{{"loc", {"body", field}}, {"msg", "field required"}, {"type", "value_error.missing"}}});
 }
 
-bool authorized(ServerContext& ctx, HttpExchange& ex) {
+bool authorized(ProtocolContext& ctx, HttpExchange& ex) {
   const TokenAuth& auth = ctx.config.sessionApi.auth;
   if (!auth.enabled() || tokenMatches(auth, bearerToken(ex.request()[http::field::authorization]))) return true;
   ex.reply(detailError(ex.request(), http::status::unauthorized, "missing or invalid bearer token"));
@@ -49,7 +49,7 @@ bool readRatio(HttpExchange& ex, const nlohmann::json& j, const char* key, doubl
   return false;
 }
 
-void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx,
+void handleStream(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx,
                   const std::shared_ptr<SessionRegistry>& sessions) {
   const HttpRequest& req = ex->request();
   if (!authorized(ctx, *ex)) return;
@@ -99,7 +99,7 @@ void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx,
   else
     sessionId = uuid4();
 
-  auto slot = ctx.sessions.tryAcquire();
+  auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot)
     return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
 
@@ -108,11 +108,11 @@ void handleStream(std::shared_ptr<HttpExchange> ex, ServerContext& ctx,
   header.set(http::field::content_type, contentType(*format));
   header.set("X-Session-Id", sessionId);
   header.set("X-Sample-Rate", std::to_string(options.sampleRate));
-  streamEncodedAudio(ex, std::move(options), *format, std::move(header), std::move(slot), ex->cancel(),
+  streamEncodedAudio(ctx, ex, std::move(options), *format, std::move(header), std::move(slot), ex->cancel(),
                      [sessions, sessionId, generation] { sessions->end(sessionId, generation); });
 }
 
-void handleInterrupt(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, SessionRegistry& sessions) {
+void handleInterrupt(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx, SessionRegistry& sessions) {
   const HttpRequest& req = ex->request();
   if (!authorized(ctx, *ex)) return;
   auto body = parseObject(*ex);
@@ -127,7 +127,7 @@ void handleInterrupt(std::shared_ptr<HttpExchange> ex, ServerContext& ctx, Sessi
 
 }  // namespace
 
-void registerSessionRoutes(Router& router, ServerContext& context) {
+void registerSessionRoutes(Router& router, ProtocolContext& context) {
   auto sessions = std::make_shared<SessionRegistry>();
   router.http(http::verb::post, "/api/tts/stream", [&context, sessions](std::shared_ptr<HttpExchange> ex) {
     handleStream(std::move(ex), context, sessions);

@@ -2,9 +2,9 @@
 
 namespace voxgate {
 class Router;
-struct ServerContext;
+struct ProtocolContext;
 namespace session_api {
 // POST /api/tts/stream, POST /api/tts/interrupt (spec §3; /api/healthz is the service route).
-void registerSessionRoutes(Router& router, ServerContext& context);
+void registerSessionRoutes(Router& router, ProtocolContext& context);
 }  // namespace session_api
 }  // namespace voxgate

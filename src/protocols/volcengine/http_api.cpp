@@ -5,7 +5,7 @@
 #include "protocols/volcengine/ws_session.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 #include "transport/token_auth.h"
 
 namespace voxgate::volcengine {
@@ -30,14 +30,14 @@ HttpResponse withLogid(HttpResponse res, const std::string& logid) {
 // Collects the PCM; encoding the whole utterance happens on the worker pool, not the engine thread.
 class QuerySink : public PieceSink, public std::enable_shared_from_this<QuerySink> {
  public:
-  QuerySink(std::shared_ptr<HttpExchange> ex, Request request, std::unique_ptr<SessionLimiter::Slot> slot,
+  QuerySink(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, Request request, std::unique_ptr<SessionLimiter::Slot> slot,
             std::string logid)
-      : ex_(std::move(ex)), request_(std::move(request)), slot_(std::move(slot)), logid_(std::move(logid)) {}
+      : ctx_(ctx), ex_(std::move(ex)), request_(std::move(request)), slot_(std::move(slot)), logid_(std::move(logid)) {}
 
   void onPiece(std::vector<int16_t> pcm) override { audio_.insert(audio_.end(), pcm.begin(), pcm.end()); }
 
   void onFinished(SynthStatus status, const std::string& error) override {
-    net::post(ex_->context().workers, [self = shared_from_this(), status, error] { self->answer(status, error); });
+    net::post(ctx_.speech.workers, [self = shared_from_this(), status, error] { self->answer(status, error); });
   }
 
  private:
@@ -62,6 +62,7 @@ class QuerySink : public PieceSink, public std::enable_shared_from_this<QuerySin
     }
   }
 
+  ProtocolContext& ctx_;
   std::shared_ptr<HttpExchange> ex_;
   Request request_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
@@ -71,8 +72,7 @@ class QuerySink : public PieceSink, public std::enable_shared_from_this<QuerySin
 
 }  // namespace
 
-void handleHttpTts(std::shared_ptr<HttpExchange> ex) {
-  ServerContext& ctx = ex->context();
+void handleHttpTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   const HttpRequest& req = ex->request();
   std::string logid = newLogid();
   auto fail = [&](http::status status, const RequestError& e) {
@@ -86,13 +86,13 @@ void handleHttpTts(std::shared_ptr<HttpExchange> ex) {
   Request& r = std::get<Request>(parsed);
   if (r.operation != "query")
     return fail(http::status::bad_request, {kInvalidRequest, "the HTTP API supports operation query only", r.reqid});
-  auto slot = ctx.sessions.tryAcquire();
+  auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot)
     return fail(http::status::service_unavailable,
                 {kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
   TtsStreamOptions options = r.options;
-  EngineRouter engine = ctx.engineFor(*options.voice);
-  auto sink = std::make_shared<QuerySink>(ex, std::move(r), std::move(slot), logid);
+  EngineRouter engine = ctx.speech.engineFor(*options.voice);
+  auto sink = std::make_shared<QuerySink>(ctx, ex, std::move(r), std::move(slot), logid);
   TtsStream::start(engine, std::move(options), ex->cancel(), sink);
 }
 

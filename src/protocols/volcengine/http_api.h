@@ -3,8 +3,9 @@
 
 namespace voxgate {
 class HttpExchange;
+struct ProtocolContext;
 namespace volcengine {
 // POST /api/v1/tts: operation `query`, the whole audio base64 in JSON (spec §2.6).
-void handleHttpTts(std::shared_ptr<HttpExchange> exchange);
+void handleHttpTts(ProtocolContext& context, std::shared_ptr<HttpExchange> exchange);
 }  // namespace volcengine
 }  // namespace voxgate

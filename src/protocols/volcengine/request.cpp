@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::volcengine {
 namespace {
@@ -34,7 +34,7 @@ std::string errorJson(const RequestError& e) {
       -1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::variant<Request, RequestError> parseRequest(std::string_view text, const ServerContext& ctx) {
+std::variant<Request, RequestError> parseRequest(std::string_view text, const ProtocolContext& ctx) {
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return RequestError{kInvalidRequest, "request payload is not a JSON object", ""};

@@ -7,7 +7,7 @@
 #include "core/tts_stream.h"
 
 namespace voxgate {
-struct ServerContext;
+struct ProtocolContext;
 namespace volcengine {
 
 // Error codes of spec §2.5.
@@ -35,7 +35,7 @@ struct RequestError {
 };
 
 // The request JSON (§2.3) → validated request, or the error the protocol wants for it.
-std::variant<Request, RequestError> parseRequest(std::string_view json, const ServerContext& ctx);
+std::variant<Request, RequestError> parseRequest(std::string_view json, const ProtocolContext& ctx);
 
 // The JSON text carried by error frames and HTTP errors: {"reqid","code","message","backend_code"}.
 std::string errorJson(const RequestError& error);

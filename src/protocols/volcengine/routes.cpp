@@ -6,11 +6,11 @@
 
 namespace voxgate::volcengine {
 
-void registerRoutes(Router& router, ServerContext& context) {
+void registerRoutes(Router& router, ProtocolContext& context) {
   router.websocket("/api/v1/tts/ws_binary", [&context](beast::tcp_stream stream, HttpRequest request) {
     acceptWebSocket(std::move(stream), std::move(request), context);
   });
-  router.http(http::verb::post, "/api/v1/tts", handleHttpTts);
+  router.http(http::verb::post, "/api/v1/tts", [&context](std::shared_ptr<HttpExchange> ex) { handleHttpTts(context, std::move(ex)); });
 }
 
 }  // namespace voxgate::volcengine

@@ -2,9 +2,9 @@
 
 namespace voxgate {
 class Router;
-struct ServerContext;
+struct ProtocolContext;
 namespace volcengine {
 // WS /api/v1/tts/ws_binary and POST /api/v1/tts.
-void registerRoutes(Router& router, ServerContext& context);
+void registerRoutes(Router& router, ProtocolContext& context);
 }  // namespace volcengine
 }  // namespace voxgate

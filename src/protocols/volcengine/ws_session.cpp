@@ -6,7 +6,7 @@
 
 #include "core/audio/encoding_sink.h"
 #include "core/ids.h"
-#include "protocols/volcengine/frame.h"
+#include "core/codecs/volcengine_frame.h"
 #include "protocols/volcengine/request.h"
 #include "transport/token_auth.h"
 #include "transport/ws_setup.h"
@@ -75,7 +75,7 @@ std::string newLogid() {
   return std::to_string(ms.count()) + randomHex(16);
 }
 
-void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context) {
+void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context) {
   std::string logid = newLogid();
   const TokenAuth& auth = context.config.volcengine.auth;
   if (auth.enabled() && !tokenMatches(auth, bearerToken(request[http::field::authorization]))) {
@@ -85,13 +85,13 @@ void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContex
   std::make_shared<WsSession>(std::move(stream), context, logid)->start(std::move(request));
 }
 
-WsSession::WsSession(beast::tcp_stream stream, ServerContext& context, std::string logid)
+WsSession::WsSession(beast::tcp_stream stream, ProtocolContext& context, std::string logid)
     : ws_(std::move(stream)), context_(context), logid_(std::move(logid)), flow_(kHighWaterBytes) {}
 
-WsSession::~WsSession() { context_.connections.remove(this); }
+WsSession::~WsSession() { context_.transport.connections.remove(this); }
 
 void WsSession::start(HttpRequest upgrade) {
-  context_.connections.add(shared_from_this());
+  context_.transport.connections.add(shared_from_this());
   setUpServerWebSocket(ws_, context_.config.limits, context_.config.limits.maxWsMessageBytes, "X-Tt-Logid", logid_);
   ws_.binary(true);
   ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
@@ -136,17 +136,17 @@ void WsSession::handleFrame(std::string_view frame) {
 }
 
 void WsSession::startRequest(Request r) {
-  auto slot = context_.sessions.tryAcquire();
+  auto slot = context_.speech.sessions.tryAcquire();
   if (!slot) return sendError({kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
   current_ = std::make_shared<CancelToken>();
   // The official demo reads exactly one frame for `query`: only `submit` gets the ACK.
   if (r.operation == "submit") sendNow(ackFrame());
   auto output = std::make_shared<SubmitOutput>(shared_from_this(), std::move(slot), r.reqid, r.operation == "query");
-  auto strand = context_.newWorkStrand();
+  auto strand = context_.speech.newWorkStrand();
   auto sink = std::make_shared<EncodingSink>(
       makeEncoder(r.format, r.options.sampleRate),
       [strand](std::function<void()> job) { net::post(strand, std::move(job)); }, output);
-  EngineRouter engine = context_.engineFor(*r.options.voice);
+  EngineRouter engine = context_.speech.engineFor(*r.options.voice);
   TtsStream::start(engine, std::move(r.options), current_, sink);
 }
 

@@ -7,7 +7,7 @@
 #include "core/flow_control.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
-#include "transport/server_context.h"
+#include "protocols/common/protocol_context.h"
 
 namespace voxgate::volcengine {
 
@@ -18,7 +18,7 @@ struct RequestError;
 // `submit` streams audio frames (the last one negative and carrying audio), `query` sends one.
 class WsSession : public Connection, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(beast::tcp_stream stream, ServerContext& context, std::string logid);
+  WsSession(beast::tcp_stream stream, ProtocolContext& context, std::string logid);
   ~WsSession() override;
   void start(HttpRequest upgrade);
   void shutdown() override;
@@ -40,7 +40,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   void peerGone();
 
   websocket::stream<beast::tcp_stream> ws_;
-  ServerContext& context_;
+  ProtocolContext& context_;
   std::string logid_;
   beast::flat_buffer buffer_;
   CancelTokenPtr current_;  // the request in progress, if any
@@ -51,7 +51,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 };
 
 // Checks the handshake's Authorization header; a refused upgrade gets HTTP 401 + JSON.
-void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ServerContext& context);
+void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context);
 std::string newLogid();
 
 }  // namespace voxgate::volcengine

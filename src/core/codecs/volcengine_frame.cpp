@@ -1,4 +1,4 @@
-#include "protocols/volcengine/frame.h"
+#include "core/codecs/volcengine_frame.h"
 
 #include <zlib.h>
 

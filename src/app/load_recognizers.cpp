@@ -1,4 +1,4 @@
-#include "cli/load_recognizers.h"
+#include "app/load_recognizers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,6 +6,7 @@
 
 #include "core/asr/two_pass_engine.h"
 #include "engines/pocketsphinx/pocketsphinx_engine.h"
+#include "engines/silero/silero_vad.h"
 #include "engines/whisper/whisper_model.h"
 
 namespace voxgate {

@@ -1,7 +1,7 @@
 #pragma once
 #include "core/config.h"
 #include "core/models/model_store.h"
-#include "transport/server_context.h"
+#include "core/speech_context.h"
 
 namespace voxgate {
 

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <variant>
 
-// The OpenSpeech binary WebSocket framing (spec §2.2). Shared by the server adapter here and
-// by the upstream engine (engines/openspeech), which speaks the same protocol as a client.
+// The OpenSpeech binary WebSocket framing (spec §2.2). Shared from below by the server adapter
+// (protocols/volcengine) and the upstream engine (engines/openspeech), which is its client.
 namespace voxgate::volcengine {
 
 enum MessageType : uint8_t {

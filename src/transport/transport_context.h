@@ -1,0 +1,21 @@
+#pragma once
+#include <atomic>
+
+#include "core/config.h"
+#include "transport/connection_registry.h"
+
+namespace voxgate {
+
+// What the transport keeps for the whole server: its limits (from the config), every live
+// connection (so shutdown reaches them), and the two flags the sessions read: `ready` (engines
+// loaded; the speech endpoints answer 503 until then) and `stopping` (no new requests).
+struct TransportContext {
+  explicit TransportContext(const AppConfig& c) : config(c) {}
+
+  const AppConfig& config;
+  ConnectionRegistry connections;
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopping{false};
+};
+
+}  // namespace voxgate
