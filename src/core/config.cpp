@@ -8,55 +8,26 @@
 #include <set>
 #include <sstream>
 
+#include "core/config_reader.h"
+
 namespace voxgate {
 namespace {
 
-// Reads `parent[key]` as T, naming the full dotted key in the error.
-template <typename T>
-T get(const YAML::Node& parent, const std::string& key, const std::string& path, T fallback) {
-  YAML::Node node = parent[key];
-  if (!node || node.IsNull()) return fallback;
-  try {
-    return node.as<T>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError("config key `" + path + "` has the wrong type (value: " +
-                      (node.IsScalar() ? node.Scalar() : std::string("non-scalar")) + ")");
-  }
-}
-
-YAML::Node mapAt(const YAML::Node& parent, const std::string& key, const std::string& path) {
-  YAML::Node node = parent[key];
-  // An absent section reads as empty, so every key in it takes its default.
-  if (!node || node.IsNull()) return YAML::Node(YAML::NodeType::Map);
-  if (!node.IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
-  return node;
-}
-
-void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntry& e);
-
-template <typename T>
-void requireRange(T value, T lo, T hi, const std::string& path) {
-  if (value < lo || value > hi) {
-    std::ostringstream os;
-    os << "config key `" << path << "` = " << value << " is out of range [" << lo << ", " << hi << "]";
-    throw ConfigError(os.str());
-  }
-}
-
 // PaddleSpeech model-file keys: their sections can only run here if the files exist, and
 // even then voxgate has no FastSpeech2 engine yet — so the message points at eSpeak NG.
-void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
+void rejectPaddleModels(ConfigSection& section) {
+  const std::string& name = section.path();
   static const char* kFileKeys[] = {"am_config",    "am_ckpt",    "am_stat",  "phones_dict", "tones_dict",
                                     "speaker_dict", "voc_config", "voc_ckpt", "voc_stat"};
   std::vector<std::string> missing, present;
   for (const char* key : kFileKeys) {
-    YAML::Node node = section[key];
-    if (!node || node.IsNull()) continue;
+    std::optional<YAML::Node> node = section.raw(key);
+    if (!node) continue;
     std::vector<std::string> files;
-    if (node.IsSequence()) {
-      for (const auto& item : node) files.push_back(item.as<std::string>(""));
-    } else if (node.IsScalar()) {
-      files.push_back(node.Scalar());
+    if (node->IsSequence()) {
+      for (const auto& item : *node) files.push_back(item.as<std::string>(""));
+    } else if (node->IsScalar()) {
+      files.push_back(node->Scalar());
     }
     for (const auto& f : files) {
       if (f.empty()) continue;
@@ -70,7 +41,7 @@ void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
     for (const auto& m : missing) list += "\n  missing file " + m;
     throw ConfigError("section `" + name + "` names model files that are not on disk:" + list + "\n" + hint);
   }
-  std::string am = get<std::string>(section, "am", name + ".am", "fastspeech2_csmsc");
+  std::string am = section.get<std::string>("am", "fastspeech2_csmsc");
   if (present.empty())
     throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + am +
                       "` with no model files; PaddleSpeech would download them, voxgate never downloads at run time." +
@@ -79,32 +50,36 @@ void rejectPaddleModels(const YAML::Node& section, const std::string& name) {
                     "` is not supported by this build of voxgate." + hint);
 }
 
-void parseTtsSection(const YAML::Node& root, const std::string& name, AppConfig& cfg) {
-  YAML::Node section = root[name];
-  if (!section || section.IsNull())
+// The engine section named in engine_list: PaddleSpeech's, with voxgate's `engine` in it.
+ConfigSection engineSection(ConfigSection& root, const std::string& name) {
+  if (!root.has(name))
     throw ConfigError("engine_list names `" + name + "` but there is no top-level section `" + name + "`");
-  if (!section.IsMap()) throw ConfigError("config key `" + name + "` must be a mapping");
-  TtsSection tts;
-  tts.name = name;
-  if (!section["engine"]) rejectPaddleModels(section, name);
-  tts.engine = get<std::string>(section, "engine", name + ".engine", "espeak");
-  if (tts.engine != "espeak")
-    throw ConfigError("config key `" + name + ".engine`: unknown engine `" + tts.engine + "` (known: espeak)");
-  tts.lang = get<std::string>(section, "lang", name + ".lang", "zh");
-  if (tts.lang != "zh" && tts.lang != "en")
-    throw ConfigError("config key `" + name + ".lang` must be `zh` or `en`, got `" + tts.lang + "`");
-  tts.sampleRate = get<int>(section, "sample_rate", name + ".sample_rate", 24000);
-  requireRange(tts.sampleRate, 8000, 48000, name + ".sample_rate");
-  cfg.tts = tts;
+  ConfigSection section = root.openSection(name, {"engine"});
+  // Before the PaddleSpeech reading below: `engin: espeak` must be named as a misspelling,
+  // not reported as PaddleSpeech model files that are missing.
+  section.finish();
+  return section;
 }
 
-void parseAsrSection(const YAML::Node& root, const std::string& name, AppConfig& cfg) {
-  YAML::Node section = root[name];
-  if (!section || section.IsNull())
-    throw ConfigError("engine_list names `" + name + "` but there is no top-level section `" + name + "`");
-  if (!section.IsMap()) throw ConfigError("config key `" + name + "` must be a mapping");
-  if (!section["engine"]) {
-    std::string model = get<std::string>(section, "model_type", name + ".model_type", "conformer_online_wenetspeech");
+TtsSection parseTtsSection(ConfigSection& root, const std::string& name) {
+  ConfigSection s = engineSection(root, name);
+  TtsSection tts;
+  tts.name = name;
+  if (!s.has("engine")) rejectPaddleModels(s);
+  tts.engine = s.get<std::string>("engine", tts.engine);
+  if (tts.engine != "espeak")
+    throw ConfigError("config key `" + s.keyPath("engine") + "`: unknown engine `" + tts.engine + "` (known: espeak)");
+  tts.lang = s.get<std::string>("lang", tts.lang);
+  if (tts.lang != "zh" && tts.lang != "en")
+    throw ConfigError("config key `" + s.keyPath("lang") + "` must be `zh` or `en`, got `" + tts.lang + "`");
+  s.read("sample_rate", tts.sampleRate, 8000, 48000);
+  return tts;
+}
+
+AsrSection parseAsrSection(ConfigSection& root, const std::string& name) {
+  ConfigSection s = engineSection(root, name);
+  if (!s.has("engine")) {
+    std::string model = s.get<std::string>("model_type", "conformer_online_wenetspeech");
     throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + model +
                       "`, which voxgate cannot run (no such model is installed and nothing downloads at run time). "
                       "Set `engine: pocketsphinx` and `lang: en` in section `" +
@@ -113,245 +88,117 @@ void parseAsrSection(const YAML::Node& root, const std::string& name, AppConfig&
   AsrSection asr;
   asr.enabled = true;
   asr.name = name;
-  asr.engine = get<std::string>(section, "engine", name + ".engine", "pocketsphinx");
+  asr.engine = s.get<std::string>("engine", asr.engine);
   if (asr.engine != "pocketsphinx")
-    throw ConfigError("config key `" + name + ".engine`: unknown engine `" + asr.engine + "` (known: pocketsphinx)");
-  asr.lang = get<std::string>(section, "lang", name + ".lang", "en");  // checked against voxgate.asr.recognizers
-  int rate = get<int>(section, "sample_rate", name + ".sample_rate", 16000);
-  if (rate != 16000) throw ConfigError("config key `" + name + ".sample_rate` must be 16000 (the recognizer's rate)");
-  asr.continuousDecoding = get<bool>(section, "continuous_decoding", name + ".continuous_decoding", true);
-  cfg.asr = asr;
+    throw ConfigError("config key `" + s.keyPath("engine") + "`: unknown engine `" + asr.engine +
+                      "` (known: pocketsphinx)");
+  s.read("lang", asr.lang);  // checked against voxgate.asr.recognizers
+  int rate = s.get<int>("sample_rate", 16000);
+  if (rate != 16000)
+    throw ConfigError("config key `" + s.keyPath("sample_rate") + "` must be 16000 (the recognizer's rate)");
+  s.read("continuous_decoding", asr.continuousDecoding);
+  return asr;
 }
 
-void parseRecognizers(const YAML::Node& asr, AsrSettings& A) {
-  YAML::Node list = mapAt(asr, "recognizers", "voxgate.asr.recognizers");
-  if (list && list.size()) {
-    A.recognizers.clear();
-    for (const auto& item : list) {
-      std::string lang = item.first.as<std::string>();
-      std::string path = "voxgate.asr.recognizers." + lang;
-      if (lang != "en" && lang != "zh") throw ConfigError("config key `" + path + "`: languages are en and zh");
-      YAML::Node row = mapAt(list, lang, path);
-      RecognizerChoice choice;
-      choice.streaming = get<std::string>(row, "streaming", path + ".streaming", "none");
-      choice.final = get<std::string>(row, "final", path + ".final", "none");
-      if (choice.streaming == "none") choice.streaming.clear();
-      if (choice.final == "none") choice.final.clear();
-      if (!choice.streaming.empty() && (choice.streaming != "pocketsphinx" || lang != "en"))
-        throw ConfigError("config key `" + path + ".streaming`: the streaming recognizer is pocketsphinx, for en only");
-      if (!choice.final.empty() && choice.final != "whisper")
-        throw ConfigError("config key `" + path + ".final` must be whisper or none");
-      if (choice.streaming.empty() && choice.final.empty())
-        throw ConfigError("config key `" + path + "` names neither a streaming nor a final recognizer");
-      A.recognizers[lang] = choice;
-    }
-  }
-  YAML::Node whisper = mapAt(asr, "whisper", "voxgate.asr.whisper");
-  auto& W = A.whisper;
-  W.model = get<std::string>(whisper, "model", "voxgate.asr.whisper.model", W.model);
-  W.threads = get<int>(whisper, "threads", "voxgate.asr.whisper.threads", W.threads);
-  requireRange(W.threads, 1, 64, "voxgate.asr.whisper.threads");
-  W.concurrency = get<int>(whisper, "concurrency", "voxgate.asr.whisper.concurrency", W.concurrency);
-  requireRange(W.concurrency, 1, 16, "voxgate.asr.whisper.concurrency");
-  W.beamSize = get<int>(whisper, "beam_size", "voxgate.asr.whisper.beam_size", W.beamSize);
-  requireRange(W.beamSize, 1, 8, "voxgate.asr.whisper.beam_size");
-  W.partialIntervalMs =
-      get<int>(whisper, "partial_interval_ms", "voxgate.asr.whisper.partial_interval_ms", W.partialIntervalMs);
-  requireRange(W.partialIntervalMs, 200, 10000, "voxgate.asr.whisper.partial_interval_ms");
+ThreadsConfig parseThreads(ConfigSection& voxgate) {
+  ThreadsConfig t;
+  ConfigSection s = voxgate.section("threads");
+  // `io_threads` is what `threads.io` was called before the pools had a section; files that
+  // say it keep working, but saying both would leave one of them silently unused.
+  int legacyIo = voxgate.get<int>("io_threads", t.io, 1, 64);
+  if (voxgate.has("io_threads") && s.has("io"))
+    throw ConfigError("config key `" + voxgate.keyPath("io_threads") + "` is the old name of `" + s.keyPath("io") +
+                      "`; set only one of them");
+  t.io = s.get<int>("io", legacyIo, 1, 64);
+  s.read("encode", t.encode, 1, 64);
+  s.read("asr", t.asr, 1, 64);
+  s.finish();
+  return t;
 }
 
-void parseVoxgate(const YAML::Node& root, AppConfig& cfg) {
-  YAML::Node v = mapAt(root, "voxgate", "voxgate");
-  cfg.ioThreads = get<int>(v, "io_threads", "voxgate.io_threads", cfg.ioThreads);
-  requireRange(cfg.ioThreads, 1, 64, "voxgate.io_threads");
-  cfg.shutdownTimeoutS = get<int>(v, "shutdown_timeout_s", "voxgate.shutdown_timeout_s", cfg.shutdownTimeoutS);
-  requireRange(cfg.shutdownTimeoutS, 0, 600, "voxgate.shutdown_timeout_s");
-
-  YAML::Node cors = mapAt(v, "cors", "voxgate.cors");
-  cfg.cors.enabled = get<bool>(cors, "enabled", "voxgate.cors.enabled", cfg.cors.enabled);
-  cfg.cors.allowOrigin = get<std::string>(cors, "allow_origin", "voxgate.cors.allow_origin", cfg.cors.allowOrigin);
-
-  YAML::Node lim = mapAt(v, "limits", "voxgate.limits");
-  auto& L = cfg.limits;
-  L.maxTextChars = get<size_t>(lim, "max_text_chars", "voxgate.limits.max_text_chars", L.maxTextChars);
-  L.maxBodyBytes = get<size_t>(lim, "max_body_bytes", "voxgate.limits.max_body_bytes", L.maxBodyBytes);
-  L.maxWsMessageBytes =
-      get<size_t>(lim, "max_ws_message_bytes", "voxgate.limits.max_ws_message_bytes", L.maxWsMessageBytes);
-  L.maxSessions = get<int>(lim, "max_sessions", "voxgate.limits.max_sessions", L.maxSessions);
-  L.idleTimeoutS = get<int>(lim, "idle_timeout_s", "voxgate.limits.idle_timeout_s", L.idleTimeoutS);
-  requireRange<size_t>(L.maxTextChars, 1, 1000000, "voxgate.limits.max_text_chars");
-  requireRange<size_t>(L.maxBodyBytes, 256, 64u << 20, "voxgate.limits.max_body_bytes");
-  requireRange<size_t>(L.maxWsMessageBytes, 256, 64u << 20, "voxgate.limits.max_ws_message_bytes");
-  requireRange(L.maxSessions, 1, 100000, "voxgate.limits.max_sessions");
-  requireRange(L.idleTimeoutS, 1, 86400, "voxgate.limits.idle_timeout_s");
-
-  YAML::Node tts = mapAt(v, "tts", "voxgate.tts");
-  auto& T = cfg.ttsSettings;
-  T.pieceMs = get<int>(tts, "piece_ms", "voxgate.tts.piece_ms", T.pieceMs);
-  requireRange(T.pieceMs, 20, 5000, "voxgate.tts.piece_ms");
-  T.firstSegmentChars = get<size_t>(tts, "first_segment_chars", "voxgate.tts.first_segment_chars", T.firstSegmentChars);
-  T.maxSegmentChars = get<size_t>(tts, "max_segment_chars", "voxgate.tts.max_segment_chars", T.maxSegmentChars);
-  requireRange<size_t>(T.firstSegmentChars, 1, 10000, "voxgate.tts.first_segment_chars");
-  requireRange<size_t>(T.maxSegmentChars, 1, 10000, "voxgate.tts.max_segment_chars");
-  T.wsTextEncoding = get<std::string>(tts, "ws_text_encoding", "voxgate.tts.ws_text_encoding", T.wsTextEncoding);
-  if (T.wsTextEncoding != "auto" && T.wsTextEncoding != "plain" && T.wsTextEncoding != "base64")
-    throw ConfigError("config key `voxgate.tts.ws_text_encoding` must be auto, plain or base64");
-  T.maxPendingTexts = get<size_t>(tts, "max_pending_texts", "voxgate.tts.max_pending_texts", T.maxPendingTexts);
-  requireRange<size_t>(T.maxPendingTexts, 1, 1000, "voxgate.tts.max_pending_texts");
-
-  YAML::Node rest = mapAt(v, "rest", "voxgate.rest");
-  cfg.saveDir = get<std::string>(rest, "save_dir", "voxgate.rest.save_dir", cfg.saveDir);
-  cfg.modelsDir = get<std::string>(v, "models_dir", "voxgate.models_dir", cfg.modelsDir);
-  YAML::Node onnx = mapAt(v, "onnx", "voxgate.onnx");
-  cfg.onnxThreads = get<int>(onnx, "threads", "voxgate.onnx.threads", cfg.onnxThreads);
-  requireRange(cfg.onnxThreads, 1, 64, "voxgate.onnx.threads");
-
-  YAML::Node es = mapAt(v, "espeak", "voxgate.espeak");
-  auto& E = cfg.espeak;
-  E.dataPath = get<std::string>(es, "data_path", "voxgate.espeak.data_path", E.dataPath);
-  E.voiceZh = get<std::string>(es, "voice_zh", "voxgate.espeak.voice_zh", E.voiceZh);
-  E.voiceEn = get<std::string>(es, "voice_en", "voxgate.espeak.voice_en", E.voiceEn);
-  E.wordsPerMinute = get<int>(es, "words_per_minute", "voxgate.espeak.words_per_minute", E.wordsPerMinute);
-  requireRange(E.wordsPerMinute, 80, 450, "voxgate.espeak.words_per_minute");
-
-  YAML::Node voices = v["voices"];
-  if (voices && !voices.IsNull()) {
-    if (!voices.IsSequence()) throw ConfigError("config key `voxgate.voices` must be a list");
-    std::set<int> seen;
-    std::set<std::string> names;
-    for (size_t i = 0; i < voices.size(); ++i) {
-      std::string path = "voxgate.voices[" + std::to_string(i) + "]";
-      if (!voices[i].IsMap()) throw ConfigError("config key `" + path + "` must be a mapping");
-      VoiceEntry e;
-      e.spkId = get<int>(voices[i], "spk_id", path + ".spk_id", -1);
-      if (e.spkId < 0) throw ConfigError("config key `" + path + ".spk_id` is missing or negative");
-      if (!seen.insert(e.spkId).second)
-        throw ConfigError("config key `" + path + ".spk_id` repeats id " + std::to_string(e.spkId));
-      e.variant = get<std::string>(voices[i], "variant", path + ".variant", "");
-      e.name = get<std::string>(voices[i], "name", path + ".name", "spk" + std::to_string(e.spkId));
-      e.aliases = get<std::vector<std::string>>(voices[i], "aliases", path + ".aliases", {});
-      parseVoiceEngine(voices[i], path, e);
-      for (const char* lang : {"zh", "en"}) {
-        YAML::Node o = voices[i][lang];
-        if (!o || o.IsNull()) continue;
-        std::string opath = path + "." + lang;
-        if (!o.IsMap())
-          throw ConfigError("config key `" + opath + "` must be a mapping (engine, model, variant, upstream_voice)");
-        VoiceEntry over;
-        over.spkId = e.spkId;
-        over.name = e.name;
-        over.lang = lang;
-        parseVoiceEngine(o, opath, over);
-        e.byLang.push_back(over);
-      }
-      if (!names.insert(e.name).second) throw ConfigError("config key `" + path + ".name` repeats `" + e.name + "`");
-      for (const auto& alias : e.aliases)
-        if (!names.insert(alias).second) throw ConfigError("config key `" + path + ".aliases` repeats `" + alias + "`");
-      cfg.voices.push_back(e);
-    }
-  }
-  if (cfg.voices.empty()) {  // as conf/application.yaml
-    auto espeakVoice = [](int id, const char* name, const char* variant) {
-      VoiceEntry e;
-      e.spkId = id;
-      e.name = name;
-      e.variant = variant;
-      return e;
-    };
-    cfg.voices = {espeakVoice(0, "default", ""), espeakVoice(1, "female", "f3"), espeakVoice(2, "male", "m3"),
-                  espeakVoice(3, "female2", "f5")};
-  }
-
-  auto tokens = [&](const YAML::Node& node, const std::string& path) {
-    TokenAuth auth;
-    auth.tokens = get<std::vector<std::string>>(node, "tokens", path + ".tokens", {});
-    for (const auto& t : auth.tokens)
-      if (t.empty()) throw ConfigError("config key `" + path + ".tokens` holds an empty token");
-    return auth;
-  };
-  YAML::Node asr = mapAt(v, "asr", "voxgate.asr");
-  auto& A = cfg.asrSettings;
-  A.archive = get<bool>(asr, "archive", "voxgate.asr.archive", A.archive);
-  A.archiveDir = get<std::string>(asr, "archive_dir", "voxgate.asr.archive_dir", A.archiveDir);
-  A.maxSessionS = get<int>(asr, "max_session_s", "voxgate.asr.max_session_s", A.maxSessionS);
-  requireRange(A.maxSessionS, 1, 86400, "voxgate.asr.max_session_s");
-  A.maxFrameBytes = get<size_t>(asr, "max_frame_bytes", "voxgate.asr.max_frame_bytes", A.maxFrameBytes);
-  requireRange<size_t>(A.maxFrameBytes, 64, 16u << 20, "voxgate.asr.max_frame_bytes");
-  A.pocketsphinxModel =
-      get<std::string>(asr, "pocketsphinx_model", "voxgate.asr.pocketsphinx_model", A.pocketsphinxModel);
-  A.replyForm = get<std::string>(asr, "reply_form", "voxgate.asr.reply_form", A.replyForm);
-  if (A.replyForm != "paddlespeech" && A.replyForm != "segments")
-    throw ConfigError("config key `voxgate.asr.reply_form` must be paddlespeech or segments");
-  YAML::Node vad = mapAt(asr, "vad", "voxgate.asr.vad");
-  auto& V = A.vad;
-  V.enabled = get<bool>(vad, "enabled", "voxgate.asr.vad.enabled", V.enabled);
-  V.model = get<std::string>(vad, "model", "voxgate.asr.vad.model", V.model);
-  V.threshold = get<float>(vad, "threshold", "voxgate.asr.vad.threshold", V.threshold);
-  requireRange(V.threshold, 0.01f, 0.99f, "voxgate.asr.vad.threshold");
-  V.negThreshold = get<float>(vad, "neg_threshold", "voxgate.asr.vad.neg_threshold", V.threshold - 0.15f);
-  requireRange(V.negThreshold, 0.0f, V.threshold, "voxgate.asr.vad.neg_threshold");
-  V.minSpeechMs = get<int>(vad, "min_speech_ms", "voxgate.asr.vad.min_speech_ms", V.minSpeechMs);
-  requireRange(V.minSpeechMs, 0, 10000, "voxgate.asr.vad.min_speech_ms");
-  V.endpointSilenceMs =
-      get<int>(vad, "endpoint_silence_ms", "voxgate.asr.vad.endpoint_silence_ms", V.endpointSilenceMs);
-  requireRange(V.endpointSilenceMs, 100, 60000, "voxgate.asr.vad.endpoint_silence_ms");
-  V.maxUtteranceS = get<int>(vad, "max_utterance_s", "voxgate.asr.vad.max_utterance_s", V.maxUtteranceS);
-  requireRange(V.maxUtteranceS, 1, 3600, "voxgate.asr.vad.max_utterance_s");
-
-  parseRecognizers(asr, A);
-
-  YAML::Node session = mapAt(v, "session_api", "voxgate.session_api");
-  cfg.sessionApi.auth = tokens(session, "voxgate.session_api");
-
-  YAML::Node ali = mapAt(v, "alibaba", "voxgate.alibaba");
-  cfg.alibaba.path = get<std::string>(ali, "path", "voxgate.alibaba.path", cfg.alibaba.path);
-  if (cfg.alibaba.path.empty() || cfg.alibaba.path[0] != '/')
-    throw ConfigError("config key `voxgate.alibaba.path` must start with /");
-  cfg.alibaba.contentType =
-      get<std::string>(ali, "content_type", "voxgate.alibaba.content_type", cfg.alibaba.contentType);
-  cfg.alibaba.auth = tokens(ali, "voxgate.alibaba");
-
-  YAML::Node volc = mapAt(v, "volcengine", "voxgate.volcengine");
-  cfg.volcengine.auth = tokens(volc, "voxgate.volcengine");
-  std::string unknown = get<std::string>(volc, "unknown_voice", "voxgate.volcengine.unknown_voice", "fallback");
-  if (unknown != "fallback" && unknown != "reject")
-    throw ConfigError("config key `voxgate.volcengine.unknown_voice` must be fallback or reject");
-  cfg.volcengine.rejectUnknownVoice = unknown == "reject";
-  cfg.volcengine.maxTextBytes =
-      get<size_t>(volc, "max_text_bytes", "voxgate.volcengine.max_text_bytes", cfg.volcengine.maxTextBytes);
-  requireRange<size_t>(cfg.volcengine.maxTextBytes, 1, 1000000, "voxgate.volcengine.max_text_bytes");
-
-  YAML::Node os = mapAt(v, "openspeech", "voxgate.openspeech");
-  auto& O = cfg.openspeech;
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v ? v : "");
-  };
-  O.url = get<std::string>(os, "url", "voxgate.openspeech.url", "");
-  if (O.url.empty() && !env("OPENSPEECH_HOST").empty())
-    O.url = "wss://" + env("OPENSPEECH_HOST") + "/api/v1/tts/ws_binary";
-  O.appid = get<std::string>(os, "appid", "voxgate.openspeech.appid", env("OPENSPEECH_APPID"));
-  O.token = get<std::string>(os, "token", "voxgate.openspeech.token", env("OPENSPEECH_TOKEN"));
-  O.cluster = get<std::string>(os, "cluster", "voxgate.openspeech.cluster",
-                               env("OPENSPEECH_CLUSTER").empty() ? O.cluster : env("OPENSPEECH_CLUSTER"));
-  O.voiceType = get<std::string>(os, "voice_type", "voxgate.openspeech.voice_type", env("OPENSPEECH_VOICE_TYPE"));
-  O.caFile = get<std::string>(os, "ca_file", "voxgate.openspeech.ca_file", "");
-  O.timeoutS = get<int>(os, "timeout_s", "voxgate.openspeech.timeout_s", O.timeoutS);
-  requireRange(O.timeoutS, 1, 600, "voxgate.openspeech.timeout_s");
-  if (cfg.usesEngine("openspeech") && (O.url.empty() || O.appid.empty() || O.token.empty()))
-    throw ConfigError(
-        "a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
-        "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
+OnnxConfig parseOnnx(ConfigSection s) {
+  OnnxConfig o;
+  s.read("threads", o.threads, 1, 64);
+  s.read("allow_spinning", o.allowSpinning);
+  s.finish();
+  return o;
 }
 
-void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntry& e) {
-  e.engine = get<std::string>(node, "engine", path + ".engine", "espeak");
+// An engine section's `threads` / `allow_spinning` (the caller finishes the section).
+OnnxOverride parseOnnxOverride(ConfigSection& s, OnnxOverride fallback = {}) {
+  OnnxOverride o;
+  o.threads = s.optional<int>("threads", fallback.threads, 1, 64);
+  o.allowSpinning = s.optional<bool>("allow_spinning", fallback.allowSpinning);
+  return o;
+}
+
+PiperConfig parsePiper(ConfigSection s) {
+  PiperConfig p;
+  p.onnx = parseOnnxOverride(s);
+  s.finish();
+  return p;
+}
+
+KokoroConfig parseKokoro(ConfigSection s) {
+  KokoroConfig k;
+  k.onnx = parseOnnxOverride(s);
+  s.finish();
+  return k;
+}
+
+CorsConfig parseCors(ConfigSection s) {
+  CorsConfig c;
+  s.read("enabled", c.enabled);
+  s.read("allow_origin", c.allowOrigin);
+  s.finish();
+  return c;
+}
+
+Limits parseLimits(ConfigSection s) {
+  Limits l;
+  s.read("max_text_chars", l.maxTextChars, 1, 1000000);
+  s.read("max_body_bytes", l.maxBodyBytes, 256, 64u << 20);
+  s.read("max_ws_message_bytes", l.maxWsMessageBytes, 256, 64u << 20);
+  s.read("max_sessions", l.maxSessions, 1, 100000);
+  s.read("idle_timeout_s", l.idleTimeoutS, 1, 86400);
+  s.finish();
+  return l;
+}
+
+TtsSettings parseTtsSettings(ConfigSection s) {
+  TtsSettings t;
+  s.read("piece_ms", t.pieceMs, 20, 5000);
+  s.read("first_segment_chars", t.firstSegmentChars, 1, 10000);
+  s.read("max_segment_chars", t.maxSegmentChars, 1, 10000);
+  t.wsTextEncoding = s.oneOf("ws_text_encoding", t.wsTextEncoding, {"auto", "plain", "base64"});
+  s.read("max_pending_texts", t.maxPendingTexts, 1, 1000);
+  s.finish();
+  return t;
+}
+
+EspeakConfig parseEspeak(ConfigSection s) {
+  EspeakConfig e;
+  s.read("data_path", e.dataPath);
+  s.read("voice_zh", e.voiceZh);
+  s.read("voice_en", e.voiceEn);
+  s.read("words_per_minute", e.wordsPerMinute, 80, 450);
+  s.finish();
+  return e;
+}
+
+// What speaks a voice row or one of its `en:` / `zh:` rows.
+void readVoiceEngine(ConfigSection& s, VoiceEntry& e) {
+  e.engine = s.get<std::string>("engine", "espeak");
   if (e.engine != "espeak" && e.engine != "openspeech" && e.engine != "piper" && e.engine != "kokoro")
-    throw ConfigError("config key `" + path + ".engine`: unknown engine `" + e.engine +
+    throw ConfigError("config key `" + s.keyPath("engine") + "`: unknown engine `" + e.engine +
                       "` (known: espeak, openspeech, piper, kokoro)");
-  e.variant = get<std::string>(node, "variant", path + ".variant", e.variant);
-  e.upstreamVoice = get<std::string>(node, "upstream_voice", path + ".upstream_voice", "");
-  e.model = get<std::string>(node, "model", path + ".model", "");
+  s.read("variant", e.variant);
+  e.upstreamVoice = s.get<std::string>("upstream_voice", "");
+  e.model = s.get<std::string>("model", "");
+}
+
+// Run once the row is finished: a misspelt `model` is named as unknown, not reported missing.
+void checkVoiceEngine(const std::string& path, const VoiceEntry& e) {
   if (e.engine == "piper" && e.model.empty())
     throw ConfigError("config key `" + path +
                       ".model` is required for engine piper (a manifest model such as "
@@ -362,29 +209,254 @@ void parseVoiceEngine(const YAML::Node& node, const std::string& path, VoiceEntr
                       "such as kokoro_af_heart, or the path of a 510x256 float32 .bin)");
 }
 
+VoiceEntry parseVoice(ConfigSection& row, std::set<int>& ids) {
+  VoiceEntry e;
+  e.spkId = row.get<int>("spk_id", -1);
+  e.name = row.get<std::string>("name", "spk" + std::to_string(e.spkId));
+  e.aliases = row.get<std::vector<std::string>>("aliases", {});
+  readVoiceEngine(row, e);
+  for (const char* lang : {"zh", "en"}) {
+    ConfigSection o = row.section(lang, " (engine, model, variant, upstream_voice)");
+    if (!row.has(lang)) continue;
+    VoiceEntry over;
+    over.spkId = e.spkId;
+    over.name = e.name;
+    over.lang = lang;
+    readVoiceEngine(o, over);
+    o.finish();
+    e.byLang.push_back(over);
+  }
+  row.finish();
+  if (e.spkId < 0) throw ConfigError("config key `" + row.keyPath("spk_id") + "` is missing or negative");
+  if (!ids.insert(e.spkId).second)
+    throw ConfigError("config key `" + row.keyPath("spk_id") + "` repeats id " + std::to_string(e.spkId));
+  checkVoiceEngine(row.path(), e);
+  for (const auto& over : e.byLang) checkVoiceEngine(row.path() + "." + over.lang, over);
+  return e;
+}
+
+std::vector<VoiceEntry> parseVoices(ConfigSection& voxgate) {
+  std::vector<VoiceEntry> voices;
+  std::set<int> ids;
+  std::set<std::string> names;
+  for (ConfigSection& row : voxgate.rows("voices")) {
+    VoiceEntry e = parseVoice(row, ids);
+    if (!names.insert(e.name).second)
+      throw ConfigError("config key `" + row.keyPath("name") + "` repeats `" + e.name + "`");
+    for (const auto& alias : e.aliases)
+      if (!names.insert(alias).second)
+        throw ConfigError("config key `" + row.keyPath("aliases") + "` repeats `" + alias + "`");
+    voices.push_back(e);
+  }
+  if (voices.empty()) {  // as conf/application.yaml
+    auto espeakVoice = [](int id, const char* name, const char* variant) {
+      VoiceEntry e;
+      e.spkId = id;
+      e.name = name;
+      e.variant = variant;
+      return e;
+    };
+    voices = {espeakVoice(0, "default", ""), espeakVoice(1, "female", "f3"), espeakVoice(2, "male", "m3"),
+              espeakVoice(3, "female2", "f5")};
+  }
+  return voices;
+}
+
+TokenAuth parseTokens(ConfigSection& s) {
+  TokenAuth auth;
+  auth.tokens = s.get<std::vector<std::string>>("tokens", {});
+  for (const auto& t : auth.tokens)
+    if (t.empty()) throw ConfigError("config key `" + s.keyPath("tokens") + "` holds an empty token");
+  return auth;
+}
+
+PocketsphinxPool parsePocketsphinxPool(ConfigSection pocketsphinx) {
+  PocketsphinxPool p;
+  ConfigSection s = pocketsphinx.section("pool");
+  s.read("initial", p.initial, 0, 1024);
+  s.read("max", p.max, 0, 1024);
+  s.read("idle_s", p.idleS, 1, 86400);
+  s.finish();
+  pocketsphinx.finish();
+  if (p.max > 0 && p.initial > p.max)
+    throw ConfigError("config key `" + s.keyPath("initial") + "` = " + std::to_string(p.initial) + " is more than `" +
+                      s.keyPath("max") + "` = " + std::to_string(p.max));
+  return p;
+}
+
+void parseVad(ConfigSection s, AsrSettings& a) {
+  VadSettings& v = a.vad;
+  s.read("enabled", v.enabled);
+  s.read("model", v.model);
+  s.read("threshold", v.threshold, 0.01f, 0.99f);
+  v.negThreshold = s.get<float>("neg_threshold", v.threshold - 0.15f, 0.0f, v.threshold);
+  s.read("min_speech_ms", v.minSpeechMs, 0, 10000);
+  s.read("endpoint_silence_ms", v.endpointSilenceMs, 100, 60000);
+  s.read("max_utterance_s", v.maxUtteranceS, 1, 3600);
+  a.vadOnnx = parseOnnxOverride(s, a.vadOnnx);
+  s.finish();
+}
+
+std::map<std::string, RecognizerChoice> parseRecognizers(ConfigSection list,
+                                                         std::map<std::string, RecognizerChoice> fallback) {
+  std::vector<std::string> langs = list.keys();
+  if (langs.empty()) return fallback;
+  std::map<std::string, RecognizerChoice> out;
+  for (const auto& lang : langs) {
+    std::string path = list.keyPath(lang);
+    if (lang != "en" && lang != "zh") throw ConfigError("config key `" + path + "`: languages are en and zh");
+    ConfigSection row = list.section(lang);
+    RecognizerChoice choice;
+    choice.streaming = row.get<std::string>("streaming", "none");
+    choice.final = row.get<std::string>("final", "none");
+    row.finish();  // before "names neither": a misspelt `final` is what the user must hear about
+    if (choice.streaming == "none") choice.streaming.clear();
+    if (choice.final == "none") choice.final.clear();
+    if (!choice.streaming.empty() && (choice.streaming != "pocketsphinx" || lang != "en"))
+      throw ConfigError("config key `" + path + ".streaming`: the streaming recognizer is pocketsphinx, for en only");
+    if (!choice.final.empty() && choice.final != "whisper")
+      throw ConfigError("config key `" + path + ".final` must be whisper or none");
+    if (choice.streaming.empty() && choice.final.empty())
+      throw ConfigError("config key `" + path + "` names neither a streaming nor a final recognizer");
+    out[lang] = choice;
+  }
+  list.finish();
+  return out;
+}
+
+WhisperSettings parseWhisper(ConfigSection s) {
+  WhisperSettings w;
+  s.read("model", w.model);
+  s.read("threads", w.threads, 1, 64);
+  s.read("concurrency", w.concurrency, 1, 16);
+  s.read("beam_size", w.beamSize, 1, 8);
+  s.read("partial_interval_ms", w.partialIntervalMs, 200, 10000);
+  s.finish();
+  return w;
+}
+
+AsrSettings parseAsrSettings(ConfigSection s) {
+  AsrSettings a;
+  s.read("archive", a.archive);
+  s.read("archive_dir", a.archiveDir);
+  s.read("max_session_s", a.maxSessionS, 1, 86400);
+  s.read("max_frame_bytes", a.maxFrameBytes, 64, 16u << 20);
+  s.read("pocketsphinx_model", a.pocketsphinxModel);
+  a.pocketsphinxPool = parsePocketsphinxPool(s.section("pocketsphinx"));
+  a.replyForm = s.oneOf("reply_form", a.replyForm, {"paddlespeech", "segments"});
+  parseVad(s.section("vad"), a);
+  a.recognizers = parseRecognizers(s.section("recognizers"), a.recognizers);
+  a.whisper = parseWhisper(s.section("whisper"));
+  s.finish();
+  return a;
+}
+
+SessionApiConfig parseSessionApi(ConfigSection s) {
+  SessionApiConfig c;
+  c.auth = parseTokens(s);
+  s.finish();
+  return c;
+}
+
+AlibabaConfig parseAlibaba(ConfigSection s) {
+  AlibabaConfig c;
+  s.read("path", c.path);
+  if (c.path.empty() || c.path[0] != '/') throw ConfigError("config key `" + s.keyPath("path") + "` must start with /");
+  s.read("content_type", c.contentType);
+  c.auth = parseTokens(s);
+  s.finish();
+  return c;
+}
+
+VolcengineConfig parseVolcengine(ConfigSection s) {
+  VolcengineConfig c;
+  c.auth = parseTokens(s);
+  c.rejectUnknownVoice = s.oneOf("unknown_voice", "fallback", {"fallback", "reject"}) == "reject";
+  s.read("max_text_bytes", c.maxTextBytes, 1, 1000000);
+  s.finish();
+  return c;
+}
+
+// The environment fills what the file leaves out, so credentials need not be in a file.
+OpenSpeechConfig parseOpenSpeech(ConfigSection s) {
+  OpenSpeechConfig o;
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  o.url = s.get<std::string>("url", "");
+  if (o.url.empty() && !env("OPENSPEECH_HOST").empty())
+    o.url = "wss://" + env("OPENSPEECH_HOST") + "/api/v1/tts/ws_binary";
+  o.appid = s.get<std::string>("appid", env("OPENSPEECH_APPID"));
+  o.token = s.get<std::string>("token", env("OPENSPEECH_TOKEN"));
+  o.cluster = s.get<std::string>("cluster", env("OPENSPEECH_CLUSTER").empty() ? o.cluster : env("OPENSPEECH_CLUSTER"));
+  o.voiceType = s.get<std::string>("voice_type", env("OPENSPEECH_VOICE_TYPE"));
+  o.caFile = s.get<std::string>("ca_file", "");
+  s.read("timeout_s", o.timeoutS, 1, 600);
+  s.finish();
+  return o;
+}
+
+void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
+  ConfigSection v = root.section("voxgate");
+  cfg.threads = parseThreads(v);
+  v.read("shutdown_timeout_s", cfg.shutdownTimeoutS, 0, 600);
+  cfg.cors = parseCors(v.section("cors"));
+  cfg.limits = parseLimits(v.section("limits"));
+  cfg.ttsSettings = parseTtsSettings(v.section("tts"));
+  ConfigSection rest = v.section("rest");
+  rest.read("save_dir", cfg.saveDir);
+  rest.finish();
+  v.read("models_dir", cfg.modelsDir);
+  cfg.onnx = parseOnnx(v.section("onnx"));
+  cfg.piper = parsePiper(v.section("piper"));
+  cfg.kokoro = parseKokoro(v.section("kokoro"));
+  cfg.espeak = parseEspeak(v.section("espeak"));
+  cfg.voices = parseVoices(v);
+  cfg.asrSettings = parseAsrSettings(v.section("asr"));
+  cfg.sessionApi = parseSessionApi(v.section("session_api"));
+  cfg.alibaba = parseAlibaba(v.section("alibaba"));
+  cfg.volcengine = parseVolcengine(v.section("volcengine"));
+  cfg.openspeech = parseOpenSpeech(v.section("openspeech"));
+  v.finish();
+
+  const OpenSpeechConfig& o = cfg.openspeech;
+  if (cfg.usesEngine("openspeech") && (o.url.empty() || o.appid.empty() || o.token.empty()))
+    throw ConfigError(
+        "a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
+        "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
+  cfg.ioThreads = cfg.threads.io;
+  cfg.onnxThreads = cfg.onnx.threads;
+}
+
 }  // namespace
 
-AppConfig parseConfig(std::string_view yamlText) {
-  YAML::Node root;
+AppConfig parseConfig(std::string_view yamlText) { return parseConfig(yamlText, nullptr); }
+
+AppConfig parseConfig(std::string_view yamlText, std::vector<ConfigKeyRead>* reads) {
+  YAML::Node doc;
   try {
-    root = YAML::Load(std::string(yamlText));
+    doc = YAML::Load(std::string(yamlText));
   } catch (const YAML::Exception& e) {
     throw ConfigError(std::string("config is not valid YAML: ") + e.what());
   }
-  if (!root.IsMap()) throw ConfigError("config must be a YAML mapping at the top level");
+  if (!doc.IsMap()) throw ConfigError("config must be a YAML mapping at the top level");
+  ConfigReader reader(doc, reads);
+  ConfigSection root = reader.root();
+  // First: a misspelt `voxgate:` would otherwise leave every voxgate key at its default.
+  root.finish();
   AppConfig cfg;
-  cfg.host = get<std::string>(root, "host", "host", cfg.host);
-  cfg.port = get<int>(root, "port", "port", cfg.port);
-  requireRange(cfg.port, 0, 65535, "port");
-  cfg.protocol = get<std::string>(root, "protocol", "protocol", cfg.protocol);
+  root.read("host", cfg.host);
+  root.read("port", cfg.port, 0, 65535);
+  root.read("protocol", cfg.protocol);
   if (cfg.protocol != "http" && cfg.protocol != "websocket")
     throw ConfigError("config key `protocol` must be 'http' or 'websocket' (voxgate serves both either way)");
 
-  YAML::Node list = root["engine_list"];
-  if (!list || !list.IsSequence() || list.size() == 0)
+  std::optional<YAML::Node> list = root.raw("engine_list");
+  if (!list || !list->IsSequence() || list->size() == 0)
     throw ConfigError("config key `engine_list` is missing or not a non-empty list");
   bool haveTts = false;
-  for (const auto& item : list) {
+  for (const auto& item : *list) {
     std::string entry = item.IsScalar() ? item.Scalar() : "";
     cfg.engineList.push_back(entry);
     auto sep = entry.find('_');
@@ -392,10 +464,10 @@ AppConfig parseConfig(std::string_view yamlText) {
     std::string type = sep == std::string::npos ? "" : entry.substr(sep + 1);
     static const std::set<std::string> kTtsTypes = {"online", "online-onnx", "python", "inference"};
     if (task == "tts" && kTtsTypes.count(type)) {
-      if (!haveTts) parseTtsSection(root, entry, cfg);
+      if (!haveTts) cfg.tts = parseTtsSection(root, entry);
       haveTts = true;
     } else if (task == "asr" && (type == "online" || type == "online-inference" || type == "online-onnx")) {
-      if (!cfg.asr.enabled) parseAsrSection(root, entry, cfg);
+      if (!cfg.asr.enabled) cfg.asr = parseAsrSection(root, entry);
     } else if (task == "asr" || task == "cls" || task == "text" || task == "vector" || task == "acs") {
       throw ConfigError("config key `engine_list`: engine `" + entry + "` is not served by this build of voxgate yet");
     } else {
@@ -403,6 +475,7 @@ AppConfig parseConfig(std::string_view yamlText) {
     }
   }
   parseVoxgate(root, cfg);
+  reader.finish();
   if (cfg.asr.enabled && !cfg.asrSettings.recognizers.count(cfg.asr.lang)) {
     std::string have;
     for (const auto& [lang, choice] : cfg.asrSettings.recognizers) have += (have.empty() ? "" : ", ") + lang;

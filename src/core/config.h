@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +15,42 @@ namespace voxgate {
 // section. Every error names the offending key, so a bad file stops start-up clearly.
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// Thread counts of the process's pools.
+struct ThreadsConfig {
+  int io = 2;      // asio threads: sockets and parsing
+  int encode = 2;  // the worker pool: audio encoding, base64, file writes
+  int asr = 4;     // ASR strands: decoding and the final pass, which mostly wait on Whisper
+};
+
+// An ONNX engine's own `threads` / `allow_spinning`; unset fields take voxgate.onnx's.
+struct OnnxOverride {
+  std::optional<int> threads;
+  std::optional<bool> allowSpinning;
+};
+
+// What one engine's ONNX Runtime sessions get, after its overrides.
+struct OnnxSettings {
+  int threads = 2;
+  bool allowSpinning = false;
+};
+
+struct OnnxConfig {
+  int threads = 2;             // intra-op threads per model call (each engine runs one call at a time)
+  bool allowSpinning = false;  // spinning intra-op threads burn the cores other calls need under load
+
+  OnnxSettings resolve(const OnnxOverride& engine) const {
+    return {engine.threads.value_or(threads), engine.allowSpinning.value_or(allowSpinning)};
+  }
+};
+
+struct PiperConfig {
+  OnnxOverride onnx;
+};
+
+struct KokoroConfig {
+  OnnxOverride onnx;
 };
 
 struct Limits {
@@ -131,13 +168,23 @@ struct WhisperSettings {
   int partialIntervalMs = 1000;  // languages without a streaming pass: re-run this often for partials
 };
 
+// Pocketsphinx decoders are pooled (each holds ~85 MB and takes ~0.5 s to build).
+struct PocketsphinxPool {
+  int initial = 2;  // built at start-up
+  int max = 0;      // 0: no bound of its own (sessions are bounded by limits.max_sessions)
+  int idleS = 300;  // an idle decoder beyond `initial` may be freed after this long
+};
+
 struct AsrSettings {
   bool archive = false;  // keep a WAV of every session's audio
   std::string archiveDir = "./archive";
   int maxSessionS = 600;         // audio seconds per session
   size_t maxFrameBytes = 65536;  // one binary frame → close 1009 beyond
   std::string pocketsphinxModel = "/usr/share/pocketsphinx/model/en-us";
+  PocketsphinxPool pocketsphinxPool;
   VadSettings vad;
+  // One thread, not voxgate.onnx.threads: a 32 ms window is too little work to split.
+  OnnxOverride vadOnnx = {1, std::nullopt};
   // paddlespeech: `result` is the text (spec §1.6). segments: seed-002's array of
   // {t0,t1,sentence}, the `recognize` signal and `signal: end` (spec §1.10).
   std::string replyForm = "paddlespeech";
@@ -154,14 +201,16 @@ struct AppConfig {
   AsrSection asr;
   AsrSettings asrSettings;
 
-  int ioThreads = 2;
+  ThreadsConfig threads;
   int shutdownTimeoutS = 5;
   CorsConfig cors;
   Limits limits;
   TtsSettings ttsSettings;
   std::string saveDir = "./output";
   std::string modelsDir;  // empty: ModelStore::defaultDir()
-  int onnxThreads = 2;    // ONNX Runtime intra-op threads per neural TTS call (Piper, Kokoro)
+  OnnxConfig onnx;
+  PiperConfig piper;
+  KokoroConfig kokoro;
   EspeakConfig espeak;
   std::vector<VoiceEntry> voices;
   SessionApiConfig sessionApi;
@@ -169,13 +218,28 @@ struct AppConfig {
   VolcengineConfig volcengine;
   OpenSpeechConfig openspeech;
 
+  // Copies of threads.io and onnx.threads for the code that reads them under these names
+  // until the thread settings are wired through; parseConfig fills them.
+  int ioThreads = 2;
+  int onnxThreads = 2;
+
   const VoiceEntry* voiceById(int spkId) const;
   const VoiceEntry* voiceByName(std::string_view nameOrAlias) const;  // empty → the first voice
   const VoiceEntry& defaultVoice() const { return voices.front(); }
   bool usesEngine(std::string_view engine) const;
 };
 
+// One key as parseConfig read it, as text: what the file holds and what the code uses when
+// the key is absent. The list shows the code defaults without a second copy of them.
+struct ConfigKeyRead {
+  std::string path;  // dotted, rows as `voxgate.voices[0].name`
+  bool present = false;
+  std::string value;
+  std::string fallback;
+};
+
 AppConfig parseConfig(std::string_view yamlText);
+AppConfig parseConfig(std::string_view yamlText, std::vector<ConfigKeyRead>* reads);
 AppConfig loadConfigFile(const std::string& path);
 std::string_view embeddedDefaultConfig();
 

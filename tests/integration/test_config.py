@@ -81,6 +81,16 @@ def test_yaml_syntax_error(vox_bin, tmp_path):
     assert p.stderr.strip(), "no message on stderr"
 
 
+def test_misspelt_key_stops_startup(vox_bin, tmp_path):
+    cfg = base_config(tmp_path / "saved")
+    cfg["voxgate"]["limits"]["max_text_charz"] = 10
+    p = run_bad(vox_bin, tmp_path, cfg)
+    out = p.stderr + p.stdout
+    assert p.returncode == 2, f"exit {p.returncode}, expected 2 (configuration error); output:\n{out}"
+    assert "voxgate.limits.max_text_charz" in out, out
+    assert "did you mean `max_text_chars`" in out, out
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_graceful_shutdown(vox_bin, tmp_path, sig):
     srv = ServerProcess(tmp_path, base_config(tmp_path / "saved"), name="shutdown").start()

@@ -103,3 +103,194 @@ TEST(Config, RepeatedSpeakerIdIsRejected) {
   std::string e = errorOf(kBase + "voxgate:\n  voices:\n    - {spk_id: 0}\n    - {spk_id: 0, variant: f1}\n");
   EXPECT_NE(e.find("voxgate.voices[1].spk_id"), std::string::npos);
 }
+
+// ---------------------------------------------------------------- keys read as a table
+
+namespace {
+// Keys whose shipped value differs from the code default on purpose.
+bool differsOnPurpose(const std::string& path) {
+  static const char* kPrefixes[] = {
+      // The shipped table adds Piper and Kokoro rows; the code's four eSpeak NG voices need no model.
+      "voxgate.voices",
+      // The shipped config adds Whisper finals and Mandarin; the code default, pocketsphinx for
+      // English alone, needs nothing beyond Debian's packages.
+      "voxgate.asr.recognizers",
+  };
+  for (const char* p : kPrefixes) {
+    std::string prefix = p;
+    if (path == prefix || path.rfind(prefix + ".", 0) == 0 || path.rfind(prefix + "[", 0) == 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+TEST(Config, ShippedValuesAgreeWithCodeDefaults) {
+  std::vector<ConfigKeyRead> reads;
+  parseConfig(embeddedDefaultConfig(), &reads);
+  size_t compared = 0;
+  for (const auto& r : reads) {
+    if (!r.present || differsOnPurpose(r.path)) continue;
+    EXPECT_EQ(r.value, r.fallback) << "conf/application.yaml sets `" << r.path << "` to " << r.value
+                                   << " but the code default is " << r.fallback;
+    ++compared;
+  }
+  // A reader that stopped recording would pass the loop above with nothing compared.
+  EXPECT_GT(compared, 50u);
+}
+
+TEST(Config, EveryShippedVoxgateKeyIsRead) {
+  // Strictness means any key of the shipped file that nothing reads would fail to parse; this
+  // checks the trace sees the same keys the file has, so the comparison above covers them all.
+  std::vector<ConfigKeyRead> reads;
+  parseConfig(embeddedDefaultConfig(), &reads);
+  auto read = [&](const std::string& path) {
+    for (const auto& r : reads)
+      if (r.path == path && r.present) return true;
+    return false;
+  };
+  EXPECT_TRUE(read("voxgate.threads.io"));
+  EXPECT_TRUE(read("voxgate.limits.max_text_chars"));
+  EXPECT_TRUE(read("voxgate.asr.vad.endpoint_silence_ms"));
+  EXPECT_TRUE(read("voxgate.voices[0].en.model"));
+  EXPECT_TRUE(read("tts_online.sample_rate"));
+}
+
+TEST(Config, UnknownKeysNameTheNearestKnownOne) {
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  limits:\n    max_text_charz: 10\n"),
+            "config key `voxgate.limits.max_text_charz`: unknown (did you mean `max_text_chars`?)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  limitz: {max_sessions: 3}\n"),
+            "config key `voxgate.limitz`: unknown (did you mean `limits`?)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    vad: {endpoint_silence: 600}\n"),
+            "config key `voxgate.asr.vad.endpoint_silence`: unknown (did you mean `endpoint_silence_ms`?)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    pocketsphinx: {pool: {intial: 1}}\n"),
+            "config key `voxgate.asr.pocketsphinx.pool.intial`: unknown (did you mean `initial`?)");
+  EXPECT_EQ(
+      errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      en: {streaming: pocketsphinx, fianl: whisper}\n"),
+      "config key `voxgate.asr.recognizers.en.fianl`: unknown (did you mean `final`?)");
+  // Named before the row is judged incomplete: the misspelling is the error to fix.
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      zh: {fianl: whisper}\n"),
+            "config key `voxgate.asr.recognizers.zh.fianl`: unknown (did you mean `final`?)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  kokoro: {thread: 3}\n"),
+            "config key `voxgate.kokoro.thread`: unknown (did you mean `threads`?)");
+}
+
+TEST(Config, UnknownKeysInVoiceRows) {
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  voices:\n    - {spk_id: 0, nmae: x}\n"),
+            "config key `voxgate.voices[0].nmae`: unknown (did you mean `name`?)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  voices:\n    - {spk_id: 0}\n    - {spk_id: 1, alias: [x]}\n"),
+            "config key `voxgate.voices[1].alias`: unknown (did you mean `aliases`?)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  voices:\n    - {spk_id: 0, en: {engine: piper, modle: piper_joe}}\n"),
+            "config key `voxgate.voices[0].en.modle`: unknown (did you mean `model`?)");
+  // A per-language row holds an engine choice only; the row's name and ids stay the row's.
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  voices:\n    - {spk_id: 0, zh: {spk_id: 3}}\n"),
+            "config key `voxgate.voices[0].zh.spk_id`: unknown (known keys: engine, model, upstream_voice, variant)");
+}
+
+TEST(Config, UnknownKeyFarFromAnyListsTheKnownOnes) {
+  std::string e = errorOf(kBase + "voxgate:\n  cors: {origins: ['*']}\n");
+  EXPECT_EQ(e, "config key `voxgate.cors.origins`: unknown (known keys: allow_origin, enabled)");
+  // Even with no value: a key that is present and misspelt is still misspelt.
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  tls:\n").find("config key `voxgate.tls`: unknown"), std::string::npos);
+}
+
+TEST(Config, EngineSectionsStayOpenButGuardVoxgatesKey) {
+  // PaddleSpeech's keys in the section, known to voxgate or not, are accepted ...
+  EXPECT_NO_THROW(
+      parseConfig("engine_list: ['tts_online']\ntts_online:\n  engine: espeak\n  am_block: 72\n"
+                  "  some_future_paddlespeech_key: 1\n"));
+  EXPECT_NO_THROW(
+      parseConfig("engine_list: ['asr_online']\nasr_online:\n  engine: pocketsphinx\n  lang: en\n  decode_method: x\n"
+                  "  chunk_buffer_conf: {window_n: 7}\n"));
+  // ... but a misspelling of voxgate's own `engine` is named, not read as PaddleSpeech's models.
+  EXPECT_EQ(errorOf("engine_list: ['tts_online']\ntts_online:\n  engin: espeak\n"),
+            "config key `tts_online.engin`: unknown (did you mean `engine`?)");
+  EXPECT_EQ(errorOf("engine_list: ['asr_online']\nasr_online:\n  enigne: pocketsphinx\n"),
+            "config key `asr_online.enigne`: unknown (did you mean `engine`?)");
+}
+
+TEST(Config, TopLevelStaysOpenButGuardsVoxgate) {
+  AppConfig c = parseConfig(kBase +
+                            "asr_python:\n  model: conformer_wenetspeech\n  lang: zh\n"
+                            "log_file: ./log/paddlespeech.log\n");
+  EXPECT_EQ(c.tts.name, "tts_online");
+  EXPECT_EQ(errorOf(kBase + "voxgat:\n  limits: {max_sessions: 3}\n"),
+            "config key `voxgat`: unknown (did you mean `voxgate`?)");
+}
+
+TEST(Config, WrongTypesAndRangesNameTheFullKey) {
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  threads: {encode: many}\n"),
+            "config key `voxgate.threads.encode` has the wrong type (value: many)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  onnx: {allow_spinning: sometimes}\n"),
+            "config key `voxgate.onnx.allow_spinning` has the wrong type (value: sometimes)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  voices:\n    - {spk_id: 0, aliases: {a: b}}\n"),
+            "config key `voxgate.voices[0].aliases` has the wrong type (value: non-scalar)");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    pocketsphinx:\n      pool: {idle_s: 0}\n"),
+            "config key `voxgate.asr.pocketsphinx.pool.idle_s` = 0 is out of range [1, 86400]");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  piper: {threads: 65}\n"),
+            "config key `voxgate.piper.threads` = 65 is out of range [1, 64]");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  limits: {max_body_bytes: 10}\n"),
+            "config key `voxgate.limits.max_body_bytes` = 10 is out of range [256, 67108864]");
+  EXPECT_EQ(errorOf("engine_list: ['tts_online']\ntts_online: {engine: espeak, sample_rate: 96000}\n"),
+            "config key `tts_online.sample_rate` = 96000 is out of range [8000, 48000]");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    vad: {threshold: 1.5}\n"),
+            "config key `voxgate.asr.vad.threshold` = 1.5 is out of range [0.01, 0.99]");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  tts: {ws_text_encoding: hex}\n"),
+            "config key `voxgate.tts.ws_text_encoding` must be auto, plain or base64");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  limits: []\n"), "config key `voxgate.limits` must be a mapping");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  voices: {spk_id: 0}\n"), "config key `voxgate.voices` must be a list");
+}
+
+TEST(Config, ThreadPools) {
+  AppConfig d = parseConfig(kBase);
+  EXPECT_EQ(d.threads.io, 2);
+  EXPECT_EQ(d.threads.encode, 2);
+  EXPECT_EQ(d.threads.asr, 4);
+  EXPECT_EQ(d.ioThreads, 2);
+  AppConfig c = parseConfig(kBase + "voxgate:\n  threads: {io: 3, encode: 5, asr: 7}\n");
+  EXPECT_EQ(c.threads.io, 3);
+  EXPECT_EQ(c.threads.encode, 5);
+  EXPECT_EQ(c.threads.asr, 7);
+  EXPECT_EQ(c.ioThreads, 3);
+  // The old name keeps working; both at once would leave one silently unused.
+  EXPECT_EQ(parseConfig(kBase + "voxgate:\n  io_threads: 4\n").threads.io, 4);
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  io_threads: 4\n  threads: {io: 3}\n"),
+            "config key `voxgate.io_threads` is the old name of `voxgate.threads.io`; set only one of them");
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  io_threads: 0\n").find("`voxgate.io_threads` = 0 is out of range"),
+            std::string::npos);
+}
+
+TEST(Config, OnnxSettingsResolvePerEngine) {
+  AppConfig d = parseConfig(kBase);
+  EXPECT_EQ(d.onnx.threads, 2);
+  EXPECT_FALSE(d.onnx.allowSpinning);
+  EXPECT_EQ(d.onnx.resolve(d.piper.onnx).threads, 2);
+  EXPECT_EQ(d.onnx.resolve(d.kokoro.onnx).threads, 2);
+  EXPECT_EQ(d.onnx.resolve(d.asrSettings.vadOnnx).threads, 1);  // as today: the VAD runs on one thread
+  EXPECT_FALSE(d.onnx.resolve(d.asrSettings.vadOnnx).allowSpinning);
+
+  AppConfig c = parseConfig(kBase +
+                            "voxgate:\n  onnx: {threads: 4, allow_spinning: true}\n  piper: {threads: 1}\n"
+                            "  kokoro: {allow_spinning: false}\n  asr:\n    vad: {threads: 2}\n");
+  EXPECT_EQ(c.onnxThreads, 4);
+  EXPECT_EQ(c.onnx.resolve(c.piper.onnx).threads, 1);
+  EXPECT_TRUE(c.onnx.resolve(c.piper.onnx).allowSpinning);
+  EXPECT_EQ(c.onnx.resolve(c.kokoro.onnx).threads, 4);
+  EXPECT_FALSE(c.onnx.resolve(c.kokoro.onnx).allowSpinning);
+  EXPECT_EQ(c.onnx.resolve(c.asrSettings.vadOnnx).threads, 2);
+  EXPECT_TRUE(c.onnx.resolve(c.asrSettings.vadOnnx).allowSpinning);
+}
+
+TEST(Config, PocketsphinxPool) {
+  AppConfig d = parseConfig(kBase);
+  EXPECT_EQ(d.asrSettings.pocketsphinxPool.initial, 2);  // what start-up builds today
+  EXPECT_EQ(d.asrSettings.pocketsphinxPool.max, 0);      // today the pool grows without a bound
+  EXPECT_EQ(d.asrSettings.pocketsphinxPool.idleS, 300);
+  AppConfig c =
+      parseConfig(kBase + "voxgate:\n  asr:\n    pocketsphinx:\n      pool: {initial: 1, max: 8, idle_s: 60}\n");
+  EXPECT_EQ(c.asrSettings.pocketsphinxPool.initial, 1);
+  EXPECT_EQ(c.asrSettings.pocketsphinxPool.max, 8);
+  EXPECT_EQ(c.asrSettings.pocketsphinxPool.idleS, 60);
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    pocketsphinx:\n      pool: {initial: 4, max: 2}\n"),
+            "config key `voxgate.asr.pocketsphinx.pool.initial` = 4 is more than "
+            "`voxgate.asr.pocketsphinx.pool.max` = 2");
+}
