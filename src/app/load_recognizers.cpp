@@ -47,7 +47,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
     std::shared_ptr<AsrEngine> streaming;
     if (choice.streaming == "pocketsphinx") {
       if (!sphinx)
-        sphinx = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel}, 2);
+        sphinx = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel},
+                                                      cfg.asrSettings.pocketsphinxPool.initial);
       streaming = sphinx;
     }
     std::shared_ptr<WhisperModel> final;

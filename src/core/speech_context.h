@@ -20,8 +20,8 @@ namespace voxgate {
 // published to the SpeechContext on an IO thread when loading is done).
 struct LoadedEngines {
   EngineMap tts;
-  AsrEngineMap asr;                 // by language; empty when engine_list has no ASR entry
-  std::shared_ptr<VadModel> vad;    // null when VAD endpointing is off or not installed
+  AsrEngineMap asr;                                // by language; empty when engine_list has no ASR entry
+  std::shared_ptr<VadModel> vad;                   // null when VAD endpointing is off or not installed
   nlohmann::json notes = nlohmann::json::array();  // fallbacks taken while loading (shown by healthz)
 };
 
@@ -30,7 +30,7 @@ struct LoadedEngines {
 // nothing of sockets; the composition root (app/) builds it and hands it to the adapters.
 struct SpeechContext {
   explicit SpeechContext(const AppConfig& c)
-      : config(c), sessions(config.limits.maxSessions), workers(2), asrWorkers(kAsrWorkers) {}
+      : config(c), sessions(c.limits.maxSessions), workers(c.threads.encode), asrWorkers(c.threads.asr) {}
 
   void publish(LoadedEngines loaded) {
     engines = std::move(loaded.tts);
@@ -73,9 +73,8 @@ struct SpeechContext {
   std::shared_ptr<VadModel> vad;
   nlohmann::json notes = nlohmann::json::array();
   SessionLimiter sessions;
-  boost::asio::thread_pool workers;
-  static constexpr int kAsrWorkers = 4;
-  boost::asio::thread_pool asrWorkers;
+  boost::asio::thread_pool workers;     // voxgate.threads.encode
+  boost::asio::thread_pool asrWorkers;  // voxgate.threads.asr
 };
 
 }  // namespace voxgate

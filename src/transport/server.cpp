@@ -54,7 +54,7 @@ int Server::run(const StartUp& startUp) {
   TransportContext& ctx = context_;
   setResponseCors(config.cors);
 
-  net::io_context ioc(config.ioThreads);
+  net::io_context ioc(config.threads.io);
   tcp::acceptor acceptor(ioc);
   try {
     tcp::endpoint endpoint(net::ip::make_address(config.host), static_cast<unsigned short>(config.port));
@@ -114,7 +114,7 @@ int Server::run(const StartUp& startUp) {
   });
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < config.ioThreads; ++i) threads.emplace_back([&] { ioc.run(); });
+  for (int i = 1; i < config.threads.io; ++i) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
   loader.join();
