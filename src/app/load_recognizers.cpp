@@ -73,7 +73,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
   const VadSettings& vad = cfg.asrSettings.vad;
   if (!vad.enabled) return;
   if (models.installed(vad.model))
-    engines.vad = std::make_shared<SileroVadModel>(models.path(vad.model));  // a hash mismatch stops here
+    engines.vad = std::make_shared<SileroVadModel>(
+        models.path(vad.model), cfg.onnx.resolve(cfg.asrSettings.vadOnnx));  // a hash mismatch stops here
   else
     note(engines, "VAD model `" + vad.model + "` is not installed in " + models.dir() +
                       " (scripts/install_models.py): ASR runs without endpointing");

@@ -4,8 +4,8 @@
 
 namespace voxgate {
 
-SileroVadModel::SileroVadModel(const std::string& path)
-    : session_(loadOrtSession(path, ortOptions(1))),
+SileroVadModel::SileroVadModel(const std::string& path, OnnxSettings onnx)
+    : session_(loadOrtSession(path, ortOptions(onnx.threads, onnx.allowSpinning))),
       memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {}
 
 float SileroVadModel::run(std::span<const float> input, int sampleRate, std::array<float, 256>& state) {

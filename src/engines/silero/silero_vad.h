@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/asr/vad.h"
+#include "core/config.h"
 
 namespace voxgate {
 
@@ -17,7 +18,7 @@ namespace voxgate {
 // preceded by the last 64 (32) samples of the previous one, or it reports no speech at all.
 class SileroVadModel : public VadModel, public std::enable_shared_from_this<SileroVadModel> {
  public:
-  explicit SileroVadModel(const std::string& path);
+  explicit SileroVadModel(const std::string& path, OnnxSettings onnx = {1, false});
   std::string name() const override { return "silero_vad"; }
   bool servesRate(int sampleRate) const override { return sampleRate == 16000 || sampleRate == 8000; }
   std::unique_ptr<VadStream> open(int sampleRate) override;
