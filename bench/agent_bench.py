@@ -16,12 +16,8 @@ markers.  No assertions: it measures.
 """
 import argparse
 import asyncio
-import datetime as dt
 import gzip
 import json
-import os
-import shlex
-import sys
 import tempfile
 import time
 import uuid
@@ -30,11 +26,8 @@ from pathlib import Path
 import aiohttp
 import websockets
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tts_bench import Server, machine, pct  # noqa: E402  (same process handling and report style)
+from common import Server, add_report_args, add_server_args, log, pct, require_binary, section, write_readme
 
-REPO = Path(__file__).resolve().parents[1]
-BEGIN, END = "<!-- bench:agent:begin -->", "<!-- bench:agent:end -->"
 TEXT = "您好，欢迎使用语音合成服务。今天天气很好。"
 _SENTENCES = ["今天天气很好", "我们去公园散步", "欢迎使用语音合成服务", "这是一个很长的测试文本",
               "请稍等片刻", "谢谢您的耐心"]
@@ -244,20 +237,19 @@ def row(name, conc, res, n):
 
 
 async def main_async(args):
-    binary = Path(args.bin)
-    if not binary.is_file():
-        sys.exit(f"no server binary at {binary} (set VOXGATE_BIN or --bin)")
+    binary = require_binary(args.bin)
     rows, notes = [], []
     with tempfile.TemporaryDirectory(prefix="voxgate-agent-bench-") as tmp:
         conf = Path(tmp) / "agent.yaml"
         conf.write_text(CONFIG)
-        srv = Server(binary, conf, "127.0.0.1", 0, tmp)
+        srv = Server(binary, conf, tmp, args.host, args.port)
         srv.start()
         try:
             base = srv.base
             # warm-up (not measured)
             await bench_ttfb(base, 2, 2)
-            await bench_volc(f"ws://127.0.0.1:{srv.port}/api/v1/tts/ws_binary", 2, 2)
+            url = srv.ws_url("/api/v1/tts/ws_binary")
+            await bench_volc(url, 2, 2)
 
             r = await bench_interrupt(base, args.trials, args.background)
             rows.append(row(f"interrupt → end of interrupted body ({args.background} background streams)",
@@ -267,26 +259,24 @@ async def main_async(args):
                          f"{pct(r['after'], 0.5) / 1024:.1f} KiB after the interrupt was sent. "
                          f"Background streams: {r['bg_bytes'] / 1e6:.1f} MB of MP3 read during the trials, "
                          f"{r['bg_errors']} errors.")
-            print(f"interrupt: {len(r['lat'])} ok, errors {r['errors'][:3]}", file=sys.stderr)
+            log(f"interrupt: {len(r['lat'])} ok, errors {r['errors'][:3]}")
 
             for c, per in ((1, 30), (16, 4)):
                 r = await bench_ttfb(base, c, per)
                 rows.append(row("/api/tts/stream first MP3 byte", c, r, r["requests"]))
-                print(f"ttfb c={c}: errors {r['errors'][:3]}", file=sys.stderr)
+                log(f"ttfb c={c}: errors {r['errors'][:3]}")
 
-            url = f"ws://127.0.0.1:{srv.port}/api/v1/tts/ws_binary"
             for c, per in ((1, 30), (16, 4), (64, 2)):
                 r = await bench_volc(url, c, per)
                 rows.append(row("Volcengine submit → first audio frame", c, r, r["requests"]))
                 if r["errors"]:
                     notes.append(f"Volcengine errors at {c} connections: "
                                  + "; ".join(f"{e} ×{r['errors'].count(e)}" for e in sorted(set(r["errors"]))) + ".")
-                print(f"volc c={c}: errors {r['errors'][:3]}", file=sys.stderr)
+                log(f"volc c={c}: errors {r['errors'][:3]}")
         finally:
             died = srv.proc.poll()
             if died is not None:
-                tail = srv.log_path.read_text(errors="replace")[-3000:]
-                print(f"SERVER EXITED with {died} during the run; log tail:\n{tail}", file=sys.stderr)
+                log(f"SERVER EXITED with {died} during the run; log tail:\n{srv.log_tail()}")
                 notes.append(f"**The server exited with code {died} during this run.**")
             srv.stop()
     head = ["| measurement | concurrency | samples | errors | p50 (ms) | p95 (ms) | max (ms) |",
@@ -294,41 +284,24 @@ async def main_async(args):
     return "\n".join(head + rows) + "\n\n" + "\n\n".join(notes)
 
 
-def write_readme(path, section):
-    path = Path(path)
-    text = path.read_text() if path.exists() else "# voxgate benchmarks\n"
-    if BEGIN not in text or END not in text:
-        text = text.rstrip("\n") + f"\n\n## Voice-agent latency (`agent_bench.py`)\n\n{BEGIN}\n{END}\n"
-    pre, rest = text.split(BEGIN, 1)
-    _, post = rest.split(END, 1)
-    path.write_text(f"{pre}{BEGIN}\n{section}\n{END}{post}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=os.environ.get("VOXGATE_BIN", str(REPO / "build" / "voxgate")))
+    add_server_args(ap)
     ap.add_argument("--trials", type=int, default=30, help="interrupt trials")
     ap.add_argument("--background", type=int, default=16, help="background streams during the trials")
-    ap.add_argument("--write", action="store_true", help="update the section in bench/README.md")
-    ap.add_argument("--readme", default=str(REPO / "bench" / "README.md"))
+    add_report_args(ap, "agent")
     args = ap.parse_args()
     t0 = time.monotonic()
     tab = asyncio.run(main_async(args))
     print(tab)
-    print(f"total {time.monotonic() - t0:.0f}s", file=sys.stderr)
+    log(f"total {time.monotonic() - t0:.0f}s")
     if args.write:
-        cmd = "/usr/bin/python3 bench/agent_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        section = "\n".join([
-            f"Measured {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on "
-            f"{machine()}, loopback, eSpeak NG, MP3 at 24000 Hz (session API), PCM at 24000 Hz (Volcengine).",
-            f"Command: `{cmd.strip()}`; short text `{TEXT}`; long text 1500 sentences ({len(LONG_TEXT):,} characters) "
-            "for the interrupted and background streams; the load generator runs on the same machine and "
-            "competes with the server for the CPUs.",
-            "",
-            tab,
-        ])
-        write_readme(args.readme, section)
-        print(f"updated {args.readme}", file=sys.stderr)
+        write_readme(args.readme, "agent", section(
+            "agent_bench.py",
+            "loopback, eSpeak NG, MP3 at 24000 Hz (session API), PCM at 24000 Hz (Volcengine).",
+            f"short text `{TEXT}`; long text 1500 sentences ({len(LONG_TEXT):,} characters) for the interrupted "
+            "and background streams; the load generator runs on the same machine and competes with the server "
+            "for the CPUs.", tab), heading="Voice-agent latency (`agent_bench.py`)")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Word/character error rate of each installed recognizer on ../shared/data/asr/.
+"""Word/character error rate of each installed recognizer on the recorded speech.
 
 For each recognizer setup (pocketsphinx alone; pocketsphinx partials + Whisper finals; Whisper
 alone for Mandarin) a server is started with that `voxgate.asr.recognizers`, every recording
@@ -10,23 +10,23 @@ English is scored in words with numbers read as digits ("1,001" → 1 0 0 1, "oh
 the reference spells digits out and Whisper writes numerals. Mandarin is scored in characters
 (punctuation dropped, digits as Chinese numerals).
 
+The recordings: ``$VOXGATE_TEST_AUDIO`` (default ``<repo>/../shared/data/asr/``), as for the tests.
+
     /usr/bin/python3 bench/asr_accuracy.py [--write]
 """
 import argparse
 import asyncio
 import json
 import re
-import struct
 import tempfile
 import time
 from pathlib import Path
 
 import websockets
 
-from asr_bench import DATA, REPO, Server, edit_distance, machine, references
+from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, audio_dir, command_line,
+                    edit_distance, machine, read_wav, references, write_readme)
 
-BEGIN, END = "<!-- bench:asr-accuracy:begin -->", "<!-- bench:asr-accuracy:end -->"
-PACKET_S = 0.085
 DIGITS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
           "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 CN_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
@@ -49,23 +49,9 @@ def chars_zh(text):
     return [CN_DIGITS.get(c, c) for c in text if c.isalnum()]
 
 
-def wav_audio(path):
-    """(format fields for `start`, raw sample bytes) of a PCM or float WAV."""
-    data = Path(path).read_bytes()
-    pos, fmt = 12, None
-    while pos + 8 <= len(data):
-        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        if cid == b"fmt ":
-            _, channels, rate, _, _, bits = struct.unpack("<HHIIHH", data[pos + 8:pos + 24])
-            fmt = {"sampleRate": rate, "bitsPerSample": bits, "channels": channels}
-        elif cid == b"data":
-            return fmt, data[pos + 8:pos + 8 + size]
-        pos += 8 + size + (size & 1)
-    raise SystemExit(f"{path}: no data chunk")
-
-
 async def transcribe(url, path, lang):
-    fmt, pcm = wav_audio(path)
+    fmt, pcm = read_wav(path)
+    fmt = {k: fmt[k] for k in ("sampleRate", "bitsPerSample", "channels")}  # the variant's start fields
     step = int(PACKET_S * fmt["sampleRate"]) * fmt["bitsPerSample"] // 8 * fmt["channels"]
     start = {"name": path.name, "nbest": 1, "signal": "start", "lang": lang, **fmt}
     async with websockets.connect(url, max_size=2 ** 22, ping_interval=None) as ws:
@@ -83,7 +69,7 @@ async def transcribe(url, path, lang):
     return final.get("result", ""), done - t_end, (done - t0) / duration
 
 
-def config(workdir, lang, row):
+def config(lang, row):
     return "\n".join([
         "host: 127.0.0.1", "port: 8090", "protocol: http",
         "engine_list: ['tts_online', 'asr_online']",
@@ -95,17 +81,17 @@ def config(workdir, lang, row):
     ])
 
 
-def run_setup(binary, label, lang, row, refs):
+def run_setup(binary, label, lang, row, data, refs):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(binary, tmp, "127.0.0.1", 0, 8)
-        server.conf.write_text(config(tmp, lang, row))
-        server.start(timeout=60)
+        conf = Path(tmp) / "asr-accuracy.yaml"
+        conf.write_text(config(lang, row))
+        server = Server(binary, conf, tmp, name="voxgate-asr-accuracy", cwd=tmp).start()
         try:
             for name, (file_lang, ref) in sorted(refs.items()):
                 if file_lang != lang:
                     continue
-                hyp, final_s, rtf = asyncio.run(transcribe(server.ws_url, DATA / name, lang))
+                hyp, final_s, rtf = asyncio.run(transcribe(server.ws_url(ASR_PATH), data / name, lang))
                 server.check_alive()
                 units = words_en if lang == "en" else chars_zh
                 r, h = units(ref), units(hyp)
@@ -127,24 +113,20 @@ def table(rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=str(REPO / "build" / "voxgate"))
-    ap.add_argument("--write", action="store_true", help="update the bench:asr-accuracy section of bench/README.md")
+    add_server_args(ap, host=False)
+    add_report_args(ap, "asr-accuracy")
     args = ap.parse_args()
-    refs = references()
+    data = audio_dir()
+    refs = references(data, wav_only=True)
     rows = []
     for label, lang, row in SETUPS:
-        rows += run_setup(args.bin, label, lang, row, refs)
-    section = (f"Command: `/usr/bin/python3 bench/asr_accuracy.py --write` ({time.strftime('%Y-%m-%d')}, "
-               f"{machine()}). One stream at a time, lock-step, sent as fast as replies come; English in words "
-               f"with numbers as digits, Mandarin in characters.\n\n{table(rows)}")
-    print(section)
+        rows += run_setup(args.bin, label, lang, row, data, refs)
+    text = (f"Command: `{command_line('asr_accuracy.py')}` ({time.strftime('%Y-%m-%d')}, {machine()}). One stream "
+            f"at a time, lock-step, sent as fast as replies come; English in words with numbers as digits, "
+            f"Mandarin in characters.\n\n{table(rows)}")
+    print(text)
     if args.write:
-        path = REPO / "bench" / "README.md"
-        text = path.read_text()
-        if BEGIN not in text:
-            text = text.rstrip("\n") + f"\n\n## ASR accuracy (`asr_accuracy.py`)\n\n{BEGIN}\n{END}\n"
-        pre, rest = text.split(BEGIN, 1)
-        path.write_text(f"{pre}{BEGIN}\n{section}\n{END}{rest.split(END, 1)[1]}")
+        write_readme(args.readme, "asr-accuracy", text, heading="ASR accuracy (`asr_accuracy.py`)")
 
 
 if __name__ == "__main__":

@@ -8,22 +8,16 @@ sorted, indented JSON control messages, 85 ms binary packets of 16 kHz s16 mono 
 zero-padded), lock-step (one reply per packet). Prints markdown tables; ``--write`` puts them into
 bench/README.md between the ``bench:asr`` markers. No assertions: it measures.
 
-Audio: ``<repo>/../shared/data/asr/`` read in place (never copied). WER on en_digits.wav is scored
-here (word-level edit distance, "oh" read as "zero"); the Mandarin files are not scored because
-the only recognizer (pocketsphinx en-us) does not serve Mandarin.
+Audio: ``$VOXGATE_TEST_AUDIO`` (default ``<repo>/../shared/data/asr/``) read in place (never copied).
+WER on en_digits.wav is scored here (word-level edit distance, "oh" read as "zero"); the Mandarin
+files are not scored because the only recognizer (pocketsphinx en-us) does not serve Mandarin.
 """
 import argparse
 import asyncio
-import datetime as dt
 import json
 import math
 import os
-import shlex
-import signal
-import socket
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,10 +25,9 @@ from pathlib import Path
 
 import websockets
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data" / "asr"
-BEGIN, END = "<!-- bench:asr:begin -->", "<!-- bench:asr:end -->"
-PACKET_S = 0.085
+from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, audio_dir, edit_distance,
+                    int_list, log, pct, read_wav, references, require_binary, section, write_readme)
+
 RATE = 16000
 PACKET_BYTES = int(PACKET_S * RATE) * 2  # 1360 samples, s16 mono
 
@@ -47,48 +40,19 @@ def normalise(text):
     return ["zero" if w == "oh" else w for w in words if w]
 
 
-def edit_distance(a, b):
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
 def wer(hyp, ref):
     """Word error rate: (substitutions + deletions + insertions) / reference words."""
     r, h = normalise(ref), normalise(hyp)
     return edit_distance(h, r) / max(1, len(r))
 
 
-def references():
-    out = {}
-    lines = (DATA / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
-    for line in lines[1:]:
-        cols = line.split("\t")
-        if len(cols) >= 5:
-            out[cols[0]] = (cols[1], cols[4])
-    return out
-
-
 def read_pcm16(path):
     """Data chunk of a 16-bit mono 16 kHz WAV."""
-    data = Path(path).read_bytes()
-    pos = 12
-    fmt = None
-    while pos + 8 <= len(data):
-        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        if cid == b"fmt ":
-            fmt = struct.unpack("<HHIIHH", data[pos + 8:pos + 24])
-        elif cid == b"data":
-            tag, ch, rate, _, _, bits = fmt
-            if (tag, ch, rate, bits) != (1, 1, RATE, 16):
-                sys.exit(f"{path}: expected 16 kHz s16 mono, got tag {tag}, {ch} ch, {rate} Hz, {bits} bit")
-            return data[pos + 8:pos + 8 + size]
-        pos += 8 + size + (size & 1)
-    sys.exit(f"{path}: no data chunk")
+    fmt, data = read_wav(path)
+    got = (fmt["format_tag"], fmt["channels"], fmt["sampleRate"], fmt["bitsPerSample"])
+    if got != (1, 1, RATE, 16):
+        sys.exit(f"{path}: expected 16 kHz s16 mono, got tag {got[0]}, {got[1]} ch, {got[2]} Hz, {got[3]} bit")
+    return data
 
 
 def packets(pcm):
@@ -100,12 +64,6 @@ def packets(pcm):
 
 
 # ---------------------------------------------------------------- server process
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def config_yaml(archive_dir, max_sessions):
     return "\n".join([
@@ -123,56 +81,11 @@ def config_yaml(archive_dir, max_sessions):
     ])
 
 
-class Server:
-    def __init__(self, binary, workdir, host, port, max_sessions):
-        self.host, self.port = host, port or free_port()
-        self.conf = Path(workdir) / "asr-bench.yaml"
-        self.conf.write_text(config_yaml(Path(workdir) / "archive", max_sessions))
-        self.cmd = [str(binary), "serve", "--config_file", str(self.conf), "--host", self.host,
-                    "--port", str(self.port)]
-        self.log_path = Path(workdir) / "voxgate-asr-bench.log"
-        self.proc = None
-
-    @property
-    def ws_url(self):
-        return f"ws://{self.host}:{self.port}/paddlespeech/asr/streaming"
-
-    def start(self, timeout=20.0):
-        import urllib.request
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=str(self.conf.parent))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit(f"server exited with {self.proc.returncode}:\n"
-                         + self.log_path.read_text(errors="replace")[-3000:])
-            try:
-                with urllib.request.urlopen(f"http://{self.host}:{self.port}/api/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit(f"server not healthy within {timeout}s; see {self.log_path}")
-
-    def check_alive(self):
-        """A measurement taken while the server died is meaningless: stop without writing."""
-        if self.proc.poll() is not None:
-            self.log.close()
-            sys.exit(f"the server exited ({self.proc.returncode}) during the run; nothing written. Log:\n"
-                     + self.log_path.read_text(errors="replace")[-2000:])
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+def start_server(binary, workdir, host, port, max_sessions):
+    """A server with config_yaml() written into workdir; the archive goes to workdir/archive."""
+    conf = Path(workdir) / "asr-bench.yaml"
+    conf.write_text(config_yaml(Path(workdir) / "archive", max_sessions))
+    return Server(binary, conf, workdir, host, port, name="voxgate-asr-bench", cwd=workdir).start()
 
 
 # ---------------------------------------------------------------- client
@@ -239,15 +152,6 @@ async def one_stream(url, pkts, realtime, name):
     return s
 
 
-def pct(values, q):
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * q
-    lo, hi = math.floor(k), math.ceil(k)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
-
 async def run_level(url, pkts, n, realtime, ref):
     t0 = time.perf_counter()
     streams = await asyncio.gather(*(one_stream(url, pkts, realtime, f"bench_{i}.wav") for i in range(n)))
@@ -279,18 +183,6 @@ def holds_realtime(r, max_final_s, max_lag_s):
 
 # ---------------------------------------------------------------- report
 
-def machine():
-    model = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {len(os.sched_getaffinity(0))}, {model}"
-
-
 def level_table(rows):
     out = ["| mode | streams | errors | RTF mean | RTF max | partial p50 (ms) | partial p95 (ms) "
            "| final p50 (ms) | final p95 (ms) | worst send lag (ms) | WER mean |",
@@ -313,52 +205,38 @@ def capacity_table(steps):
     return "\n".join(out)
 
 
-def write_readme(path, section):
-    """Replace only the bench:asr section (appended at the end if the markers are missing)."""
-    path = Path(path)
-    text = path.read_text() if path.exists() else "# voxgate benchmarks\n"
-    if BEGIN not in text or END not in text:
-        text = text.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
-    pre, rest = text.split(BEGIN, 1)
-    _, post = rest.split(END, 1)
-    path.write_text(f"{pre}{BEGIN}\n{section}\n{END}{post}")
-
-
 # ---------------------------------------------------------------- main
 
 async def main_async(args):
-    binary = Path(args.bin)
-    if not binary.is_file():
-        sys.exit(f"no server binary at {binary} (set VOXGATE_BIN or --bin)")
-    refs = references()
-    ref = refs["en_digits.wav"][1]
-    pcm = read_pcm16(DATA / "en_digits.wav")
+    binary = require_binary(args.bin)
+    data = audio_dir()
+    ref = references(data)["en_digits.wav"][1]
+    pcm = read_pcm16(data / "en_digits.wav")
     pkts = packets(pcm)
     rows, steps, capacity = [], [], 0
     with tempfile.TemporaryDirectory(prefix="voxgate-asr-bench-") as tmp:
-        srv = Server(binary, tmp, args.host, args.port, max_sessions=max(64, args.cap * 2))
-        srv.start()
+        srv = start_server(binary, tmp, args.host, args.port, max_sessions=max(64, args.cap * 2))
+        url = srv.ws_url(ASR_PATH)
         try:
-            await run_level(srv.ws_url, pkts[:24], 2, False, ref)  # warm-up: both pooled decoders
+            await run_level(url, pkts[:24], 2, False, ref)  # warm-up: both pooled decoders
             srv.check_alive()
             for realtime, levels in ((True, args.realtime_levels), (False, args.fast_levels)):
                 for n in levels:
-                    r = await run_level(srv.ws_url, pkts, n, realtime, ref)
+                    r = await run_level(url, pkts, n, realtime, ref)
                     srv.check_alive()
                     rows.append(r)
-                    print(f"{r['mode']:20s} streams={n:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
-                          + (f" e.g. {r['error_examples']}" if r["errors"] else ""), file=sys.stderr)
+                    log(f"{r['mode']:20s} streams={n:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
+                        + (f" e.g. {r['error_examples']}" if r["errors"] else ""))
             n = 1
             while n <= args.cap:
                 r = next((x for x in rows if x["mode"] == "real time" and x["streams"] == n), None)
                 if r is None:
-                    r = await run_level(srv.ws_url, pkts, n, True, ref)
+                    r = await run_level(url, pkts, n, True, ref)
                     srv.check_alive()
                 held = holds_realtime(r, args.max_final_s, args.max_lag_s)
                 steps.append((r, held))
-                print(f"capacity: {n:2d} real-time streams: final max {r['final_max']:.0f} ms, "
-                      f"end lag {r['end_lag_max']:.0f} ms, errors {r['errors']} -> {'held' if held else 'lags'}",
-                      file=sys.stderr)
+                log(f"capacity: {n:2d} real-time streams: final max {r['final_max']:.0f} ms, "
+                    f"end lag {r['end_lag_max']:.0f} ms, errors {r['errors']} -> {'held' if held else 'lags'}")
                 if not held:
                     break
                 capacity = n
@@ -370,20 +248,17 @@ async def main_async(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=os.environ.get("VOXGATE_BIN", str(REPO / "build" / "voxgate")))
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0, help="0 = a free port")
+    add_server_args(ap)
     ap.add_argument("--realtime-levels", default="1,4", help="concurrent streams paced at real time")
     ap.add_argument("--fast-levels", default="1,4,16", help="concurrent streams sent as fast as lock-step allows")
     ap.add_argument("--cap", type=int, default=16, help="largest real-time stream count tried for capacity")
     ap.add_argument("--max-final-s", type=float, default=1.0, help="capacity: worst final latency allowed")
     ap.add_argument("--max-lag-s", type=float, default=0.5,
                     help="capacity: how far behind its real-time schedule a stream's last packet may go out")
-    ap.add_argument("--write", action="store_true", help="update the bench:asr section of bench/README.md")
-    ap.add_argument("--readme", default=str(REPO / "bench" / "README.md"))
+    add_report_args(ap, "asr")
     args = ap.parse_args()
-    args.realtime_levels = [int(x) for x in args.realtime_levels.split(",") if x.strip()]
-    args.fast_levels = [int(x) for x in args.fast_levels.split(",") if x.strip()]
+    args.realtime_levels = int_list(args.realtime_levels)
+    args.fast_levels = int_list(args.fast_levels)
 
     t0 = time.perf_counter()
     load0 = os.getloadavg()[0]
@@ -417,17 +292,9 @@ def main():
     tab = "\n".join(lines)
     print(tab)
     if args.write:
-        cmd = "/usr/bin/python3 bench/asr_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        section = "\n".join([
-            f"Measured {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on {machine()}, "
-            "loopback, pocketsphinx en-us (Debian), archive on.",
-            f"Command: `{cmd.strip()}`; the load generator runs on the same machine and competes "
-            "with the server for the CPUs.",
-            "",
-            tab,
-        ])
-        write_readme(args.readme, section)
-        print(f"updated {args.readme}", file=sys.stderr)
+        write_readme(args.readme, "asr", section(
+            "asr_bench.py", "loopback, pocketsphinx en-us (Debian), archive on.",
+            "the load generator runs on the same machine and competes with the server for the CPUs.", tab))
 
 
 if __name__ == "__main__":

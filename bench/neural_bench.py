@@ -22,27 +22,21 @@ set, else ``${VOXGATE_CACHE:-~/.cache/voxgate}/bench-venv``, created with ``pyth
 """
 import argparse
 import asyncio
-import base64
-import binascii
-import datetime as dt
 import json
 import math
 import os
-import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
 
-REPO = Path(__file__).resolve().parents[1]
-BEGIN, END = "<!-- bench:neural:begin -->", "<!-- bench:neural:end -->"
+from common import (REPO, Server, add_report_args, add_server_args, http_audio, int_list, log, pct, require_binary,
+                    section, write_readme)
+
 REFERENCE_PACKAGES = {"piper-tts": "1.8.0", "kokoro-onnx": "0.6.1"}
 JITTER_S = 0.2  # real-time allowance: a chunk may arrive this much after its playback deadline
 
@@ -62,58 +56,7 @@ ENGINES = {
 }
 
 
-# ---------------------------------------------------------------- server process
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary, config, host, port, logdir):
-        self.host, self.port = host, port or free_port()
-        self.cmd = [str(binary), "serve", "--config_file", str(config),
-                    "--host", self.host, "--port", str(self.port)]
-        self.log_path = Path(logdir) / "voxgate-neural-bench.log"
-        self.proc = None
-        self.health = {}
-
-    @property
-    def base(self):
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout=60.0):
-        """Start and wait until /api/healthz answers 200 (engines loaded)."""
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=str(REPO))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit(f"server exited with {self.proc.returncode}; see {self.log_path}:\n"
-                         + self.log_path.read_text(errors="replace")[-3000:])
-            try:
-                with urllib.request.urlopen(self.base + "/api/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        self.health = json.loads(r.read())
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit(f"server not healthy within {timeout}s; see {self.log_path}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
+# ---------------------------------------------------------------- server
 
 def linked_onnxruntime(binary):
     """Version of the libonnxruntime the server binary loads (ldd + OrtGetApiBase), or "unknown"."""
@@ -234,31 +177,10 @@ class Stream:
 
 
 async def stream_request(session, url, body, rate):
-    t0 = time.perf_counter()
-    first, chunks = None, []
-    try:
-        async with session.post(url, data=body) as resp:
-            if resp.status != 200:
-                return Stream(False, error=f"HTTP {resp.status}: {(await resp.text())[:120]}")
-            buf = bytearray()
-            async for data, end_of_chunk in resp.content.iter_chunks():
-                now = time.perf_counter() - t0
-                if first is None and data:
-                    first = now
-                buf += data
-                if end_of_chunk:
-                    if len(buf) % 4:
-                        return Stream(False, error="chunk is not one padded base64 string")
-                    chunks.append((now, len(base64.b64decode(bytes(buf), validate=True)) // 2))
-                    buf.clear()
-            if buf:
-                return Stream(False, error="trailing data outside a complete chunk")
-    except (aiohttp.ClientError, asyncio.TimeoutError, binascii.Error, OSError) as e:
-        return Stream(False, error=repr(e)[:160])
-    total = time.perf_counter() - t0
-    if first is None or not chunks:
-        return Stream(False, error="no audio")
-    return Stream(True, first, total, chunks, rate=rate)
+    r = await http_audio(session, url, body)
+    if not r.ok:
+        return Stream(False, error=r.error)
+    return Stream(True, r.first, r.total, [(t, n // 2) for t, n in r.chunks], rate=rate)
 
 
 def client_session():
@@ -313,28 +235,7 @@ async def run_level(server, engine, clients, per_client, text, rate):
     }
 
 
-def pct(values, q):
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * q
-    lo, hi = math.floor(k), math.ceil(k)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
-
 # ---------------------------------------------------------------- machine and load
-
-def machine():
-    model = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {len(os.sched_getaffinity(0))}, {model}"
-
 
 def busy_processes(period=1.0, threshold=0.05):
     """Other processes that used more than `threshold` of one CPU over `period` seconds."""
@@ -471,38 +372,20 @@ def summarise_reference(runs):
             "rtf": median([r["total"] / r["audio"] for r in runs])}
 
 
-def write_readme(path, section):
-    """Replace only the bench:neural section (appended at the end if the markers are missing)."""
-    path = Path(path)
-    text = path.read_text() if path.exists() else "# voxgate benchmarks\n"
-    if BEGIN not in text or END not in text:
-        text = text.rstrip("\n") + f"\n\n## Neural TTS (`neural_bench.py`)\n\n{BEGIN}\n{END}\n"
-    pre, rest = text.split(BEGIN, 1)
-    _, post = rest.split(END, 1)
-    path.write_text(f"{pre}{BEGIN}\n{section}\n{END}{post}")
-
-
 # ---------------------------------------------------------------- main
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 async def main_async(args, python):
-    binary = Path(args.bin)
-    if not binary.is_file():
-        sys.exit(f"no server binary at {binary} (set VOXGATE_BIN or --bin)")
+    binary = require_binary(args.bin)
     paths = model_paths()
     text_names = list(TEXTS)
     texts = [TEXTS[n] for n in text_names]
     side, levels, capacity, info = [], [], {}, {}
     with tempfile.TemporaryDirectory(prefix="voxgate-neural-bench-") as tmp:
-        srv = Server(binary, args.config, args.host, args.port, tmp)
+        srv = Server(binary, args.config, tmp, args.host, args.port, name="voxgate-neural-bench")
         srv.start()
         try:
             threads = check_engines(srv.health)
-            with urllib.request.urlopen(srv.base + "/paddlespeech/tts/streaming/samplerate") as r:
-                rate = json.loads(r.read())["sample_rate"]
+            rate = srv.get_json("/paddlespeech/tts/streaming/samplerate")["sample_rate"]
             info.update(rate=rate, threads=threads, ort=linked_onnxruntime(binary))
             for engine in args.engines:
                 repeats = args.piper_repeats if engine == "piper" else args.kokoro_repeats
@@ -556,10 +439,7 @@ async def main_async(args, python):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=os.environ.get("VOXGATE_BIN", str(REPO / "build" / "voxgate")))
-    ap.add_argument("--config", default=str(REPO / "conf" / "application.yaml"))
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0, help="0 = a free port")
+    add_server_args(ap, config=True)
     ap.add_argument("--engines", default="piper,kokoro")
     ap.add_argument("--piper-repeats", type=int, default=3, help="side by side: runs of each text (median)")
     ap.add_argument("--kokoro-repeats", type=int, default=1, help="side by side: runs of each text (median)")
@@ -571,15 +451,14 @@ def main():
     ap.add_argument("--kokoro-text", default="medium", choices=list(TEXTS))
     ap.add_argument("--piper-cap", type=int, default=8, help="largest client count tried for real-time capacity")
     ap.add_argument("--kokoro-cap", type=int, default=2)
-    ap.add_argument("--write", action="store_true", help="update the bench:neural section of bench/README.md")
-    ap.add_argument("--readme", default=str(REPO / "bench" / "README.md"))
+    add_report_args(ap, "neural")
     args = ap.parse_args()
     args.engines = [e for e in args.engines.split(",") if e.strip()]
     for e in args.engines:
         if e not in ENGINES:
             sys.exit(f"unknown engine {e} (piper, kokoro)")
     for name in ("piper_levels", "kokoro_levels"):
-        setattr(args, name, [int(x) for x in getattr(args, name).split(",") if x.strip()])
+        setattr(args, name, int_list(getattr(args, name)))
 
     python = reference_python()
     t0 = time.perf_counter()
@@ -629,17 +508,11 @@ def main():
     tab = "\n".join(lines)
     print(tab)
     if args.write:
-        cmd = "/usr/bin/python3 bench/neural_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        section = "\n".join([
-            f"Measured {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on {machine()}, "
+        write_readme(args.readme, "neural", section(
+            "neural_bench.py",
             f"loopback, `conf/application.yaml` (spk_id 4 Piper, spk_id 5 Kokoro), output {info['rate']} Hz.",
-            f"Command: `{cmd.strip()}`; the load generator and the reference run on the same machine "
-            "(the reference while the server is idle).",
-            "",
-            tab,
-        ])
-        write_readme(args.readme, section)
-        log(f"updated {args.readme}")
+            "the load generator and the reference run on the same machine (the reference while the server is "
+            "idle).", tab), heading="Neural TTS (`neural_bench.py`)")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from common import ChunkClock
+
 
 def session_options(threads):
     so = ort.SessionOptions()
@@ -43,15 +45,10 @@ def piper_runner(job):
     rate = voice.config.sample_rate
 
     def run(text):
-        t0 = time.perf_counter()
-        first, samples, chunks = None, 0, 0
+        clock = ChunkClock(rate)
         for chunk in voice.synthesize(text):
-            pcm = chunk.audio_int16_bytes  # what a streaming caller would send on
-            if first is None:
-                first = time.perf_counter() - t0
-            samples += len(pcm) // 2
-            chunks += 1
-        return {"first": first, "total": time.perf_counter() - t0, "audio": samples / rate, "chunks": chunks}
+            clock.chunk(len(chunk.audio_int16_bytes) // 2)  # what a streaming caller would send on
+        return clock.result()
 
     return run, {"package": "piper-tts", "version": importlib.metadata.version("piper-tts"), "sample_rate": rate,
                  "api": "PiperVoice.synthesize (one chunk per sentence)"}
@@ -70,15 +67,11 @@ def kokoro_runner(job):
     loop = asyncio.new_event_loop()
 
     async def stream(text):
-        t0 = time.perf_counter()
-        first, samples, chunks, rate = None, 0, 0, 24000
+        clock = ChunkClock(24000)
         async for audio, rate in kokoro.create_stream(text, job["voice"], speed=1.0, lang="en-us"):
-            pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
-            if first is None:
-                first = time.perf_counter() - t0
-            samples += len(pcm) // 2
-            chunks += 1
-        return {"first": first, "total": time.perf_counter() - t0, "audio": samples / rate, "chunks": chunks}
+            clock.rate = rate
+            clock.chunk(len((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()) // 2)
+        return clock.result()
 
     return (lambda text: loop.run_until_complete(stream(text))), {
         "package": "kokoro-onnx", "version": importlib.metadata.version("kokoro-onnx"), "sample_rate": 24000,

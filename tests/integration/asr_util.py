@@ -1,107 +1,27 @@
-"""Helpers for the streaming-ASR tests and bench/asr_bench.py (no pytest fixtures here).
+"""Streaming-ASR helpers for the integration tests (no pytest fixtures here).
 
 The WebSocket client behaves like the stock PaddleSpeech `asr_online` client (spec §1.6, §1.9):
 JSON control messages serialised with ``sort_keys=True, indent=4``, 85 ms binary packets with the
 last one zero-padded, and lock-step: after each binary frame it waits for exactly one text reply.
-
-Test audio is read in place from ``<repo>/../shared/data/asr/`` and never copied into the repo;
-converted variants (sox) go to temporary directories.
+Also: audio as sent (format and packets), sox conversions, archive WAV checks, and the offline
+REST ASR client. The recordings themselves are found through recorded_audio.py.
 """
 import asyncio
+import base64
 import json
 import struct
 import subprocess
 import time
 from pathlib import Path
 
-from vgutil import REPO_ROOT, parse_wav_header
+import requests
 
-DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "asr"
-EN_DIGITS = DATA_DIR / "en_digits.wav"
-ZH_24K = DATA_DIR / "zh_24k_prompt.wav"
-ZH_AISHELL = DATA_DIR / "zh_aishell_BAC009S0764W0122.wav"
+from audio_checks import parse_wav_header, to_wav
+from recorded_audio import recording
 
 ASR_PATH = "/paddlespeech/asr/streaming"
 SAVE_PATH = "/paddlespeech/streaming/save"
 PACKET_S = 0.085  # the stock client's packet: 1360 samples at 16 kHz
-
-DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-               "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
-
-
-# ---------------------------------------------------------------- server config
-
-def asr_config(archive_dir, max_sessions=64, idle_timeout_s=30, **asr_overrides):
-    """TTS + streaming ASR (pocketsphinx, en) with the audio archive on."""
-    asr = {"archive": True, "archive_dir": str(archive_dir), "max_session_s": 600, "max_frame_bytes": 65536}
-    asr.update(asr_overrides)
-    return {
-        "host": "127.0.0.1",
-        "port": 8090,
-        "protocol": "http",
-        "engine_list": ["tts_online", "asr_online"],
-        "tts_online": {"engine": "espeak"},
-        "asr_online": {"engine": "pocketsphinx", "lang": "en", "continuous_decoding": True},
-        "voxgate": {
-            "limits": {"max_sessions": max_sessions, "idle_timeout_s": idle_timeout_s},
-            "asr": asr,
-        },
-    }
-
-
-def require_data():
-    """The shared test audio must be there (CI clones the repo with shared/ beside it)."""
-    import pytest
-    missing = [p for p in (EN_DIGITS, ZH_24K, ZH_AISHELL, DATA_DIR / "transcripts.tsv") if not p.is_file()]
-    if missing:
-        pytest.fail(f"ASR test audio missing: {[str(m) for m in missing]} (expected beside the repo "
-                    f"in ../shared/data/asr/)", pytrace=False)
-
-
-# ---------------------------------------------------------------- references, scoring
-
-def references():
-    """file name -> (lang, reference text) from transcripts.tsv."""
-    out = {}
-    lines = (DATA_DIR / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
-    for line in lines[1:]:
-        cols = line.split("\t")
-        if len(cols) >= 5:
-            out[cols[0]] = (cols[1], cols[4])
-    return out
-
-
-def edit_distance(a, b):
-    """Levenshtein distance between two sequences (substitution, insertion, deletion cost 1)."""
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
-
-
-def normalise_words(text):
-    """Lower-case words with "oh" read as "zero" (the reference mixes both for the digit 0)."""
-    words = [w.strip(".,?!;:\"'()[]") for w in text.lower().split()]
-    return ["zero" if w == "oh" else w for w in words if w]
-
-
-def digits_of(text):
-    """Only the digit words of `text`, as digits ("oh" -> 0); everything else is dropped."""
-    return [DIGIT_WORDS[w] for w in normalise_words(text) if w in DIGIT_WORDS]
-
-
-def word_errors(hyp, ref):
-    """(word edit distance, reference word count) after normalise_words."""
-    r, h = normalise_words(ref), normalise_words(hyp)
-    return edit_distance(h, r), len(r)
-
-
-def digit_errors(hyp, ref):
-    r, h = digits_of(ref), digits_of(hyp)
-    return edit_distance(h, r), len(r)
 
 
 # ---------------------------------------------------------------- audio
@@ -150,7 +70,7 @@ class Audio:
 
 def read_wav(path):
     """A PCM / float WAV file as Audio (data chunk only)."""
-    data = Path(path).read_bytes()
+    data = recording(path).read_bytes()
     h = parse_wav_header(data)
     body = data[h["data_offset"]:h["data_offset"] + h["data_size_field"]]
     return Audio(body, h["rate"], h["bits"], h["channels"], Path(path).name)
@@ -160,7 +80,7 @@ def sox_convert(src, dst, rate, bits, channels, raw=True):
     """Convert with sox to s16/s24 (signed), u8 (unsigned) or float32, raw or WAV."""
     enc = {8: "unsigned-integer", 16: "signed-integer", 24: "signed-integer", 32: "floating-point"}[bits]
     out_type = ["-t", "raw"] if raw else ["-t", "wav"]
-    cmd = ["sox", "-V1", str(src), "-r", str(rate), "-c", str(channels), "-b", str(bits), "-e", enc,
+    cmd = ["sox", "-V1", str(recording(src)), "-r", str(rate), "-c", str(channels), "-b", str(bits), "-e", enc,
            "-L"] + out_type + [str(dst)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=60)
     if raw:
@@ -387,3 +307,16 @@ def check_times(times, audio_duration):
 
 def run(coro, timeout=120):
     return asyncio.run(asyncio.wait_for(coro, timeout=timeout))
+
+
+# ---------------------------------------------------------------- offline REST ASR (spec §1.2)
+
+def recognise(srv, pcm, rate, lang="en"):
+    """Text of s16le mono `pcm` from POST /paddlespeech/asr."""
+    body = {"audio": base64.b64encode(to_wav(pcm, rate)).decode("ascii"), "audio_format": "wav",
+            "sample_rate": rate, "lang": lang}
+    r = requests.post(srv.base + "/paddlespeech/asr", data=json.dumps(body), timeout=60)
+    assert r.status_code == 200, r.text[:300]
+    j = r.json()
+    assert j.get("success") is True, j
+    return j["result"]["transcription"]

@@ -1,10 +1,42 @@
-"""Fixtures: a real voxgate process on a free loopback port.
+"""Fixtures: a real voxgate process on a free loopback port; the `recorded_audio` marker.
 
 Binary: $VOXGATE_BIN, default build/voxgate under the repo root.
+Recorded speech: $VOXGATE_TEST_AUDIO (recorded_audio.py); tests marked `recorded_audio` are skipped
+where it is absent, or fail under VOXGATE_REQUIRE_TEST_AUDIO=1.
 """
 import pytest
 
-from vgutil import ServerProcess, agent_config, base_config, voxgate_bin
+import recorded_audio
+from configs import agent_config, asr_config, base_config
+from server_process import ServerProcess, stop_server, voxgate_bin
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "recorded_audio: needs the recorded speech in $VOXGATE_TEST_AUDIO "
+                                       "(skipped where it is absent; a failure under VOXGATE_REQUIRE_TEST_AUDIO=1)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture of the test runs, so no server is started for a test that would be skipped.
+    if item.get_closest_marker("recorded_audio"):
+        recorded_audio.require_audio()
+
+
+def pytest_report_header(config):
+    reason = recorded_audio.absence_reason()
+    if reason is None:
+        return f"recorded speech: {recorded_audio.AUDIO_DIR}"
+    return reason + (" -> the tests that need it fail" if recorded_audio.required()
+                     else " -> the tests that need it are skipped")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line for all tests skipped for want of the recordings (pytest -q lists no skip reasons)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if isinstance(r.longrepr, tuple) and recorded_audio.SKIP_PREFIX in str(r.longrepr[2])]
+    if skipped:
+        terminalreporter.write_line(f"{len(skipped)} tests skipped: {recorded_audio.absence_reason()}")
 
 
 def _require_binary():
@@ -26,12 +58,6 @@ def _start(workdir, config, name):
     return srv
 
 
-def _stop_and_check(srv):
-    code = srv.stop(timeout=10)
-    assert code == 0, (f"{srv.name}: expected clean exit (0) within 10 s of SIGTERM, got {code}; "
-                       f"log tail:\n{srv.log_tail()}")
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """The shared server with the standard test config (limits as in the brief)."""
@@ -40,7 +66,7 @@ def server(tmp_path_factory):
     srv = _start(d, cfg, "main")
     srv.save_dir = d / "saved"
     yield srv
-    _stop_and_check(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +77,7 @@ def big_server(tmp_path_factory):
                       max_ws_message_bytes=262144)
     srv = _start(d, cfg, "big")
     yield srv
-    _stop_and_check(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +86,7 @@ def agent_server(tmp_path_factory):
     d = tmp_path_factory.mktemp("voxgate_agent")
     srv = _start(d, agent_config(d / "saved"), "agent")
     yield srv
-    _stop_and_check(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +95,7 @@ def agent_auth_server(tmp_path_factory):
     d = tmp_path_factory.mktemp("voxgate_agent_auth")
     srv = _start(d, agent_config(d / "saved", tokens=True), "agent_auth")
     yield srv
-    _stop_and_check(srv)
+    stop_server(srv)
 
 
 @pytest.fixture
@@ -87,19 +113,17 @@ def start_server(tmp_path):
 
     yield factory
     for srv in started:
-        _stop_and_check(srv)
+        stop_server(srv)
 
 
 @pytest.fixture(scope="session")
 def asr_server(tmp_path_factory):
     """TTS + streaming ASR (pocketsphinx en) with the audio archive in srv.archive_dir."""
-    from asr_util import asr_config, require_data
-    require_data()
     d = tmp_path_factory.mktemp("voxgate_asr")
     srv = _start(d, asr_config(d / "archive"), "asr")
     srv.archive_dir = d / "archive"
     yield srv
-    _stop_and_check(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,9 @@ import subprocess
 import pytest
 import requests
 
-from vgutil import (ALIBABA_TOKEN, ZH_ONE, ZH_TWO, agent_config, assert_other_voice, assert_same_voice,
-                    pcm_stats, post_stream)
+from audio_checks import assert_other_voice, assert_same_voice, pcm_stats
+from configs import ALIBABA_TOKEN, agent_config
+from tts_clients import ZH_ONE, ZH_TWO, post_stream
 
 PATH = "/stream-audio"
 EXT_VALID = json.dumps({"InstanceId": "68e0aa11", "ChannelId": "123", "SentenceId": 3,

@@ -4,9 +4,16 @@ import subprocess
 
 import pytest
 
-from asr_util import EN_DIGITS, digit_errors, references, sox_convert
+from asr_util import sox_convert
+from recorded_audio import EN_DIGITS, references
+from scoring import digit_errors
 
-REF_DIGITS = references()["en_digits.wav"][1]
+pytestmark = pytest.mark.recorded_audio  # every test here streams en_digits.wav
+
+
+def ref_digits():
+    """The reference of en_digits.wav, read when a test needs it."""
+    return references()["en_digits.wav"][1]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +47,7 @@ def best_digit_line(out):
     """
     best = None
     for line in out.splitlines():
-        errs, n = digit_errors(re.sub(r"[^A-Za-z ]", " ", line), REF_DIGITS)
+        errs, n = digit_errors(re.sub(r"[^A-Za-z ]", " ", line), ref_digits())
         if best is None or errs < best[0]:
             best = (errs, n, line)
     return best

@@ -12,11 +12,19 @@ import wave
 import pytest
 import requests
 
-from asr_util import EN_DIGITS, ZH_24K, digit_errors, read_wav, references
-from vgutil import parse_wav_header
+from asr_util import read_wav
+from audio_checks import parse_wav_header
+from recorded_audio import EN_DIGITS, ZH_24K, references
+from scoring import digit_errors
+
+pytestmark = pytest.mark.recorded_audio  # every test here sends a recording
 
 PATH = "/paddlespeech/asr"
-REF_DIGITS = references()["en_digits.wav"][1]
+
+
+def ref_digits():
+    """The reference of en_digits.wav, read when a test needs it."""
+    return references()["en_digits.wav"][1]
 
 
 def post(srv, body, raw=None):
@@ -53,10 +61,10 @@ def test_digits(rest):
     assert j.get("success") is True and j.get("code") == 200 and j.get("message") == {"description": "success"}, j
     text = j["result"]["transcription"]
     assert isinstance(text, str)
-    errs, n = digit_errors(text, REF_DIGITS)
+    errs, n = digit_errors(text, ref_digits())
     # Same recognizer and tolerance as the streaming test (test_asr_ws.test_digits_transcript):
     # pocketsphinx en-us gets about a third of words wrong on read speech; ~3 of 15 digits today.
-    assert errs <= 0.35 * n, f"digit edit distance {errs}/{n} > 35%: {text!r} vs {REF_DIGITS!r}"
+    assert errs <= 0.35 * n, f"digit edit distance {errs}/{n} > 35%: {text!r} vs {ref_digits()!r}"
 
 
 def test_float32_24k_wav_accepted(rest, tmp_path):

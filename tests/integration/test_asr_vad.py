@@ -27,17 +27,15 @@ import re
 from pathlib import Path
 
 import pytest
-import requests
 import websockets
 
-from vgutil import ServerProcess
+from asr_util import (ASR_PATH, PACKET_S, assert_archive_wav, check_final, check_times, close_code, end_msg,
+                      new_archive_file, read_wav, recv_json, run, start_msg, wait_stable_size, wav_files)
+from configs import asr_config
+from recorded_audio import EN_DIGITS, references
+from scoring import digits_of, edit_distance
+from server_process import ServerProcess, healthz, stop_server
 
-from asr_util import (ASR_PATH, EN_DIGITS, PACKET_S, asr_config, assert_archive_wav, check_final,
-                      check_times, close_code, digits_of, edit_distance, end_msg, new_archive_file,
-                      read_wav, recv_json, references, require_data, run, start_msg,
-                      wait_stable_size, wav_files)
-
-REF_DIGITS = digits_of(references()["en_digits.wav"][1])  # 15 digits
 GROUP1, GROUP3 = list("10001"), list("01803")
 ENDPOINT_MS = 1000
 
@@ -52,6 +50,11 @@ WINDOW_2 = (5.6, 6.6)
 
 RECOGNIZE = json.dumps({"signal": "recognize"})
 TS_RE = re.compile(r"^\d\d:[0-5]\d:[0-5]\d\.\d{3}$")
+
+
+def ref_digits():
+    """The reference of en_digits.wav (15 digits), read when a test needs it."""
+    return digits_of(references()["en_digits.wav"][1])
 
 
 def ws_url(srv):
@@ -72,23 +75,11 @@ def vad_config(archive_dir, reply_form="paddlespeech", continuous=True, models_d
 
 
 def module_server(tmp_path_factory, name, make_cfg):
-    require_data()
     d = tmp_path_factory.mktemp(f"voxgate_{name}")
     srv = ServerProcess(d, make_cfg(d), name=name)
     srv.archive_dir = d / "archive"
     srv.start()
     return srv
-
-
-def stop_server(srv):
-    code = srv.stop(timeout=10)
-    assert code == 0, f"{srv.name}: exit code {code} after SIGTERM; log:\n{srv.log_tail()}"
-
-
-def healthz(srv):
-    r = requests.get(srv.base + "/api/healthz", timeout=5)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def words(text):
@@ -236,6 +227,7 @@ def cont_run(cont_server):
     return stream(cont_server, digits_audio(), "vad_cont.wav", recognize_before=(20,))
 
 
+@pytest.mark.recorded_audio
 def test_continuous_two_endpoints_in_the_pauses(cont_run):
     assert_result_partials(cont_run, "continuous")
     assert len(cont_run.replies) == len(cont_run.audio.packets())
@@ -248,6 +240,7 @@ def test_continuous_two_endpoints_in_the_pauses(cont_run):
     assert WINDOW_2[0] <= t2 <= WINDOW_2[1], f"second endpoint at {t2:.2f} s, outside the second pause {WINDOW_2}"
 
 
+@pytest.mark.recorded_audio
 def test_continuous_endpoint_texts(cont_run):
     cuts = restarts(cont_run.partials)
     assert len(cuts) == 2, cuts
@@ -256,10 +249,11 @@ def test_continuous_endpoint_texts(cont_run):
         f"first endpoint reply {cont_run.partials[cuts[0]]!r} is not group 1 ({GROUP1})"
     # The endpoint replies plus the final make up the whole file once, no group twice, none lost.
     total = digits_of(" ".join([cont_run.partials[i] for i in cuts] + [cont_run.final_text]))
-    assert edit_distance(total, REF_DIGITS) <= 0.35 * len(REF_DIGITS), \
-        f"endpoint texts + final give digits {total}, reference {REF_DIGITS}"
+    assert edit_distance(total, ref_digits()) <= 0.35 * len(ref_digits()), \
+        f"endpoint texts + final give digits {total}, reference {ref_digits()}"
 
 
+@pytest.mark.recorded_audio
 def test_continuous_final_has_only_last_utterance(cont_run):
     f = check_final(cont_run)
     got = digits_of(f["result"])
@@ -276,6 +270,7 @@ def test_continuous_final_has_only_last_utterance(cont_run):
     assert not cont_run.after, f"messages after `finished`: {cont_run.after}"
 
 
+@pytest.mark.recorded_audio
 def test_paddlespeech_recognize_is_unknown_signal(cont_run):
     """`recognize` is seed-002 only: here it is an unknown signal and changes nothing."""
     assert cont_run.recognized[20] == {"status": "ok", "message": "no valid json data"}, cont_run.recognized
@@ -290,6 +285,7 @@ def test_paddlespeech_recognize_is_unknown_signal(cont_run):
 
 # ---------------------------------------------------------------- default silence, healthz
 
+@pytest.mark.recorded_audio
 def test_default_endpoint_silence_keeps_pauses(asr_server):
     """asr_config sets no `vad`: the default (enabled, 4000 ms) must not cut at ~1.3 s pauses."""
     vad = healthz(asr_server)["engines"].get("vad")
@@ -322,6 +318,7 @@ def once_run(once_server):
     return r
 
 
+@pytest.mark.recorded_audio
 def test_not_continuous_finishes_at_first_endpoint(once_server, once_run):
     r = once_run
     assert r.finished_at is not None, (f"no `finished` before the audio ran out (client had to send "
@@ -343,6 +340,7 @@ def test_not_continuous_finishes_at_first_endpoint(once_server, once_run):
     once_server.wait_stats(lambda s: s["active_sessions"] == 0)
 
 
+@pytest.mark.recorded_audio
 def test_not_continuous_archive(once_run):
     r = once_run
     wait_stable_size(r.archive)
@@ -382,6 +380,7 @@ def _seg_frames(r):
     return out
 
 
+@pytest.mark.recorded_audio
 def test_segments_frame_replies(seg_run):
     r = seg_run
     assert len(r.replies) == len(r.audio.packets()) and r.finished_at is None
@@ -396,6 +395,7 @@ def test_segments_frame_replies(seg_run):
     assert sum(m == {"status": "ok"} for m in r.replies) == len(r.replies) - 2
 
 
+@pytest.mark.recorded_audio
 def test_segments_end_reply(seg_run):
     r = seg_run
     e = r.end_reply
@@ -413,6 +413,7 @@ def test_segments_end_reply(seg_run):
     assert_archive_wav(r.archive, r.audio, r.sent_bytes)
 
 
+@pytest.mark.recorded_audio
 def test_segments_times_and_sentences(seg_run):
     r = seg_run
     frames = _seg_frames(r)
@@ -429,9 +430,11 @@ def test_segments_times_and_sentences(seg_run):
     assert segs[-1][1] <= r.stream_duration + 0.1, segs
     assert edit_distance(digits_of(segs[0][2]), GROUP1) <= 2, segs
     total = digits_of(" ".join(s for _, _, s in segs))
-    assert edit_distance(total, REF_DIGITS) <= 0.35 * len(REF_DIGITS), f"sentences {segs}, reference {REF_DIGITS}"
+    assert edit_distance(total, ref_digits()) <= 0.35 * len(ref_digits()), \
+        f"sentences {segs}, reference {ref_digits()}"
 
 
+@pytest.mark.recorded_audio
 def test_segments_recognize(seg_server):
     """`recognize` decodes the current utterance on demand; the session carries on."""
     audio = digits_audio().head(2.2)  # all inside group 1 (speech to 2.95 s): no endpoint
@@ -473,6 +476,7 @@ def test_missing_vad_model_healthz(novad_server):
     assert any("vad" in n.lower() for n in notes), f"no note about the missing VAD model: {notes}"
 
 
+@pytest.mark.recorded_audio
 def test_missing_vad_model_asr_still_works(novad_server):
     """endpoint_silence_ms 1000 is configured, but with no VAD nothing may cut the stream."""
     r = stream(novad_server, digits_audio().head(6.3), "vad_missing.wav")

@@ -15,15 +15,18 @@ from pathlib import Path
 import pytest
 import websockets
 
-from vgutil import ServerProcess, free_port, to_yaml
+from asr_util import (ASR_PATH, SAVE_PATH, Audio, assert_archive_wav, check_final, check_times, end_msg,
+                      expect_failure, new_archive_file, read_wav, recv_json, run, sox_convert, start_msg,
+                      stream_session, wait_closed, wait_stable_size, wav_files)
+from configs import asr_config
+from recorded_audio import EN_DIGITS, references
+from scoring import digit_errors, edit_distance, normalise_words
+from server_process import ServerProcess, free_port, to_yaml
 
-from asr_util import (ASR_PATH, EN_DIGITS, SAVE_PATH, Audio, assert_archive_wav,
-                      check_final, check_times, digit_errors, edit_distance, end_msg, expect_failure,
-                      new_archive_file, normalise_words, read_wav, recv_json, references, run,
-                      sox_convert, start_msg, stream_session, wait_closed, wait_stable_size,
-                      wav_files, asr_config)
 
-REF_DIGITS = references()["en_digits.wav"][1]
+def ref_digits():
+    """The reference of en_digits.wav, read when a test needs it."""
+    return references()["en_digits.wav"][1]
 
 
 def ws_url(srv, path=ASR_PATH):
@@ -64,18 +67,20 @@ def digits_16k(asr_server):
     return res
 
 
+@pytest.mark.recorded_audio
 def test_digits_transcript(digits_16k):
     f = check_final(digits_16k)
-    errs, n = digit_errors(f["result"], REF_DIGITS)
+    errs, n = digit_errors(f["result"], ref_digits())
     # pocketsphinx en-us is a GMM-HMM: the project's model notes (shared/spec/models.md) put it at
     # about a third of words wrong on read speech, and today it gets ~3-4 of these 15 digits wrong
     # ("nine oh two" comes out as "that note to"). 35% (5 digits) is that floor plus a little room
     # for the decoder's run-to-run variation; a broken pipeline (wrong rate, byte order, dropped
     # frames) gives garbage or nothing and lands far above it.
     assert errs <= 0.35 * n, (f"digit edit distance {errs}/{n} > 35%: got {f['result']!r}, "
-                              f"reference {REF_DIGITS!r}")
+                              f"reference {ref_digits()!r}")
 
 
+@pytest.mark.recorded_audio
 def test_partials_while_streaming(digits_16k):
     res = digits_16k
     assert res.frames == len(res.audio.packets()) == len(res.partials)
@@ -86,6 +91,7 @@ def test_partials_while_streaming(digits_16k):
     assert first < len(res.partials) - 10, f"first non-empty partial only at packet {first}/{len(res.partials)}"
 
 
+@pytest.mark.recorded_audio
 def test_word_times(digits_16k):
     f = check_final(digits_16k)
     times = f["times"]
@@ -97,6 +103,7 @@ def test_word_times(digits_16k):
     check_times(times, digits_16k.stream_duration)
 
 
+@pytest.mark.recorded_audio
 def test_archive_of_stock_session(asr_server, digits_16k):
     path = digits_16k.archive
     assert path.parent == asr_server.archive_dir
@@ -135,6 +142,7 @@ def variant_runs(asr_server, asr_audio_dir, digits_16k):
     return res
 
 
+@pytest.mark.recorded_audio
 @pytest.mark.parametrize("label", list(VARIANTS))
 def test_variant_format_transcript(variant_runs, digits_16k, label):
     res = variant_runs[f"digits_{label}"]
@@ -149,6 +157,7 @@ def test_variant_format_transcript(variant_runs, digits_16k, label):
         f"{label}: {f['result']!r} is {errs} words from the 16 kHz mono transcript {base!r}"
 
 
+@pytest.mark.recorded_audio
 @pytest.mark.parametrize("label", list(VARIANTS))
 def test_variant_format_archive(variant_runs, label):
     res = variant_runs[f"digits_{label}"]
@@ -157,12 +166,14 @@ def test_variant_format_archive(variant_runs, label):
     assert h["data"][:len(res.audio.data)] == res.audio.data, "archived audio differs from what was sent"
 
 
+@pytest.mark.recorded_audio
 @pytest.mark.parametrize("label", list(VARIANTS))
 def test_variant_format_word_times(variant_runs, label):
     res = variant_runs[f"digits_{label}"]
     check_times(check_final(res)["times"], res.stream_duration)
 
 
+@pytest.mark.recorded_audio
 def test_variant_8bit_unsigned(asr_server, asr_audio_dir):
     """8-bit unsigned at 16 kHz: the server's u8 path must hear what its s16 path hears.
 
@@ -198,6 +209,7 @@ def test_variant_8bit_unsigned(asr_server, asr_audio_dir):
         f"u8: {r8.text!r} is {errs} words from the s16 transcript of the same samples {r16.text!r}"
 
 
+@pytest.mark.recorded_audio
 def test_variant_24bit_archive(asr_server, asr_audio_dir):
     """24-bit signed stereo: accepted, one reply per frame, archived byte for byte (no transcript check)."""
     audio = sox_convert(EN_DIGITS, asr_audio_dir / "digits_s24.raw", 16000, 24, 2).head(1.0)
@@ -233,6 +245,7 @@ def clip_runs(tmp_path_factory):
     return runs
 
 
+@pytest.mark.recorded_audio
 def test_word_times_restart_each_session(clip_runs):
     """`bg`/`ed` count from the start of *this* stream, also on a decoder that served others before."""
     for r in clip_runs:
@@ -241,6 +254,7 @@ def test_word_times_restart_each_session(clip_runs):
         check_times(f["times"], r.stream_duration)
 
 
+@pytest.mark.recorded_audio
 def test_transcript_independent_of_previous_sessions(clip_runs):
     """Sessions are isolated: what an earlier client sent must not change a later transcript.
 
@@ -253,6 +267,7 @@ def test_transcript_independent_of_previous_sessions(clip_runs):
         f"{first.text!r} in the first session, {again.text!r} in the next one")
 
 
+@pytest.mark.recorded_audio
 def test_lang_field(asr_server):
     async def go():
         async with websockets.connect(ws_url(asr_server), ping_interval=None) as ws:
@@ -267,6 +282,7 @@ def test_lang_field(asr_server):
 
 # ---------------------------------------------------------------- archive under disconnects, names
 
+@pytest.mark.recorded_audio
 def test_name_cannot_escape_archive_dir(asr_server):
     d = asr_server.archive_dir
     outside_before = set(p.name for p in d.parent.iterdir())
@@ -282,6 +298,7 @@ def test_name_cannot_escape_archive_dir(asr_server):
     assert_archive_wav(path, audio, res.sent_bytes)
 
 
+@pytest.mark.recorded_audio
 def test_abrupt_disconnect_keeps_valid_archive(asr_server):
     audio = digits_audio()
     before = wav_files(asr_server.archive_dir)
@@ -295,6 +312,7 @@ def test_abrupt_disconnect_keeps_valid_archive(asr_server):
     assert_asr_still_serving(asr_server)
 
 
+@pytest.mark.recorded_audio
 def test_sigterm_midstream_keeps_valid_archive(start_server, tmp_path):
     """SIGTERM while a client streams: clean exit and a complete archive WAV."""
     archive = tmp_path / "archive_term"
@@ -328,6 +346,7 @@ async def _open_started(srv, name="bad.wav", audio=None):
     return ws
 
 
+@pytest.mark.recorded_audio
 def test_json_garbage(asr_server):
     async def go():
         ws = await _open_started(asr_server, "garbage.wav")
@@ -342,6 +361,7 @@ def test_json_garbage(asr_server):
     assert_asr_still_serving(asr_server)
 
 
+@pytest.mark.recorded_audio
 @pytest.mark.parametrize("first", ["binary", "end"])
 def test_before_start(asr_server, first):
     async def go():
@@ -358,6 +378,7 @@ def test_before_start(asr_server, first):
     ({"sampleRate": 16000, "bitsPerSample": 24, "channels": 1}, 3001),  # not whole 3-byte samples
     ({"sampleRate": 16000, "bitsPerSample": 32, "channels": 1}, 4002),  # not whole float32 samples
 ], ids=["s16_odd", "s16_stereo_partial", "s24_partial", "f32_partial"])
+@pytest.mark.recorded_audio
 def test_partial_sample_frame(asr_server, fields, nbytes):
     async def go():
         ws = await websockets.connect(ws_url(asr_server), ping_interval=None, close_timeout=5)
@@ -375,6 +396,7 @@ def test_partial_sample_frame(asr_server, fields, nbytes):
 @pytest.mark.parametrize("fields", [
     {"sampleRate": 96000}, {"sampleRate": 7999}, {"bitsPerSample": 12}, {"channels": 3}, {"channels": 0},
 ], ids=["rate96000", "rate7999", "bits12", "channels3", "channels0"])
+@pytest.mark.recorded_audio
 def test_unsupported_format(asr_server, fields):
     async def go():
         async with websockets.connect(ws_url(asr_server), ping_interval=None, close_timeout=5) as ws:
@@ -384,6 +406,7 @@ def test_unsupported_format(asr_server, fields):
     assert_asr_still_serving(asr_server)
 
 
+@pytest.mark.recorded_audio
 def test_frame_over_max_frame_bytes(asr_server):
     async def go():
         async with websockets.connect(ws_url(asr_server), ping_interval=None, close_timeout=5) as ws:
@@ -401,6 +424,7 @@ def test_frame_over_max_frame_bytes(asr_server):
     assert_asr_still_serving(asr_server)
 
 
+@pytest.mark.recorded_audio
 def test_unknown_signal_keeps_session(asr_server):
     audio = digits_audio().head(1.0)
 
@@ -449,6 +473,7 @@ def asr_limited(tmp_path_factory):
     assert code == 0, f"asr_limited: exit code {code} after SIGTERM; log:\n{srv.log_tail()}"
 
 
+@pytest.mark.recorded_audio
 def test_max_sessions(asr_limited):
     async def go():
         first = await _open_started(asr_limited, "first.wav")
@@ -472,6 +497,7 @@ def test_max_sessions(asr_limited):
     assert_asr_still_serving(asr_limited)
 
 
+@pytest.mark.recorded_audio
 def test_max_session_length(asr_limited):
     audio = digits_audio().head(3.0)
     # The slot of a finished session is released a moment after its close handshake.
@@ -513,6 +539,7 @@ def _save_path_or_skip(srv):
     assert status == 101, f"upgrade on {SAVE_PATH} answered {status}"
 
 
+@pytest.mark.recorded_audio
 @pytest.mark.parametrize("label,fmt", [("48k_stereo_s16", (48000, 16, 2)), ("24k_mono_f32", (24000, 32, 1))])
 def test_save_only_path(asr_server, asr_audio_dir, label, fmt):
     _save_path_or_skip(asr_server)

@@ -4,7 +4,7 @@ import wave
 
 import pytest
 
-from vgutil import ZH_TWO
+from tts_clients import ZH_TWO
 
 
 @pytest.mark.parametrize("protocol", ["http", "websocket"])

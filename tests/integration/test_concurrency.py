@@ -5,8 +5,8 @@ import threading
 
 import requests
 
-from vgutil import (ZH_TWO, assert_plausible_speech, assert_still_serving, decode_chunk,
-                    long_zh_text, stream_tts)
+from audio_checks import assert_plausible_speech
+from tts_clients import ZH_TWO, assert_still_serving, decode_chunk, long_zh_text, stream_tts
 
 
 def test_twenty_simultaneous_requests(server):

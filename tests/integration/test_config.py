@@ -4,7 +4,8 @@ import subprocess
 
 import pytest
 
-from vgutil import ServerProcess, base_config, free_port, to_yaml, voxgate_bin
+from configs import base_config
+from server_process import ServerProcess, free_port, to_yaml
 
 
 def run_bad(vox_bin, tmp_path, config, pass_port=True):

@@ -5,8 +5,8 @@ import socket
 import pytest
 import requests
 
-from vgutil import (EN_TEXT, MIXED_TEXT, ZH_ONE, ZH_TWO, assert_plausible_speech,
-                    assert_still_serving, pcm_stats, stream_tts)
+from audio_checks import assert_plausible_speech, pcm_stats
+from tts_clients import EN_TEXT, MIXED_TEXT, ZH_ONE, ZH_TWO, assert_still_serving, stream_tts
 
 
 # ------------------------------------------------------------------ basics

@@ -6,10 +6,12 @@ checked by a round trip through Whisper (the only Mandarin recognizer).
 """
 import pytest
 
-from asr_util import edit_distance, normalise_words
-from test_piper import (START_TIMEOUT, _stop, assert_clean_speech, healthz, n_words, piper_config,
-                        recognise, rest_pcm)
-from vgutil import ServerProcess
+from asr_util import recognise
+from audio_checks import assert_clean_speech
+from configs import START_TIMEOUT, piper_config
+from scoring import edit_distance, n_words, normalise_words
+from server_process import ServerProcess, healthz, stop_server
+from tts_clients import rest_pcm
 
 KOKORO_SPK = 5
 MANDARIN_SPK = 7
@@ -34,7 +36,7 @@ def kokoro_srv(tmp_path_factory):
     srv = ServerProcess(d, kokoro_config(d), name="kokoro")
     srv.start(timeout=START_TIMEOUT)
     yield srv
-    _stop(srv)
+    stop_server(srv)
 
 
 def test_healthz_lists_kokoro(kokoro_srv):

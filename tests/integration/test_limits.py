@@ -5,7 +5,8 @@ import json
 import requests
 import websockets
 
-from vgutil import ZH_ONE, assert_still_serving, base_config, decode_chunk, long_zh_text, stream_tts
+from configs import base_config
+from tts_clients import ZH_ONE, assert_still_serving, decode_chunk, long_zh_text, stream_tts
 
 
 def test_max_sessions(start_server, tmp_path):

@@ -5,7 +5,8 @@ import json
 import pytest
 import requests
 
-from vgutil import ZH_TWO, assert_plausible_speech, assert_still_serving, read_wav_bytes
+from audio_checks import assert_plausible_speech, read_wav_bytes
+from tts_clients import ZH_TWO, assert_still_serving
 
 
 def post(server, body):

@@ -8,8 +8,10 @@ import re
 import pytest
 import requests
 
-from vgutil import (VOLC_TOKEN, ZH_TWO, ServerProcess, agent_config, assert_decodes,
-                    assert_plausible_speech, stream_tts)
+from audio_checks import assert_decodes, assert_plausible_speech
+from configs import VOLC_TOKEN, agent_config
+from server_process import ServerProcess
+from tts_clients import ZH_TWO, stream_tts
 
 CLOUD_VOICE = {"spk_id": 7, "name": "cloud", "engine": "openspeech", "upstream_voice": "BV001_streaming"}
 

@@ -7,7 +7,10 @@ import time
 
 import pytest
 
-from vgutil import VOLC_TOKEN, ZH_TWO, ServerProcess, agent_config, assert_plausible_speech, free_port, stream_tts
+from audio_checks import assert_plausible_speech
+from configs import VOLC_TOKEN, agent_config
+from server_process import ServerProcess, free_port
+from tts_clients import ZH_TWO, stream_tts
 
 pytestmark = pytest.mark.skipif(not (shutil.which("socat") and shutil.which("openssl")),
                                 reason="socat and openssl come from scripts/setup.sh")

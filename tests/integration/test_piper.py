@@ -23,31 +23,30 @@ Telling Piper from eSpeak NG (both run at 22050 Hz, so the spectrum above 11 kHz
   default voice hardly at all (0-3 of 7 words in trials), so the round trip is itself a check
   that Piper spoke.
 """
-import array
 import asyncio
 import base64
-import io
 import json
 import shutil
 import subprocess
 import time
-import wave
 
 import pytest
 import requests
 import websockets
 
 import volc_client as vc
-from asr_util import edit_distance, normalise_words
-from vgutil import (REPO_ROOT, ZH_ONE, ServerProcess, base_config, free_port, pcm_stats, post_stream,
-                    read_wav_bytes, session_stream, stream_tts, voxgate_bin, to_yaml)
+from asr_util import recognise
+from audio_checks import (CLIP_MAX_FRACTION, assert_clean_speech, clip_fraction, pcm_stats, read_wav_bytes,
+                          samples)
+from configs import START_TIMEOUT, piper_config
+from scoring import edit_distance, n_words, normalise_words
+from server_process import REPO_ROOT, ServerProcess, free_port, healthz, stop_server, to_yaml, voxgate_bin
+from tts_clients import ZH_ONE, post_stream, rest_pcm, rest_tts, session_stream, stream_tts
 
 FULL = 32767
 PEAK_PIPER_MIN = 0.9 * FULL     # Piper: peak-normalised per sentence (≥ 0.96 FS measured, 16 kHz incl.)
 PEAK_ESPEAK_MAX = 0.85 * FULL   # eSpeak NG references must stay below this for the peak test to mean anything
 ZCR_RATIO_MIN = 1.1             # ZCR(eSpeak NG) / ZCR(Piper), measured ≥ 1.23 on the texts below
-RMS_FLOOR = 1000                # speech RMS is 2800-4700 here; a silent or near-silent answer is far below
-CLIP_MAX_FRACTION = 0.001       # at most 0.1 % of samples at the int16 rails
 
 FOX = "The quick brown fox jumps over the lazy dog."
 PHONE_TEXT = "Please call me back in the morning."
@@ -68,28 +67,9 @@ ESPEAK_ROWS = [
 ]
 ROUTED_ROW = {"spk_id": 0, "name": "default", "aliases": ["BV001_streaming"],
               "en": {"engine": "piper", "model": "piper_joe"}}
-START_TIMEOUT = 60  # Piper loads in ~4 s alone; generous for a loaded 2-core machine
 
 
 # ---------------------------------------------------------------- helpers
-
-def piper_config(save_dir, voices, models_dir=None, asr=False, protocols=False):
-    cfg = base_config(save_dir, max_text_chars=2000, max_body_bytes=1048576,
-                      max_ws_message_bytes=1048576)
-    v = cfg["voxgate"]
-    v["voices"] = voices
-    if models_dir is not None:
-        v["models_dir"] = str(models_dir)
-    if asr:
-        cfg["engine_list"] = ["tts_online", "asr_online"]
-        cfg["asr_online"] = {"engine": "pocketsphinx", "lang": "en", "continuous_decoding": True}
-    if protocols:
-        v["session_api"] = {"tokens": []}
-        v["alibaba"] = {"path": "/stream-audio", "tokens": [], "content_type": "audio/mpeg"}
-        # reject: a voice_type that does not map to the Piper row must not be answered quietly
-        v["volcengine"] = {"tokens": [], "unknown_voice": "reject", "max_text_bytes": 1024}
-    return cfg
-
 
 def _server(tmp_path_factory, name, cfg_fn):
     d = tmp_path_factory.mktemp(name)
@@ -98,50 +78,11 @@ def _server(tmp_path_factory, name, cfg_fn):
     return srv
 
 
-def _stop(srv):
-    code = srv.stop(timeout=10)
-    assert code == 0, f"{srv.name}: expected clean exit 0 after SIGTERM, got {code}; log:\n{srv.log_tail()}"
-
-
-def samples(pcm):
-    a = array.array("h")
-    a.frombytes(pcm[: len(pcm) - len(pcm) % 2])
-    return a
-
-
 def zcr(pcm, rate):
     """Zero crossings per second."""
     a = samples(pcm)
     n = sum(1 for i in range(1, len(a)) if (a[i - 1] >= 0) != (a[i] >= 0))
     return n / (len(a) / rate)
-
-
-def clip_fraction(pcm):
-    a = samples(pcm)
-    return sum(1 for x in a if x >= 32767 or x <= -32768) / max(1, len(a))
-
-
-def n_words(text):
-    return len(normalise_words(text))
-
-
-def assert_duration_for_words(pcm, rate, text, what):
-    """Read English runs at 2.5-4 words/s; allow 2-5 words/s plus 1 s of edge and clause pauses."""
-    dur = len(pcm) / 2 / rate
-    n = n_words(text)
-    lo, hi = n / 5.0, n / 2.0 + 1.0
-    assert lo <= dur <= hi, f"{what}: {dur:.2f}s for {n} words (plausible {lo:.2f}-{hi:.2f}s)"
-    return dur
-
-
-def assert_clean_speech(pcm, rate, text, what):
-    assert len(pcm) % 2 == 0 and pcm, f"{what}: no s16le audio ({len(pcm)} bytes)"
-    dur = assert_duration_for_words(pcm, rate, text, what)
-    peak, rms = pcm_stats(pcm)
-    assert rms > RMS_FLOOR, f"{what}: RMS {rms:.0f} (peak {peak}): silent or near-silent"
-    cf = clip_fraction(pcm)
-    assert cf < CLIP_MAX_FRACTION, f"{what}: {cf:.3%} of samples at the int16 rails (clipped)"
-    return dur
 
 
 def assert_piper(pcm, rate, espeak_ref, what):
@@ -157,49 +98,6 @@ def assert_piper(pcm, rate, espeak_ref, what):
     assert zr >= ZCR_RATIO_MIN * z, \
         (f"{what}: zero-crossing rate {z:.0f}/s vs eSpeak NG {zr:.0f}/s (ratio {zr / z:.2f} < "
          f"{ZCR_RATIO_MIN}): sounds like eSpeak NG, not Piper")
-
-
-def rest_tts(srv, body):
-    r = requests.post(srv.base + "/paddlespeech/tts", data=json.dumps(body, ensure_ascii=False).encode(),
-                      timeout=60)
-    assert r.status_code == 200, r.text[:300]
-    j = r.json()
-    assert j.get("success") is True and j.get("code") == 200, j
-    return j["result"]
-
-
-def rest_pcm(srv, text, rate=0, **body):
-    """PCM of `text` from POST /paddlespeech/tts; returns (pcm, rate)."""
-    res = rest_tts(srv, {"text": text, "sample_rate": rate, **body})
-    w = read_wav_bytes(base64.b64decode(res["audio"], validate=True))
-    assert (w["channels"], w["sampwidth"]) == (1, 2), w
-    return w["pcm"], w["rate"]
-
-
-def to_wav(pcm, rate):
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm)
-    return buf.getvalue()
-
-
-def recognise(srv, pcm, rate, lang="en"):
-    body = {"audio": base64.b64encode(to_wav(pcm, rate)).decode("ascii"), "audio_format": "wav",
-            "sample_rate": rate, "lang": lang}
-    r = requests.post(srv.base + "/paddlespeech/asr", data=json.dumps(body), timeout=60)
-    assert r.status_code == 200, r.text[:300]
-    j = r.json()
-    assert j.get("success") is True, j
-    return j["result"]["transcription"]
-
-
-def healthz(srv):
-    r = requests.get(srv.base + "/api/healthz", timeout=5)
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def run_binary(config_text, workdir, timeout=30):
@@ -237,7 +135,7 @@ def piper_srv(tmp_path_factory):
     srv = _server(tmp_path_factory, "piper",
                   lambda d: piper_config(d / "saved", ESPEAK_ROWS + [PIPER_ROW], asr=True, protocols=True))
     yield srv
-    _stop(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +143,7 @@ def routed_srv(tmp_path_factory):
     srv = _server(tmp_path_factory, "routed",
                   lambda d: piper_config(d / "saved", [ROUTED_ROW, ESPEAK_ROWS[1]]))
     yield srv
-    _stop(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +155,7 @@ def fallback_srv(tmp_path_factory):
         return piper_config(d / "saved", ESPEAK_ROWS + [PIPER_ROW, mixed], models_dir=empty)
     srv = _server(tmp_path_factory, "fallback", cfg)
     yield srv
-    _stop(srv)
+    stop_server(srv)
 
 
 @pytest.fixture(scope="module")

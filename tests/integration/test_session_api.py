@@ -8,9 +8,10 @@ import uuid
 import pytest
 import requests
 
-from vgutil import (SESSION_TOKEN, ZH_ONE, ZH_TWO, assert_decodes, assert_other_voice,
-                    assert_same_voice, long_zh_text, median_f0, parse_wav_header, pcm_stats,
-                    session_pcm, session_stream)
+from audio_checks import (assert_decodes, assert_other_voice, assert_same_voice, median_f0, parse_wav_header,
+                          pcm_stats)
+from configs import SESSION_TOKEN
+from tts_clients import ZH_ONE, ZH_TWO, long_zh_text, session_pcm, session_stream
 
 LONG_N = 1500
 LONG = long_zh_text(LONG_N)  # ~20 min of speech: far more than socket buffers hold

@@ -14,9 +14,10 @@ import pytest
 import websockets
 
 import volc_client as vc
-from vgutil import (VOLC_TOKEN, ZH_ONE, ZH_TWO, agent_config, assert_decodes, assert_other_voice,
-                    assert_same_voice, long_zh_text, median_f0, parse_wav_header, pcm_stats,
-                    session_pcm)
+from audio_checks import (assert_decodes, assert_other_voice, assert_same_voice, median_f0, parse_wav_header,
+                          pcm_stats)
+from configs import VOLC_TOKEN, agent_config
+from tts_clients import ZH_ONE, ZH_TWO, long_zh_text, session_pcm
 
 
 def dur(pcm, rate=24000):

@@ -6,8 +6,8 @@ import json
 import pytest
 import websockets
 
-from vgutil import (HEX32, ZH_ONE, ZH_TWO, assert_plausible_speech, assert_still_serving,
-                    long_zh_text)
+from audio_checks import assert_plausible_speech, pcm_stats
+from tts_clients import HEX32, ZH_ONE, ZH_TWO, assert_still_serving, long_zh_text, stream_tts
 
 TIMEOUT = 30
 
@@ -92,7 +92,6 @@ def test_generation_c_plain_text(server):
             return pcm
     pcm = run(go())
     # same audio as over HTTP for the same request
-    from vgutil import stream_tts
     http = stream_tts(server.stream_url, {"text": ZH_TWO, "spk_id": 0})
     assert abs(len(http.pcm) - len(pcm)) <= 0.05 * len(pcm)
 
@@ -168,7 +167,6 @@ def test_ws_options_speed_and_rate(server):
     ref, fast, low, soft = run(go())
     assert len(fast) / len(ref) < 0.8
     assert 0.6 <= len(low) / len(ref) <= 0.73
-    from vgutil import pcm_stats
     assert pcm_stats(soft)[1] < 0.8 * pcm_stats(ref)[1]
 
 

@@ -11,11 +11,11 @@ import pytest
 import requests
 import websockets
 
-from asr_util import (ASR_PATH, EN_DIGITS, ZH_24K, ZH_AISHELL, check_final, edit_distance, expect_failure,
-                      read_wav, references, require_data, run, start_msg, stream_session)
-from test_asr_vad import stop_server
-from test_piper import recognise
-from vgutil import ServerProcess
+from asr_util import (ASR_PATH, check_final, expect_failure, read_wav, recognise, run, start_msg,
+                      stream_session)
+from recorded_audio import EN_DIGITS, ZH_24K, ZH_AISHELL, references
+from scoring import edit_distance
+from server_process import ServerProcess, stop_server
 
 CN_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
 
@@ -52,7 +52,6 @@ def hanzi(text):
 
 @pytest.fixture(scope="module")
 def whisper_srv(tmp_path_factory):
-    require_data()
     d = tmp_path_factory.mktemp("whisper")
     srv = ServerProcess(d, whisper_config(d / "archive"), name="whisper")
     srv.start(timeout=60)
@@ -81,6 +80,7 @@ def test_healthz_lists_both_languages(whisper_srv):
     assert engines["asr"]["language"] == "en", engines["asr"]
 
 
+@pytest.mark.recorded_audio
 def test_english_partials_stream_and_final_is_whisper(en_run):
     """Reference digits: 1 0 0 0 1 9 0 2 1 0 0 1 8 0 3. pocketsphinx alone gets 20% of the words
     wrong on this file (bench/README.md); Whisper base got all 15 digits in trials. At most 2
@@ -96,12 +96,14 @@ def test_english_partials_stream_and_final_is_whisper(en_run):
     assert f["times"] and f["times"][0]["bg"] < 1.5, f["times"]
 
 
+@pytest.mark.recorded_audio
 def test_mandarin_partials_come_from_whisper_reruns(zh_run):
     partials = [p for p in zh_run.partials if p]
     assert partials, "no partial text while 4 s of Mandarin streamed in real time"
     assert len(set(partials)) < len(partials), "a partial should be repeated until the next re-run"
 
 
+@pytest.mark.recorded_audio
 def test_mandarin_final(zh_run):
     """Reference: 一二线城市虽然也处于调整中 (13 characters). Whisper base (in simplified characters
     after the Unihan conversion) got all 13 in trials; at most 3 errors allows its variation."""
@@ -113,6 +115,7 @@ def test_mandarin_final(zh_run):
     assert len(f["times"]) >= 10 and all(len(t["w"]) <= 3 for t in f["times"]), f["times"]
 
 
+@pytest.mark.recorded_audio
 def test_offline_rest_mandarin_float_24k(whisper_srv):
     """POST /paddlespeech/asr with zh_cn (the stock CLI's default) on the 24 kHz float32 clip."""
     audio = read_wav(ZH_24K)

@@ -13,7 +13,6 @@ Also a helper for the HTTP sibling ``POST /api/v1/tts``.
 import asyncio
 import gzip
 import json
-import struct
 import uuid
 
 import requests
