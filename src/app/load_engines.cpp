@@ -16,7 +16,7 @@ namespace {
 // manifest model that is not installed leaves its voices to eSpeak NG (the router falls
 // back), which the log and /api/healthz say.
 template <typename Engine>
-void loadNeural(const std::string& name, const AppConfig& cfg, ModelStore& models,
+void loadNeural(const std::string& name, const OnnxOverride& onnx, const AppConfig& cfg, ModelStore& models,
                 std::shared_ptr<EspeakEngine> espeak, LoadedEngines& engines) {
   if (!cfg.usesEngine(name)) return;
   std::vector<const VoiceEntry*> entries;
@@ -26,7 +26,7 @@ void loadNeural(const std::string& name, const AppConfig& cfg, ModelStore& model
       if (o.engine == name) entries.push_back(&o);
   }
   std::vector<std::string> missing;
-  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnxThreads, missing);
+  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnx.resolve(onnx).threads, missing);
   for (const auto& model : missing) {
     std::string note = (model.front() == '/' ? "`" + model + "` is missing (scripts/setup.sh installs it)"
                                              : "model `" + model + "` is not installed in " + models.dir() +
@@ -49,8 +49,8 @@ LoadedEngines loadEngines(const AppConfig& cfg) {
   std::shared_ptr<EspeakEngine> espeak = EspeakEngine::create(cfg.espeak, cfg.voices);
   engines.tts["espeak"] = espeak;
   ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
-  loadNeural<PiperEngine>("piper", cfg, models, espeak, engines);
-  loadNeural<KokoroEngine>("kokoro", cfg, models, espeak, engines);
+  loadNeural<PiperEngine>("piper", cfg.piper.onnx, cfg, models, espeak, engines);
+  loadNeural<KokoroEngine>("kokoro", cfg.kokoro.onnx, cfg, models, espeak, engines);
   if (cfg.usesEngine("openspeech"))
     engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
   loadRecognizers(cfg, models, engines);
