@@ -21,7 +21,6 @@ class Resampler {
   void flush(std::vector<int16_t>& out);                                 // end of stream
 
   int inputRate() const { return inputRate_; }
-  int outputRate() const { return outputRate_; }
 
  private:
   int inputRate_;

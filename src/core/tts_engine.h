@@ -25,8 +25,16 @@ struct SynthOutcome {
   std::string error;
 };
 
-// Called with each buffer of mono int16 audio at the engine's sample rate, as it is made.
-using AudioCallback = std::function<void(std::span<const int16_t>)>;
+// One buffer of mono int16 audio and the rate it was made at. The rate travels with the
+// samples because it belongs to the voice, not the engine (Piper voices run at 16 or 22.05
+// kHz): the stream resamples each voice once, from its native rate to the output rate.
+struct AudioBuffer {
+  std::span<const int16_t> samples;
+  int sampleRate = 0;
+};
+
+// Called with each buffer as it is made, on the engine's thread.
+using AudioCallback = std::function<void(AudioBuffer)>;
 
 // An engine is loaded once and shared by every session. It owns where its work runs:
 // `submit` queues a task on the engine's threads (`urgent`: a request's first segment,
@@ -35,7 +43,6 @@ class TtsEngine {
  public:
   virtual ~TtsEngine() = default;
   virtual std::string name() const = 0;
-  virtual int sampleRate() const = 0;
   // The part of a requested speed factor the engine realises itself; the pipeline time-
   // stretches the rest (libsonic), so every engine honours the full range.
   virtual double nativeSpeed(double requested) const = 0;

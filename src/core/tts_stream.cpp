@@ -36,20 +36,21 @@ const std::string& TtsStream::langOf(size_t segment) const {
   return segment < segments_.size() ? segments_[segment].lang : options_.segments.defaultLang;
 }
 
-// Engines differ in rate and in how much of the speed they realise, so the resampler and the
-// time-stretcher follow the engine; what the previous one left in them is flushed first.
+// Engines differ in how much of the speed they realise, so the time-stretcher follows the
+// engine; what the old one holds is flushed first, through the resampler ahead of it.
 void TtsStream::useEngine(TtsEngine& engine) {
   if (engine_ == &engine) return;
   double engineSpeed = engine.nativeSpeed(options_.speed);
   double residualSpeed = options_.speed / engineSpeed;
   bool needTimePitch = std::abs(residualSpeed - 1.0) > 1e-3 || std::abs(options_.pitch - 1.0) > 1e-3;
   bool replaceTimePitch = timePitch_ && (!needTimePitch || std::abs(engineSpeed - engineSpeed_) > 1e-6);
-  if (resampler_) drain(replaceTimePitch);
-  if (replaceTimePitch) timePitch_.reset();
+  if (replaceTimePitch) {
+    drain(true);
+    timePitch_.reset();
+  }
   if (needTimePitch && !timePitch_)
     timePitch_ = std::make_unique<TimePitch>(options_.sampleRate, residualSpeed, options_.pitch);
   engineSpeed_ = engineSpeed;
-  resampler_ = std::make_unique<Resampler>(engine.sampleRate(), options_.sampleRate);
   engine_ = &engine;
 }
 
@@ -72,10 +73,10 @@ void TtsStream::step() {
   auto choice = engines_.forLang(seg.lang);
   useEngine(*choice.engine);
   SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_};
-  SynthOutcome outcome =
-      engine_->synthesize(job, *cancel_, [this](std::span<const int16_t> pcm) { onEngineAudio(pcm); });
+  SynthOutcome outcome = engine_->synthesize(job, *cancel_, [this](AudioBuffer audio) { onEngineAudio(audio); });
   if (outcome.status == SynthStatus::Cancelled || cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
   if (outcome.status == SynthStatus::Failed) return finish(SynthStatus::Failed, outcome.error);
+  if (!audioError_.empty()) return finish(SynthStatus::Failed, audioError_);
   stats().segmentsSynthesized++;
 
   bool last = next_ >= segments_.size();
@@ -100,10 +101,14 @@ void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume) {
 }  // namespace
 
 // What the resampler (and with `andTimePitch` the time-stretcher) still holds goes to pending_.
+// A flushed soxr stream is at its end, so the resampler goes too; the next buffer makes one.
 void TtsStream::drain(bool andTimePitch) {
-  size_t from = pending_.size();
-  resampler_->flush(pending_);
-  appendProcessed(from);
+  if (resampler_) {
+    size_t from = pending_.size();
+    resampler_->flush(pending_);
+    resampler_.reset();
+    appendProcessed(from);
+  }
   if (andTimePitch && timePitch_) {
     size_t tail = pending_.size();
     timePitch_->flush(pending_);
@@ -111,9 +116,20 @@ void TtsStream::drain(bool andTimePitch) {
   }
 }
 
-void TtsStream::onEngineAudio(std::span<const int16_t> pcm) {
+// Each voice is resampled once, from the rate it speaks at; a segment at another rate than the
+// last one (another voice or engine) first flushes the old filter, so no audio is lost.
+void TtsStream::onEngineAudio(AudioBuffer audio) {
+  if (audio.samples.empty() || !audioError_.empty()) return;
+  if (audio.sampleRate <= 0) {
+    audioError_ = "engine " + engine_->name() + " sent audio without a sample rate";
+    return;
+  }
+  if (!resampler_ || resampler_->inputRate() != audio.sampleRate) {
+    drain(false);
+    resampler_ = std::make_unique<Resampler>(audio.sampleRate, options_.sampleRate);
+  }
   size_t from = pending_.size();
-  resampler_->process(pcm, pending_);
+  resampler_->process(audio.samples, pending_);
   appendProcessed(from);
   emitFull(false);
 }

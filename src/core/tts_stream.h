@@ -44,19 +44,17 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
                                           std::shared_ptr<PieceSink> sink);
   ~TtsStream();
 
-  size_t segmentCount() const { return segments_.size(); }
-
  private:
   TtsStream(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel, std::shared_ptr<PieceSink> sink);
   void schedule();
   void step();  // engine thread: one segment
-  void onEngineAudio(std::span<const int16_t> pcm);
+  void onEngineAudio(AudioBuffer audio);
   void appendProcessed(size_t resampledFrom);
   void emitFull(bool flushAll);
   void finish(SynthStatus status, const std::string& error);
   const std::string& langOf(size_t segment) const;
   void useEngine(TtsEngine& engine);
-  void drain(bool andTimePitch);  // a segment spoken by another engine than the last one
+  void drain(bool andTimePitch);
 
   EngineRouter engines_;
   TtsEngine* engine_ = nullptr;  // the engine of the latest segment
@@ -66,11 +64,12 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   std::vector<TextSegment> segments_;
   size_t next_ = 0;
   size_t pieceSamples_;
-  std::unique_ptr<Resampler> resampler_;  // engine rate → output rate
+  std::unique_ptr<Resampler> resampler_;  // the latest buffer's rate → output rate; null until audio comes
   double engineSpeed_ = 1.0;              // the part of `speed` the engine does itself
   std::unique_ptr<TimePitch> timePitch_;  // the rest, and pitch; null when there is nothing to do
   std::vector<int16_t> stretched_;
   std::vector<int16_t> pending_;
+  std::string audioError_;  // a buffer the stream cannot take: the segment fails
   bool finished_ = false;
 };
 

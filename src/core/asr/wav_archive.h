@@ -22,7 +22,6 @@ class WavArchive {
   bool append(std::string_view bytes);
   void close();
   const std::string& path() const { return path_; }
-  size_t dataBytes() const { return dataBytes_; }
 
  private:
   bool writeHeader();

@@ -48,10 +48,6 @@ std::optional<std::string> inflateGzip(std::string_view data, size_t maxOutput) 
 
 }  // namespace
 
-std::optional<std::string> gzipDecompress(std::string_view data, size_t maxOutput) {
-  return inflateGzip(data, maxOutput);
-}
-
 std::optional<std::string> gzipCompress(std::string_view data) {
   z_stream zs{};
   if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)

@@ -40,6 +40,5 @@ struct ServerFrame {
 std::variant<ServerFrame, FrameError> parseServerFrame(std::string_view frame);
 
 std::optional<std::string> gzipCompress(std::string_view data);
-std::optional<std::string> gzipDecompress(std::string_view data, size_t maxOutput);
 
 }  // namespace voxgate::volcengine

@@ -14,6 +14,7 @@ namespace {
 struct CallbackState {
   const CancelToken* cancel;
   const AudioCallback* onAudio;
+  int sampleRate;
 };
 
 // libespeak-ng calls this from inside espeak_Synth (same thread). Returning 1 aborts the
@@ -22,7 +23,8 @@ int synthCallback(short* wav, int numSamples, espeak_EVENT* events) {
   auto* state = static_cast<CallbackState*>(events ? events->user_data : nullptr);
   if (!state) return 0;
   if (state->cancel->cancelled()) return 1;
-  if (wav && numSamples > 0) (*state->onAudio)(std::span<const int16_t>(wav, static_cast<size_t>(numSamples)));
+  if (wav && numSamples > 0)
+    (*state->onAudio)({std::span<const int16_t>(wav, static_cast<size_t>(numSamples)), state->sampleRate});
   return state->cancel->cancelled() ? 1 : 0;
 }
 
@@ -94,7 +96,7 @@ SynthOutcome EspeakEngine::synthesize(const SynthesisJob& job, const CancelToken
   int wpm = std::clamp(static_cast<int>(std::lround(config_.wordsPerMinute * job.speed)), kMinWpm, kMaxWpm);
   espeak_SetParameter(espeakRATE, wpm, 0);
 
-  CallbackState state{&cancel, &onAudio};
+  CallbackState state{&cancel, &onAudio, sampleRate_};
   espeak_ERROR err =
       espeak_Synth(job.text.c_str(), job.text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, &state);
   if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};

@@ -21,7 +21,6 @@ class EspeakEngine : public TtsEngine {
   ~EspeakEngine() override;
 
   std::string name() const override { return "espeak-ng"; }
-  int sampleRate() const override { return sampleRate_; }
   double nativeSpeed(double requested) const override;
   void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;

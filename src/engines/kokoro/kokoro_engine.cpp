@@ -152,7 +152,7 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
       }
       floatToPcm16(audio, 1.f, pcm);
       if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
-      onAudio(pcm);
+      onAudio({pcm, kSampleRate});
     }
   }
   return {};

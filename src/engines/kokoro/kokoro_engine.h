@@ -8,9 +8,9 @@
 
 #include "core/models/model_store.h"
 #include "core/serial_executor.h"
+#include "core/tts_engine.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/kokoro/mandarin_g2p.h"
-#include "core/tts_engine.h"
 
 namespace voxgate {
 
@@ -31,7 +31,6 @@ class KokoroEngine : public TtsEngine {
                std::vector<std::string>& missing);
 
   std::string name() const override { return "kokoro"; }
-  int sampleRate() const override { return kSampleRate; }
   double nativeSpeed(double requested) const override;
   void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;

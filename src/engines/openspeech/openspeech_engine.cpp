@@ -9,8 +9,8 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
 
-#include "core/ids.h"
 #include "core/codecs/volcengine_frame.h"
+#include "core/ids.h"
 
 namespace voxgate {
 
@@ -173,7 +173,7 @@ SynthOutcome OpenSpeechEngine::synthesize(const SynthesisJob& job, const CancelT
     for (size_t i = 0; i < samples; ++i)
       pcm[i] = static_cast<int16_t>(uint8_t(carry[2 * i]) | (uint8_t(carry[2 * i + 1]) << 8));
     carry.erase(0, samples * 2);
-    if (!pcm.empty()) onAudio(pcm);
+    if (!pcm.empty()) onAudio({pcm, kSampleRate});
     if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};  // mid-request: the connection is not reusable
     if (frame.sequence < 0) break;
   }

@@ -25,7 +25,6 @@ class OpenSpeechEngine : public TtsEngine {
   ~OpenSpeechEngine() override;
 
   std::string name() const override { return "openspeech"; }
-  int sampleRate() const override { return kSampleRate; }
   double nativeSpeed(double requested) const override;
   void submit(std::function<void()> task, bool urgent) override;
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;

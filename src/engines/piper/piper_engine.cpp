@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/resampler.h"
 #include "engines/onnx/ort_env.h"
 #include "engines/onnx/pcm.h"
 
@@ -52,9 +51,7 @@ SynthOutcome PiperEngine::synthesize(const SynthesisJob& job, const CancelToken&
   if (it == voices_.end()) return {SynthStatus::Failed, "Piper voice `" + job.voice->model + "` is not loaded"};
   const PiperVoice& voice = *it->second;
   std::vector<std::string> sentences = phonemizer_.phonemize(job.text, voice.espeakVoice());
-  std::unique_ptr<Resampler> resampler;
-  if (voice.sampleRate() != kOutputRate) resampler = std::make_unique<Resampler>(voice.sampleRate(), kOutputRate);
-  std::vector<int16_t> pcm, resampled;
+  std::vector<int16_t> pcm;
   auto run = cancellableRun(cancel);
   for (const auto& ipa : sentences) {
     if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
@@ -75,18 +72,7 @@ SynthOutcome PiperEngine::synthesize(const SynthesisJob& job, const CancelToken&
     float gain = peak > 1e-8f ? 0.95f / peak : 0.f;
     floatToPcm16(audio, gain, pcm);
     if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
-    if (!resampler) {
-      onAudio(pcm);
-      continue;
-    }
-    resampled.clear();
-    resampler->process(pcm, resampled);
-    onAudio(resampled);
-  }
-  if (resampler) {
-    resampled.clear();
-    resampler->flush(resampled);
-    if (!resampled.empty()) onAudio(resampled);
+    onAudio({pcm, voice.sampleRate()});
   }
   return {};
 }

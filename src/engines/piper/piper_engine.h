@@ -6,19 +6,18 @@
 
 #include "core/models/model_store.h"
 #include "core/serial_executor.h"
+#include "core/tts_engine.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/piper/piper_voice.h"
-#include "core/tts_engine.h"
 
 namespace voxgate {
 
 // Piper (VITS) voices on ONNX Runtime. eSpeak NG (on its own thread) turns text into IPA per
 // sentence; each sentence is one ONNX call on this engine's thread, and its audio is handed
-// on as soon as it exists. One instance serves every session and every Piper voice.
+// on as soon as it exists, at the voice's own rate. One instance serves every session and
+// every Piper voice.
 class PiperEngine : public TtsEngine {
  public:
-  static constexpr int kOutputRate = 22050;  // voices at other rates are resampled to it
-
   // Loads each distinct `model` of the engine-`piper` entries. A manifest model that is not
   // installed is skipped (listed in `missing`, so the caller can say so); a model whose hash
   // does not match the manifest, or a voice folder that does not load, throws.
@@ -26,7 +25,6 @@ class PiperEngine : public TtsEngine {
               std::vector<std::string>& missing);
 
   std::string name() const override { return "piper"; }
-  int sampleRate() const override { return kOutputRate; }
   double nativeSpeed(double requested) const override;
   void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
