@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "core/asr/wav_archive.h"
-
 #include "transport/ws_setup.h"
 
 namespace voxgate::paddlespeech {
