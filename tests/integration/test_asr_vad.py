@@ -29,8 +29,9 @@ from pathlib import Path
 import pytest
 import websockets
 
-from asr_util import (ASR_PATH, PACKET_S, assert_archive_wav, check_final, check_times, close_code, end_msg,
-                      new_archive_file, read_wav, recv_json, run, start_msg, wait_stable_size, wav_files)
+from asr_util import (ASR_PATH, PACKET_S, SAVE_PATH, assert_archive_wav, check_final, check_times, close_code,
+                      end_msg, new_archive_file, read_wav, recv_json, run, start_msg, wait_closed, wait_stable_size,
+                      wav_files)
 from configs import asr_config
 from recorded_audio import EN_DIGITS, references
 from scoring import digits_of, edit_distance
@@ -452,6 +453,48 @@ def test_segments_recognize(seg_server):
     assert r.end_reply and r.end_reply.get("signal") == "end", r.end_reply
     check_segments(r.end_reply["result"], "end after recognize")
     assert r.close_code == 1000, r.close_code
+
+
+def test_segments_save_path_recognize(seg_server):
+    """Issue 11 defect 1: the save-only path has no recognizer, so `recognize` there (segments form)
+    is a signal that path does not know: upstream's reply, the session goes on, the server lives."""
+    audio = digits_audio().head(1.0)
+    before = wav_files(seg_server.archive_dir)
+
+    async def go():
+        url = f"ws://{seg_server.host}:{seg_server.port}{SAVE_PATH}"
+        async with websockets.connect(url, ping_interval=None, close_timeout=5) as ws:
+            await ws.send(RECOGNIZE)  # before start, too
+            assert (await recv_json(ws)) == {"status": "ok", "message": "no valid json data"}
+            await ws.send(start_msg("vad_seg_save.wav", audio))
+            assert (await recv_json(ws)) == {"status": "ok", "signal": "server_ready"}
+            packets = audio.packets()
+            sent = 0
+            for i, p in enumerate(packets):
+                if i in (0, len(packets) // 2):
+                    await ws.send(RECOGNIZE)
+                    m = await recv_json(ws)
+                    assert m == {"status": "ok", "message": "no valid json data"}, \
+                        f"recognize on {SAVE_PATH} answered {m}"
+                await ws.send(p)
+                assert (await recv_json(ws)) == {"status": "ok"}
+                sent += len(p)
+            await ws.send(RECOGNIZE)
+            assert (await recv_json(ws)) == {"status": "ok", "message": "no valid json data"}
+            await ws.send(end_msg("vad_seg_save.wav"))
+            m = await recv_json(ws)
+            assert set(m) == {"name", "signal"} and m["signal"] == "end", m
+            assert await wait_closed(ws) == 1000
+            return m["name"], sent
+    name, sent = run(go())
+    path = new_archive_file(seg_server.archive_dir, before)
+    assert Path(name).name == path.name, (name, path.name)
+    wait_stable_size(path)
+    assert_archive_wav(path, audio, sent)
+    # The process is alive and still recognizes.
+    assert healthz(seg_server)["status"] == "ok"
+    r = stream(seg_server, digits_audio().head(1.0), "vad_seg_after_save.wav")
+    assert r.end_reply and r.end_reply.get("signal") == "end" and r.close_code == 1000, (r.end_reply, r.close_code)
 
 
 # ---------------------------------------------------------------- no VAD model installed

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/asr/audio_archive.h"
 #include "core/asr/pcm_converter.h"
 
 namespace voxgate {
@@ -11,16 +12,16 @@ namespace voxgate {
 // The header's sizes are rewritten after every append and the file flushed, so whatever
 // moment the session ends (client gone, SIGTERM), the file on disk is a complete, valid WAV.
 // Call from a worker thread: it does file I/O.
-class WavArchive {
+class WavArchive final : public AudioArchive {
  public:
   WavArchive() = default;
-  ~WavArchive();
+  ~WavArchive() override;
   WavArchive(const WavArchive&) = delete;
   WavArchive& operator=(const WavArchive&) = delete;
 
   bool open(const std::string& path, const PcmFormat& format);
-  bool append(std::string_view bytes);
-  void close();
+  bool append(std::string_view bytes) override;
+  void close() override;
   const std::string& path() const { return path_; }
 
  private:

@@ -2,11 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/asr/asr_session.h"
 #include "core/asr/wav_reader.h"
 #include "core/base64.h"
+#include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -41,9 +42,9 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   std::string lang = j["lang"].is_string() ? j["lang"].get<std::string>() : "";
   auto engine = ctx.speech.asrFor(lang);
   if (!engine)
-    return ex->reply(
-        envelope(req, false, 400,
-                 "no installed recognizer serves lang `" + lang + "` (this server has " + ctx.speech.asrLanguages() + ")"));
+    return ex->reply(envelope(
+        req, false, 400,
+        "no installed recognizer serves lang `" + lang + "` (this server has " + ctx.speech.asrLanguages() + ")"));
   if (!j["audio"].is_string()) return ex->reply(envelope(req, false, 400, "Input parameters are not valid: audio"));
   auto bytes = base64Decode(j["audio"].get<std::string>());
   if (!bytes) return ex->reply(envelope(req, false, 400, "audio is not valid base64"));
@@ -54,20 +55,11 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
     auto wav = readWav(bytes);
     if (auto* why = std::get_if<std::string>(&wav)) return ex->reply(envelope(req, false, 400, "audio: " + *why));
     const WavContents& audio = std::get<WavContents>(wav);
-    try {
-      PcmConverter converter(audio.format, engine->sampleRate());
-      std::vector<int16_t> pcm;
-      converter.convert(audio.data, pcm);
-      converter.flush(pcm);
-      auto stream = engine->open(ex->cancel());
-      for (size_t at = 0; at < pcm.size() && !ex->cancel()->cancelled(); at += 16000)
-        stream->accept(std::span<const int16_t>(pcm).subspan(at, std::min<size_t>(16000, pcm.size() - at)));
-      AsrResult result = stream->finish();
-      ex->reply(envelope(req, true, 200, "success", {{"transcription", result.text}}));
-    } catch (const std::exception& e) {
-      spdlog::error("offline ASR failed: {}", e.what());
-      ex->reply(envelope(req, false, 500, "Internal server error."));
-    }
+    auto outcome = transcribeRecording(engine, audio.format, audio.data, ex->cancel());
+    if (auto* u = std::get_if<AsrUtterance>(&outcome))
+      return ex->reply(envelope(req, true, 200, "success", {{"transcription", u->result.text}}));
+    spdlog::error("offline ASR failed: {}", std::get<AsrFailure>(outcome).detail);
+    ex->reply(envelope(req, false, 500, "Internal server error."));
   });
 }
 

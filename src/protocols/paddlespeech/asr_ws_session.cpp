@@ -2,43 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 
+#include "core/asr/wav_archive.h"
 #include "transport/ws_setup.h"
 
 namespace voxgate::paddlespeech {
 namespace {
 
-using Json = nlohmann::ordered_json;
 constexpr int kMaxInflightFrames = 16;  // past this, stop reading until the decoder catches up
-
-std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::optional<int> intField(const nlohmann::json& j, const char* key, int fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
   if (!it->is_number_integer()) return std::nullopt;
   return it->get<int>();
-}
-
-std::string finishedMessage(const AsrResult& result) {
-  Json times = Json::array();
-  for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
-  return dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}});
-}
-
-// Seed-002's segment list: one {t0, t1, sentence} for an utterance that said something.
-Json segmentList(const AsrResult& segment, double t0, double t1) {
-  if (segment.text.empty()) return Json::array();
-  auto clock = [](double seconds) {
-    long ms = std::lround(seconds * 1000);
-    char out[32];
-    std::snprintf(out, sizeof out, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-    return std::string(out);
-  };
-  return Json::array({{{"t0", clock(t0)}, {"t1", clock(t1)}, {"sentence", segment.text}}});
 }
 
 }  // namespace
@@ -84,10 +62,8 @@ void AsrWsSession::onRead(beast::error_code ec, size_t) {
     // already valid; it is closed when the work strand lets go of this session.
     gone_ = true;
     cancel_->cancel();
-    net::post(work_, [self = shared_from_this()] {  // file I/O stays off the IO threads
-      self->archive_.close();
-      self->asr_.reset();
-    });
+    // File I/O stays off the IO threads: the session closes its archive on the work strand.
+    net::post(work_, [self = shared_from_this()] { self->asr_.reset(); });
     return;
   }
   std::string message = beast::buffers_to_string(buffer_.data());
@@ -107,8 +83,9 @@ void AsrWsSession::handleControl(const std::string& message) {
   std::string name = signal != j.end() && signal->is_string() ? signal->get<std::string>() : "";
   if (name == "start") return handleStart(j);
   if (name == "end") return handleEnd();
-  if (name == "recognize" && segmentsForm()) return handleRecognize();
-  send(dump({{"status", "ok"}, {"message", "no valid json data"}}));  // upstream's reply; the session goes on
+  // `recognize` is seed-002's, and only where there is something to recognize.
+  if (name == "recognize" && segmentsForm() && !saveOnly_) return handleRecognize();
+  send(unknownSignalMessage());  // upstream's reply; the session goes on
 }
 
 void AsrWsSession::handleStart(const nlohmann::json& j) {
@@ -124,40 +101,50 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
   std::string lang =
       j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
   if (!saveOnly_ && !(engine_ = context_.speech.asrFor(lang)))
-    return fail(websocket::close_code::policy_error,
-                "no installed recognizer serves lang `" + lang + "` (this server has " + context_.speech.asrLanguages() + ")");
+    return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang +
+                                                         "` (this server has " + context_.speech.asrLanguages() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   state_ = State::Started;
   clientName_ = name;
   ++inflight_;
-  net::post(work_, [self = shared_from_this(), name] {
-    try {
-      if (!self->saveOnly_) self->asr_ = self->engine_->open(self->cancel_);
-    } catch (const std::exception& e) {
-      spdlog::error("ASR engine: {}", e.what());
-      net::post(self->ws_.get_executor(), [self] {
-        self->onWorkDone();
-        self->fail(websocket::close_code::try_again_later, "the recognizer is not available");
-      });
-      return;
+  net::post(work_, [self = shared_from_this(), name] { self->openSession(name); });
+}
+
+AsrReplyForm AsrWsSession::replyForm() const {
+  return context_.config.asrSettings.replyForm == "segments" ? AsrReplyForm::Segments : AsrReplyForm::PaddleSpeech;
+}
+
+AsrSessionSettings AsrWsSession::sessionSettings() const {
+  AsrSessionSettings s;
+  // The segments form reports every utterance as it closes and always goes on (spec §1.10).
+  s.continuousDecoding = context_.config.asr.continuousDecoding || segmentsForm();
+  s.partials = !segmentsForm();
+  s.vad = context_.config.asrSettings.vad;
+  return s;
+}
+
+void AsrWsSession::openSession(const std::string& name) {
+  if (saveOnly_) {
+    asr_ = AsrSession::recordOnly(format_);
+  } else {
+    auto opened = AsrSession::open(format_, AsrRecognizer{engine_, context_.speech.vad, sessionSettings(), cancel_});
+    if (auto* failure = std::get_if<AsrFailure>(&opened)) return postReply(failureReply(*failure));
+    asr_ = std::move(std::get<std::unique_ptr<AsrSession>>(opened));
+  }
+  const AsrSettings& settings = context_.config.asrSettings;
+  if (settings.archive || saveOnly_) {
+    std::error_code ec;
+    std::filesystem::create_directories(settings.archiveDir, ec);
+    std::string path = (std::filesystem::path(settings.archiveDir) / archiveFileName(name)).string();
+    auto archive = std::make_unique<WavArchive>();
+    if (archive->open(path, format_)) {
+      archivePath_ = path;
+      asr_->setArchive(std::move(archive));
+    } else {
+      spdlog::error("cannot write the audio archive {}", path);
     }
-    const AsrSettings& settings = self->context_.config.asrSettings;
-    if (!self->saveOnly_) {
-      int rate = self->engine_->sampleRate();
-      self->converter_ = std::make_unique<PcmConverter>(self->format_, rate);
-      if (self->context_.speech.vad && self->context_.speech.vad->servesRate(rate)) {
-        self->vad_ = self->context_.speech.vad->open(rate);
-        self->endpointer_.emplace(settings.vad, self->vad_->windowSamples(), rate);
-      }
-    }
-    if (settings.archive || self->saveOnly_) {
-      std::error_code ec;
-      std::filesystem::create_directories(settings.archiveDir, ec);
-      std::string path = (std::filesystem::path(settings.archiveDir) / archiveFileName(name)).string();
-      if (!self->archive_.open(path, self->format_)) spdlog::error("cannot write the audio archive {}", path);
-    }
-    self->postReply(dump({{"status", "ok"}, {"signal", "server_ready"}}));
-  });
+  }
+  postReply(readyMessage());
 }
 
 void AsrWsSession::handleAudio(std::string bytes) {
@@ -171,79 +158,18 @@ void AsrWsSession::handleAudio(std::string bytes) {
     return fail(websocket::close_code::policy_error, "session exceeds max_session_s");
   ++inflight_;
   net::post(work_, [self = shared_from_this(), bytes = std::move(bytes)] {
-    if (self->archive_.path().size()) self->archive_.append(bytes);
-    if (self->saveOnly_) return self->postReply(dump({{"status", "ok"}}));
-    if (self->endedByEndpoint_) return self->postReply("");  // the session already finished
-    self->scratch_.clear();
-    self->converter_->convert(bytes, self->scratch_);
-    double t0 = double(self->segmentStart_) / self->engine_->sampleRate();
-    if (!self->feed(self->scratch_)) {
-      if (self->segmentsForm()) return self->postReply(dump({{"status", "ok"}}));
-      return self->postReply(dump({{"result", self->asr_ ? self->asr_->partial() : ""}}));
-    }
-    // An endpoint: this frame's reply carries the utterance's final text (spec §1.8).
-    bool continuous = self->context_.config.asr.continuousDecoding || self->segmentsForm();
-    double t1 = double(self->samplesIn_) / self->engine_->sampleRate();
-    AsrResult segment = self->closeSegment(continuous);
-    if (self->segmentsForm()) {
-      Json list = segmentList(segment, t0, t1);
-      return self->postReply(list.empty() ? dump({{"status", "ok"}}) : dump({{"result", list}, {"status", "ok"}}));
-    }
-    if (continuous) return self->postReply(dump({{"result", segment.text}}));
-    self->endedByEndpoint_ = true;
-    self->archive_.close();
-    self->postReply(finishedMessage(segment));
-    net::post(self->ws_.get_executor(), [self] {
-      self->state_ = State::Ending;
-      self->closeWith(websocket::close_code::normal);
-    });
+    if (!self->asr_ || self->asr_->over()) return self->postReply("");  // the session already ended
+    AsrEvents events = self->asr_->audio(bytes);
+    self->postReply(self->saveOnly_ ? saveFrameReply() : frameReply(events, self->replyForm()));
   });
-}
-
-bool AsrWsSession::feed(std::span<const int16_t> pcm) {
-  if (!asr_) return false;  // the recognizer could not be reopened: the session is failing
-  asr_->accept(pcm);
-  samplesIn_ += int64_t(pcm.size());
-  if (!vad_) return false;
-  probabilities_.clear();
-  vad_->accept(pcm, probabilities_);
-  bool endpoint = false;
-  for (float p : probabilities_) endpoint = endpointer_->push(p) || endpoint;
-  return endpoint;
-}
-
-AsrResult AsrWsSession::closeSegment(bool reopen) {
-  if (!asr_) return {};
-  AsrResult result = asr_->finish();
-  double offset = double(segmentStart_) / engine_->sampleRate();
-  for (auto& w : result.words) {  // the engine's times are utterance-relative
-    w.begin += offset;
-    w.end += offset;
-  }
-  segmentStart_ = samplesIn_;
-  asr_.reset();  // the decoder goes back to the pool before the next one is taken
-  if (reopen) {
-    try {
-      asr_ = engine_->open(cancel_);
-    } catch (const std::exception& e) {
-      spdlog::error("ASR engine: {}", e.what());
-      net::post(ws_.get_executor(), [self = shared_from_this()] {
-        self->fail(websocket::close_code::try_again_later, "the recognizer is not available");
-      });
-    }
-  }
-  return result;
 }
 
 void AsrWsSession::handleRecognize() {
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "recognize before start");
   ++inflight_;
   net::post(work_, [self = shared_from_this()] {
-    double rate = self->engine_->sampleRate();
-    double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
-    if (self->endpointer_) self->endpointer_->reset();
-    AsrResult segment = self->closeSegment(true);
-    self->postReply(dump({{"result", segmentList(segment, t0, t1)}, {"status", "ok"}}));
+    if (!self->asr_) return self->postReply("");
+    self->postReply(recognizeReply(self->asr_->recognize()));
   });
 }
 
@@ -252,30 +178,11 @@ void AsrWsSession::handleEnd() {
   state_ = State::Ending;
   ++inflight_;
   net::post(work_, [self = shared_from_this()] {
-    if (self->saveOnly_) {
-      std::string file = std::filesystem::path(self->archive_.path()).filename().string();
-      self->archive_.close();
-      self->postReply(dump({{"name", file}, {"signal", "end"}}));
-      net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
-      return;
-    }
-    if (self->endedByEndpoint_) return self->postReply("");
-    self->scratch_.clear();
-    self->converter_->flush(self->scratch_);
-    self->feed(self->scratch_);  // an endpoint here changes nothing: the utterance ends anyway
-    double rate = self->engine_->sampleRate();
-    double t0 = self->segmentStart_ / rate, t1 = self->samplesIn_ / rate;
-    AsrResult result = self->closeSegment(false);
-    self->archive_.close();
-    if (self->segmentsForm()) {
-      std::string name = std::filesystem::path(self->archive_.path()).filename().string();
-      self->postReply(dump({{"name", name.empty() ? self->clientName_ : name},
-                            {"signal", "end"},
-                            {"result", segmentList(result, t0, t1)}}));
-    } else {
-      self->postReply(finishedMessage(result));
-    }
-    net::post(self->ws_.get_executor(), [self] { self->closeWith(websocket::close_code::normal); });
+    if (!self->asr_) return self->postReply("");
+    AsrEvents events = self->asr_->end();
+    std::string file = std::filesystem::path(self->archivePath_).filename().string();
+    if (self->saveOnly_) return self->postReply(events.empty() ? AsrReply{} : saveEndReply(file));
+    self->postReply(endReply(events, self->replyForm(), file.empty() ? self->clientName_ : file));
   });
 }
 
@@ -283,6 +190,14 @@ void AsrWsSession::postReply(std::string json) {
   net::post(ws_.get_executor(), [self = shared_from_this(), json = std::move(json)]() mutable {
     self->onWorkDone();
     if (!json.empty()) self->send(std::move(json));  // empty: work done, nothing to say
+  });
+}
+
+void AsrWsSession::postReply(AsrReply reply) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), reply = std::move(reply)]() mutable {
+    self->onWorkDone();
+    if (!reply.message.empty()) self->send(std::move(reply.message));
+    if (reply.closeCode) self->closeWith(websocket::close_code(reply.closeCode));
   });
 }
 
@@ -296,7 +211,7 @@ void AsrWsSession::onWorkDone() {
 
 void AsrWsSession::fail(websocket::close_code code, const std::string& message) {
   if (state_ == State::Closed) return;
-  send(dump({{"status", "failed"}, {"message", message}}));
+  send(failedReply(int(code), message).message);
   closeWith(code);
 }
 

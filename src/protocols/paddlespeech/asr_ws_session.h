@@ -2,25 +2,25 @@
 #include <deque>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 
-#include "core/asr/endpointer.h"
-#include "core/asr/pcm_converter.h"
-#include "core/asr/wav_archive.h"
-#include "core/asr/vad.h"
 #include "core/asr/asr_engine.h"
+#include "core/asr/asr_session.h"
+#include "core/asr/pcm_converter.h"
+#include "protocols/common/protocol_context.h"
+#include "protocols/paddlespeech/asr_ws_replies.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
-#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 
 // WebSocket /paddlespeech/asr/streaming (spec §1.6, and the §1.10 variant's start fields).
-// The IO strand parses and answers; decoding and archive writes run in order on a strand of
-// the worker pool. Exactly one JSON reply per binary frame (the stock client is lock-step);
-// errors are {"status":"failed","message":...} followed by a close code. In save-only mode
-// (the variant's /paddlespeech/streaming/save) it archives and acknowledges, recognising nothing.
+// The IO strand parses and answers; the speech work is a core AsrSession driven in order on a
+// strand of the ASR pool, whose events asr_ws_replies.h turns into this protocol's messages.
+// Exactly one JSON reply per binary frame (the stock client is lock-step); errors are
+// {"status":"failed","message":...} followed by a close code. In save-only mode (the variant's
+// /paddlespeech/streaming/save) the session is record-only: it archives and acknowledges, and
+// has no recognizer to reach.
 class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrWsSession> {
  public:
   AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly);
@@ -39,15 +39,17 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   void handleAudio(std::string bytes);
   void fail(websocket::close_code code, const std::string& message);
   void postReply(std::string json);  // from the work strand
+  void postReply(AsrReply reply);    // from the work strand: the message, then the close it asks for
   void send(std::string json);
   void writeNext();
   void closeWith(websocket::close_code code);
   void onWorkDone();
 
-  // Work strand: recognition with VAD endpoints.
-  bool feed(std::span<const int16_t> pcm);  // true when the audio ended an utterance
-  AsrResult closeSegment(bool reopen);      // final result of the current utterance
-  bool segmentsForm() const { return context_.config.asrSettings.replyForm == "segments"; }
+  // The speech side: the AsrSession, opened and driven on the work strand.
+  void openSession(const std::string& name);
+  AsrSessionSettings sessionSettings() const;
+  AsrReplyForm replyForm() const;
+  bool segmentsForm() const { return replyForm() == AsrReplyForm::Segments; }
 
   websocket::stream<beast::tcp_stream> ws_;
   ProtocolContext& context_;
@@ -70,16 +72,8 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();  // the client left: stop long decoding
 
   // Work-strand state.
-  std::unique_ptr<AsrStream> asr_;
-  std::unique_ptr<PcmConverter> converter_;
-  WavArchive archive_;
-  std::vector<int16_t> scratch_;
-  std::unique_ptr<VadStream> vad_;  // null: no endpointing
-  std::optional<Endpointer> endpointer_;
-  std::vector<float> probabilities_;
-  int64_t samplesIn_ = 0;         // at the engine's rate, since start
-  int64_t segmentStart_ = 0;      // where the current utterance began
-  bool endedByEndpoint_ = false;  // continuous_decoding false: the session finished on its own
+  std::unique_ptr<AsrSession> asr_;  // null until opened (and if it could not be)
+  std::string archivePath_;          // the archive file, once it opened
 };
 
 void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context, bool saveOnly);

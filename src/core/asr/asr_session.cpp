@@ -1,0 +1,196 @@
+#include "core/asr/asr_session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+namespace voxgate {
+
+// The recognizer side of a session; a record-only session has none.
+struct AsrSession::Recognition {
+  std::shared_ptr<AsrEngine> engine;
+  AsrSessionSettings settings;
+  CancelTokenPtr cancel;
+  std::unique_ptr<AsrStream> stream;  // the current utterance
+  PcmConverter converter;
+  std::unique_ptr<VadStream> vad;  // null: no endpoints
+  std::optional<Endpointer> endpointer;
+  std::vector<int16_t> scratch;
+  std::vector<float> probabilities;
+  int64_t samplesIn = 0;     // at the engine's rate, since the start: the stream's clock
+  int64_t segmentStart = 0;  // where the current utterance began (the previous one closed)
+
+  Recognition(PcmFormat format, AsrRecognizer r)
+      : engine(std::move(r.engine)),
+        settings(std::move(r.settings)),
+        cancel(std::move(r.cancel)),
+        converter(format, engine->sampleRate()) {
+    int rate = engine->sampleRate();
+    if (r.vad && r.vad->servesRate(rate)) {
+      vad = r.vad->open(rate);
+      endpointer.emplace(settings.vad, vad->windowSamples(), rate);
+    }
+  }
+  double seconds(int64_t samples) const { return samples / double(engine->sampleRate()); }
+};
+
+namespace {
+AsrFailure failure(AsrFailure::Kind kind, const std::exception& e) {
+  spdlog::error("ASR engine: {}", e.what());
+  return {kind, e.what()};
+}
+}  // namespace
+
+AsrSession::AsrSession(PcmFormat format, std::unique_ptr<Recognition> recognition)
+    : format_(format), recognition_(std::move(recognition)) {}
+
+AsrSession::~AsrSession() = default;
+
+AsrSession::Opened AsrSession::open(PcmFormat format, AsrRecognizer recognizer) {
+  if (!recognizer.engine) return AsrFailure{AsrFailure::Kind::Unavailable, "no recognizer given"};
+  try {
+    auto recognition = std::make_unique<Recognition>(format, std::move(recognizer));
+    recognition->stream = recognition->engine->open(recognition->cancel);
+    return std::unique_ptr<AsrSession>(new AsrSession(format, std::move(recognition)));
+  } catch (const std::exception& e) {
+    return failure(AsrFailure::Kind::Unavailable, e);
+  }
+}
+
+std::unique_ptr<AsrSession> AsrSession::recordOnly(PcmFormat format) {
+  return std::unique_ptr<AsrSession>(new AsrSession(format, nullptr));
+}
+
+AsrEvents AsrSession::audio(std::string_view bytes) {
+  if (over()) return {};
+  if (archive_) archive_->append(bytes);
+  bytesIn_ += int64_t(bytes.size());
+  if (!recognition_) return {};
+  Recognition& r = *recognition_;
+  AsrEvents events;
+  try {
+    r.scratch.clear();
+    r.converter.convert(bytes, r.scratch);
+    if (!feed(r.scratch)) {
+      if (r.settings.partials) events.push_back(AsrPartial{r.stream->partial()});
+      return events;
+    }
+    // This audio ended an utterance (spec §1.8): with continuous decoding the stream goes on
+    // with a fresh recognizer, else this utterance is the whole session.
+    if (r.settings.continuousDecoding) {
+      AsrUtterance u = closeUtterance(true, events);
+      events.insert(events.begin(), AsrEndpoint{std::move(u)});
+      return events;
+    }
+    AsrUtterance u = closeUtterance(false, events);
+    finish();
+    return {AsrFinal{std::move(u)}};
+  } catch (const std::exception& e) {
+    return failed(failure(AsrFailure::Kind::Failed, e));
+  }
+}
+
+AsrEvents AsrSession::recognize() {
+  if (over() || !recognition_) return {};
+  AsrEvents events;
+  try {
+    // The caller closed the utterance: speech heard so far no longer counts towards the next one.
+    if (recognition_->endpointer) recognition_->endpointer->reset();
+    AsrUtterance u = closeUtterance(true, events);
+    events.insert(events.begin(), AsrEndpoint{std::move(u)});
+    return events;
+  } catch (const std::exception& e) {
+    return failed(failure(AsrFailure::Kind::Failed, e));
+  }
+}
+
+AsrEvents AsrSession::end() {
+  if (over()) return {};
+  if (!recognition_) {
+    finish();
+    AsrUtterance u;
+    if (format_.frameBytes() && format_.sampleRate)
+      u.t1 = double(bytesIn_ / int64_t(format_.frameBytes())) / format_.sampleRate;
+    return {AsrFinal{std::move(u)}};
+  }
+  Recognition& r = *recognition_;
+  try {
+    r.scratch.clear();
+    r.converter.flush(r.scratch);
+    feed(r.scratch);  // an endpoint here changes nothing: the utterance ends anyway
+    AsrEvents unused;
+    AsrUtterance u = closeUtterance(false, unused);
+    finish();
+    return {AsrFinal{std::move(u)}};
+  } catch (const std::exception& e) {
+    return failed(failure(AsrFailure::Kind::Failed, e));
+  }
+}
+
+bool AsrSession::feed(std::span<const int16_t> pcm) {
+  Recognition& r = *recognition_;
+  r.stream->accept(pcm);
+  r.samplesIn += int64_t(pcm.size());
+  if (!r.vad) return false;
+  r.probabilities.clear();
+  r.vad->accept(pcm, r.probabilities);
+  bool endpoint = false;
+  for (float p : r.probabilities) endpoint = r.endpointer->push(p) || endpoint;
+  return endpoint;
+}
+
+AsrUtterance AsrSession::closeUtterance(bool reopen, AsrEvents& events) {
+  Recognition& r = *recognition_;
+  AsrUtterance u;
+  u.t0 = r.seconds(r.segmentStart);
+  u.t1 = r.seconds(r.samplesIn);
+  u.result = r.stream->finish();
+  for (auto& w : u.result.words) {  // the engine's times are utterance-relative
+    w.begin += u.t0;
+    w.end += u.t0;
+  }
+  r.segmentStart = r.samplesIn;
+  r.stream.reset();  // the decoder goes back to the pool before the next one is taken
+  if (reopen) {
+    try {
+      r.stream = r.engine->open(r.cancel);
+    } catch (const std::exception& e) {
+      state_ = State::Failed;
+      events.emplace_back(std::in_place_type<AsrFailure>, failure(AsrFailure::Kind::Unavailable, e));
+    }
+  }
+  return u;
+}
+
+void AsrSession::finish() {
+  state_ = State::Finished;
+  if (recognition_) recognition_->stream.reset();
+  if (archive_) archive_->close();
+}
+
+AsrEvents AsrSession::failed(AsrFailure f) {
+  state_ = State::Failed;
+  if (recognition_) recognition_->stream.reset();
+  return {std::move(f)};
+}
+
+std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEngine> engine, PcmFormat format,
+                                                           std::string_view bytes, CancelTokenPtr cancel) {
+  AsrSessionSettings settings;
+  settings.partials = false;
+  auto opened = AsrSession::open(format, AsrRecognizer{std::move(engine), nullptr, settings, cancel});
+  if (auto* f = std::get_if<AsrFailure>(&opened)) return *f;
+  AsrSession& session = *std::get<std::unique_ptr<AsrSession>>(opened);
+  size_t piece = format.frameBytes() * size_t(format.sampleRate);
+  for (size_t at = 0; at < bytes.size() && !(cancel && cancel->cancelled()); at += piece) {
+    AsrEvents events = session.audio(bytes.substr(at, piece));
+    if (!events.empty())
+      if (auto* f = std::get_if<AsrFailure>(&events.front())) return *f;
+  }
+  AsrEvents events = session.end();
+  if (events.empty()) return AsrFailure{AsrFailure::Kind::Failed, "the session ended without a result"};
+  if (auto* f = std::get_if<AsrFailure>(&events.front())) return *f;
+  return std::get<AsrFinal>(events.front()).utterance;
+}
+
+}  // namespace voxgate

@@ -1,0 +1,16 @@
+#pragma once
+#include <string_view>
+
+namespace voxgate {
+
+// Where an ASR session keeps what a client sent, byte for byte in the client's own format. The
+// session only appends and closes; where the audio goes and what it is called is the caller's
+// policy (WavArchive is the file form). Called on the session's work strand.
+class AudioArchive {
+ public:
+  virtual ~AudioArchive() = default;
+  virtual bool append(std::string_view bytes) = 0;
+  virtual void close() = 0;  // the session is over: nothing more comes
+};
+
+}  // namespace voxgate
