@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "protocols/volcengine/frame.h"
+#include "core/codecs/volcengine_frame.h"
 
 using namespace voxgate::volcengine;
 
