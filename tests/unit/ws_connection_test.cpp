@@ -94,7 +94,10 @@ std::string readText(websocket::stream<tcp::socket>& client) {
 
 TEST(WsConnection, StopsReadingAtItsQueueBoundAndResumesWhenDrained) {
   Fixture f;
-  auto client = f.connect({.queueBytes = 1 << 30, .queueMessages = 4});
+  WsOptions options;
+  options.queueBytes = 1 << 30;
+  options.queueMessages = 4;
+  auto client = f.connect(options);
   client.text(true);
   constexpr int kMessages = 40;
   for (int i = 0; i < kMessages; ++i) client.write(net::buffer(std::to_string(i)));  // a few bytes each
