@@ -8,7 +8,9 @@ namespace voxgate {
 
 // What every server-side WebSocket gets before its handshake: a 10 s handshake timeout, the
 // configured idle timeout (no keep-alive pings: a silent client is an idle one), a message
-// size cap, and the response headers (Server, plus `extraHeader` when given).
+// size cap, and the response headers (Server, plus `extraHeader` when given). WsConnection
+// (ws_connection.h) calls it for every session built on it. Beast restarts the idle timer when
+// a read starts, so a connection that stopped reading (its queue full) also times out.
 inline void setUpServerWebSocket(websocket::stream<beast::tcp_stream>& ws, const Limits& limits, size_t maxMessageBytes,
                                  std::string extraName = {}, std::string extraValue = {}) {
   websocket::stream_base::timeout timeouts{};

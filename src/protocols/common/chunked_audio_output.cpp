@@ -2,15 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "protocols/common/protocol_context.h"
 
 namespace voxgate {
 
 ChunkedAudioOutput::ChunkedAudioOutput(std::shared_ptr<HttpExchange> exchange, http::response<http::empty_body> header,
-                                       std::unique_ptr<SessionLimiter::Slot> slot, std::function<void()> onDone)
-    : exchange_(std::move(exchange)), header_(std::move(header)), slot_(std::move(slot)), onDone_(std::move(onDone)) {}
+                                       std::unique_ptr<SessionLimiter::Slot> slot, bool interruptible,
+                                       std::function<void()> onDone)
+    : exchange_(std::move(exchange)),
+      header_(std::move(header)),
+      slot_(std::move(slot)),
+      interruptible_(interruptible),
+      onDone_(std::move(onDone)) {}
 
 void ChunkedAudioOutput::startIfNeeded() {
   if (started_) return;
@@ -39,33 +44,36 @@ void ChunkedAudioOutput::onFinished(SynthStatus status, const std::string& error
   if (ended_) return;
   ended_ = true;
   if (onDone_) onDone_();
+  const HttpRequest& req = exchange_->request();
   if (status == SynthStatus::Failed) {
     spdlog::warn("audio stream failed: {}", error);
-    if (!started_)
-      return exchange_->reply(detailError(exchange_->request(), http::status::internal_server_error, error));
+    // Upstream aborts the body without the terminating chunk; before any audio we can do better.
+    if (!started_) return exchange_->reply(detailError(req, http::status::internal_server_error, error));
     return exchange_->abort();
   }
+  if (status == SynthStatus::Cancelled && !started_ && !interruptible_)
+    return exchange_->reply(detailError(req, http::status::service_unavailable, "cancelled"));
   startIfNeeded();
   exchange_->endChunked();
 }
 
 FlowControl* ChunkedAudioOutput::flowControl() { return &exchange_->flow(); }
 
-void streamEncodedAudio(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, TtsStreamOptions options, AudioFormat format,
-                        http::response<http::empty_body> header, std::unique_ptr<SessionLimiter::Slot> slot,
-                        CancelTokenPtr cancel, std::function<void()> onDone) {
+void streamEncodedAudio(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, TtsStreamOptions options,
+                        ChunkedAudio audio, http::response<http::empty_body> header,
+                        std::unique_ptr<SessionLimiter::Slot> slot, CancelTokenPtr cancel,
+                        std::function<void()> onDone) {
   header.set(http::field::server, "voxgate");
   addCorsHeaders(responseCors(), ex->request(), header.base());
   header.keep_alive(ex->request().keep_alive());
-  auto output = std::make_shared<ChunkedAudioOutput>(ex, std::move(header), std::move(slot), std::move(onDone));
-  auto strand = ctx.speech.newWorkStrand();
-  auto sink = std::make_shared<EncodingSink>(
-      makeEncoder(format, options.sampleRate),
-      [strand](std::function<void()> job) { net::post(strand, std::move(job)); }, output);
+  auto output = std::make_shared<ChunkedAudioOutput>(ex, std::move(header), std::move(slot), audio.interruptible,
+                                                     std::move(onDone));
+  auto sink = encodingSink(ctx.speech.newWorkStrand(), audio.format, options.sampleRate, output, audio.text);
   // An interrupt ends the body now, not when the engine reaches this request in its queue.
-  cancel->onCancel([weak = std::weak_ptr<ChunkedAudioOutput>(output)] {
-    if (auto out = weak.lock()) out->endNow();
-  });
+  if (audio.interruptible)
+    cancel->onCancel([weak = std::weak_ptr<ChunkedAudioOutput>(output)] {
+      if (auto out = weak.lock()) out->endNow();
+    });
   EngineRouter engine = ctx.speech.engineFor(*options.voice);
   TtsStream::start(engine, std::move(options), std::move(cancel), sink);
 }

@@ -5,14 +5,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/audio/encoding_sink.h"
 #include "core/base64.h"
 #include "core/tts_stream.h"
 #include "core/wav.h"
+#include "protocols/common/protocol_context.h"
 #include "protocols/paddlespeech/tts_params.h"
 #include "protocols/paddlespeech/tts_validation.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -41,10 +42,11 @@ std::optional<fs::path> resolveSavePath(const std::string& saveDir, const std::s
   return resolved;
 }
 
-class CollectingSink : public PieceSink {
+// Runs on the worker strand with the whole utterance: the WAV, its base64, the optional file.
+class OfflineAnswer {
  public:
-  CollectingSink(std::shared_ptr<HttpExchange> ex, TtsParams params, int outputRate, std::optional<fs::path> saveTo,
-                 std::unique_ptr<SessionLimiter::Slot> slot, std::string lang)
+  OfflineAnswer(std::shared_ptr<HttpExchange> ex, TtsParams params, int outputRate, std::optional<fs::path> saveTo,
+                std::unique_ptr<SessionLimiter::Slot> slot, std::string lang)
       : ex_(std::move(ex)),
         lang_(std::move(lang)),
         params_(std::move(params)),
@@ -52,22 +54,20 @@ class CollectingSink : public PieceSink {
         saveTo_(std::move(saveTo)),
         slot_(std::move(slot)) {}
 
-  void onPiece(std::vector<int16_t> pcm) override { audio_.insert(audio_.end(), pcm.begin(), pcm.end()); }
-
-  void onFinished(SynthStatus status, const std::string& error) override {
+  void operator()(SynthStatus status, const std::string& error, const std::vector<int16_t>& audio) const {
     const HttpRequest& req = ex_->request();
     if (status == SynthStatus::Cancelled) return ex_->reply(businessError(req, 500, "synthesis cancelled"));
     if (status == SynthStatus::Failed)
       return ex_->reply(businessError(req, 500, "Failed to synthesize audio: " + error));
-    std::string wav = makeWav(audio_, rate_);
-    if (saveTo_ && !save(wav)) return ex_->reply(businessError(req, 500, "could not write save_path"));
+    std::string wav = makeWav(audio, rate_);
+    if (saveTo_ && !save(wav, audio)) return ex_->reply(businessError(req, 500, "could not write save_path"));
     nlohmann::ordered_json result = {
         {"lang", lang_},
         {"spk_id", params_.spkId},
         {"speed", params_.speed},
         {"volume", params_.volume},
         {"sample_rate", rate_},
-        {"duration", static_cast<double>(audio_.size()) / rate_},
+        {"duration", static_cast<double>(audio.size()) / rate_},
         {"save_path", params_.savePath ? nlohmann::ordered_json(*params_.savePath) : nlohmann::ordered_json(nullptr)},
         {"audio", base64Encode(wav)}};
     nlohmann::ordered_json body = {
@@ -76,12 +76,12 @@ class CollectingSink : public PieceSink {
   }
 
  private:
-  bool save(const std::string& wav) {
+  bool save(const std::string& wav, const std::vector<int16_t>& audio) const {
     std::error_code ec;
     fs::create_directories(saveTo_->parent_path(), ec);
     std::ofstream out(*saveTo_, std::ios::binary | std::ios::trunc);
     if (endsWith(saveTo_->string(), "pcm"))
-      out.write(reinterpret_cast<const char*>(audio_.data()), static_cast<std::streamsize>(audio_.size() * 2));
+      out.write(reinterpret_cast<const char*>(audio.data()), static_cast<std::streamsize>(audio.size() * 2));
     else
       out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
     return static_cast<bool>(out);
@@ -92,8 +92,7 @@ class CollectingSink : public PieceSink {
   TtsParams params_;
   int rate_;
   std::optional<fs::path> saveTo_;
-  std::unique_ptr<SessionLimiter::Slot> slot_;
-  std::vector<int16_t> audio_;
+  std::shared_ptr<SessionLimiter::Slot> slot_;  // held until the sink lets go of the answer
 };
 
 }  // namespace
@@ -125,8 +124,8 @@ void handleOfflineTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   if (!slot)
     return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
   TtsStreamOptions options = streamOptionsFor(ctx, p);
-  int rate = options.sampleRate;
-  auto sink = std::make_shared<CollectingSink>(ex, p, rate, std::move(saveTo), std::move(slot), ctx.config.tts.lang);
+  auto sink = collectingSink(ctx.speech.newWorkStrand(), OfflineAnswer(ex, p, options.sampleRate, std::move(saveTo),
+                                                                       std::move(slot), ctx.config.tts.lang));
   TtsStream::start(ctx.speech.engineFor(*options.voice), std::move(options), ex->cancel(), sink);
 }
 

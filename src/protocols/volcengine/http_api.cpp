@@ -1,11 +1,12 @@
 #include "protocols/volcengine/http_api.h"
 
+#include "core/audio/encoding_sink.h"
 #include "core/base64.h"
+#include "protocols/common/protocol_context.h"
 #include "protocols/volcengine/request.h"
 #include "protocols/volcengine/ws_session.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "protocols/common/protocol_context.h"
 #include "transport/token_auth.h"
 
 namespace voxgate::volcengine {
@@ -27,48 +28,27 @@ HttpResponse withLogid(HttpResponse res, const std::string& logid) {
   return res;
 }
 
-// Collects the PCM; encoding the whole utterance happens on the worker pool, not the engine thread.
-class QuerySink : public PieceSink, public std::enable_shared_from_this<QuerySink> {
- public:
-  QuerySink(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, Request request, std::unique_ptr<SessionLimiter::Slot> slot,
-            std::string logid)
-      : ctx_(ctx), ex_(std::move(ex)), request_(std::move(request)), slot_(std::move(slot)), logid_(std::move(logid)) {}
-
-  void onPiece(std::vector<int16_t> pcm) override { audio_.insert(audio_.end(), pcm.begin(), pcm.end()); }
-
-  void onFinished(SynthStatus status, const std::string& error) override {
-    net::post(ctx_.speech.workers, [self = shared_from_this(), status, error] { self->answer(status, error); });
+// The whole utterance, on the worker strand: encoded, base64'd and answered there.
+void answerQuery(HttpExchange& ex, const Request& request, const std::string& logid, SynthStatus status,
+                 const std::string& error, const std::vector<int16_t>& audio) {
+  const HttpRequest& req = ex.request();
+  if (status != SynthStatus::Done) {
+    RequestError e{kProcessingError, status == SynthStatus::Failed ? "synthesis failed: " + error : "cancelled",
+                   request.reqid};
+    return ex.reply(withLogid(jsonTextResponse(req, statusFor(e.code), errorJson(e)), logid));
   }
-
- private:
-  void answer(SynthStatus status, const std::string& error) {
-    const HttpRequest& req = ex_->request();
-    if (status != SynthStatus::Done) {
-      RequestError e{kProcessingError, status == SynthStatus::Failed ? "synthesis failed: " + error : "cancelled",
-                     request_.reqid};
-      ex_->reply(withLogid(jsonTextResponse(req, statusFor(e.code), errorJson(e)), logid_));
-    } else {
-      int rate = request_.options.sampleRate;
-      std::string bytes = encodeAll(request_.format, rate, audio_);
-      nlohmann::ordered_json body = {
-          {"reqid", request_.reqid},
-          {"code", kSuccess},
-          {"operation", "query"},
-          {"message", "Success"},
-          {"sequence", -1},
-          {"data", base64Encode(bytes)},
-          {"addition", {{"duration", std::to_string(audio_.size() * 1000 / static_cast<size_t>(rate))}}}};
-      ex_->reply(withLogid(jsonTextResponse(req, http::status::ok, body.dump()), logid_));
-    }
-  }
-
-  ProtocolContext& ctx_;
-  std::shared_ptr<HttpExchange> ex_;
-  Request request_;
-  std::unique_ptr<SessionLimiter::Slot> slot_;
-  std::string logid_;
-  std::vector<int16_t> audio_;
-};
+  int rate = request.options.sampleRate;
+  std::string bytes = encodeAll(request.format, rate, audio);
+  nlohmann::ordered_json body = {
+      {"reqid", request.reqid},
+      {"code", kSuccess},
+      {"operation", "query"},
+      {"message", "Success"},
+      {"sequence", -1},
+      {"data", base64Encode(bytes)},
+      {"addition", {{"duration", std::to_string(audio.size() * 1000 / static_cast<size_t>(rate))}}}};
+  ex.reply(withLogid(jsonTextResponse(req, http::status::ok, body.dump()), logid));
+}
 
 }  // namespace
 
@@ -92,7 +72,12 @@ void handleHttpTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
                 {kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
   TtsStreamOptions options = r.options;
   EngineRouter engine = ctx.speech.engineFor(*options.voice);
-  auto sink = std::make_shared<QuerySink>(ctx, ex, std::move(r), std::move(slot), logid);
+  auto sink = collectingSink(ctx.speech.newWorkStrand(),
+                             [ex, request = std::make_shared<Request>(std::move(r)), logid,
+                              slot = std::shared_ptr<SessionLimiter::Slot>(std::move(slot))](
+                                 SynthStatus status, const std::string& error, std::vector<int16_t> pcm) {
+                               answerQuery(*ex, *request, logid, status, error, pcm);
+                             });
   TtsStream::start(engine, std::move(options), ex->cancel(), sink);
 }
 

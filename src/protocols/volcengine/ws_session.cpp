@@ -5,16 +5,13 @@
 #include <chrono>
 
 #include "core/audio/encoding_sink.h"
-#include "core/ids.h"
 #include "core/codecs/volcengine_frame.h"
+#include "core/ids.h"
 #include "protocols/volcengine/request.h"
 #include "transport/token_auth.h"
-#include "transport/ws_setup.h"
 
 namespace voxgate::volcengine {
 namespace {
-
-constexpr size_t kHighWaterBytes = 512 * 1024;
 
 // Streams a submit: each encoded piece becomes an audio frame, but the newest piece is held
 // back so the final (negative-sequence) frame always carries audio — some clients stop
@@ -30,7 +27,7 @@ class SubmitOutput : public EncodedOutput {
       held_ += bytes;
       return;
     }
-    if (!held_.empty()) session_->postFrame(audioFrame(++sequence_, held_));
+    if (!held_.empty()) session_->postBinary(audioFrame(++sequence_, held_));
     held_ = std::move(bytes);
   }
 
@@ -86,45 +83,15 @@ void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolCont
 }
 
 WsSession::WsSession(beast::tcp_stream stream, ProtocolContext& context, std::string logid)
-    : ws_(std::move(stream)), context_(context), logid_(std::move(logid)), flow_(kHighWaterBytes) {}
+    : WsConnection(std::move(stream), context.transport, {.headerName = "X-Tt-Logid", .headerValue = logid}),
+      context_(context),
+      logid_(std::move(logid)) {}
 
-WsSession::~WsSession() { context_.transport.connections.remove(this); }
-
-void WsSession::start(HttpRequest upgrade) {
-  context_.transport.connections.add(shared_from_this());
-  setUpServerWebSocket(ws_, context_.config.limits, context_.config.limits.maxWsMessageBytes, "X-Tt-Logid", logid_);
-  ws_.binary(true);
-  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
-    if (!ec) self->readNext();
-  });
+void WsSession::onText(std::string) {
+  sendError({kInvalidRequest, "text messages are not part of this protocol; send binary frames", ""});
 }
 
-void WsSession::shutdown() {
-  net::post(ws_.get_executor(), [self = shared_from_this()] {
-    if (self->current_) self->current_->cancel();
-    if (self->gone_) return;
-    self->ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
-                          [self](beast::error_code) { self->peerGone(); });
-  });
-}
-
-void WsSession::readNext() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::onRead, shared_from_this()));
-}
-
-void WsSession::onRead(beast::error_code ec, size_t) {
-  if (ec) return peerGone();
-  std::string frame = beast::buffers_to_string(buffer_.data());
-  buffer_.consume(buffer_.size());
-  if (!ws_.got_binary()) {
-    sendError({kInvalidRequest, "text messages are not part of this protocol; send binary frames", ""});
-  } else {
-    handleFrame(frame);
-  }
-  readNext();
-}
-
-void WsSession::handleFrame(std::string_view frame) {
+void WsSession::onBinary(std::string frame) {
   auto parsed = parseClientRequest(frame);
   if (auto* err = std::get_if<FrameError>(&parsed))
     return sendError({kInvalidRequest, "malformed frame: " + err->message, ""});
@@ -140,70 +107,29 @@ void WsSession::startRequest(Request r) {
   if (!slot) return sendError({kConcurrencyExceeded, "concurrency limit exceeded, try later", r.reqid});
   current_ = std::make_shared<CancelToken>();
   // The official demo reads exactly one frame for `query`: only `submit` gets the ACK.
-  if (r.operation == "submit") sendNow(ackFrame());
-  auto output = std::make_shared<SubmitOutput>(shared_from_this(), std::move(slot), r.reqid, r.operation == "query");
-  auto strand = context_.speech.newWorkStrand();
-  auto sink = std::make_shared<EncodingSink>(
-      makeEncoder(r.format, r.options.sampleRate),
-      [strand](std::function<void()> job) { net::post(strand, std::move(job)); }, output);
+  if (r.operation == "submit") sendBinary(ackFrame());
+  auto output = std::make_shared<SubmitOutput>(selfAs<WsSession>(), std::move(slot), r.reqid, r.operation == "query");
+  auto sink = encodingSink(context_.speech.newWorkStrand(), r.format, r.options.sampleRate, output);
   EngineRouter engine = context_.speech.engineFor(*r.options.voice);
   TtsStream::start(engine, std::move(r.options), current_, sink);
 }
 
 void WsSession::sendError(const RequestError& error) {
-  std::string json = errorJson(error);
   spdlog::info("volcengine: error {} ({}), logid {}", error.code, error.message, logid_);
-  sendNow(errorFrame(error.code, json));
-}
-
-void WsSession::sendNow(std::string frame) {
-  flow_.added(frame.size());  // every queued frame is counted; writeNext uncounts it
-  send(std::move(frame));
-}
-
-void WsSession::postFrame(std::string frame) {
-  flow_.added(frame.size());
-  net::post(ws_.get_executor(),
-            [self = shared_from_this(), frame = std::move(frame)]() mutable { self->send(std::move(frame)); });
+  sendBinary(errorFrame(error.code, errorJson(error)));
 }
 
 // The last frame and "no request in progress" happen in one step on the strand: a client
 // may send its next request the instant it sees the last frame.
 void WsSession::postRequestDone(std::string lastFrame) {
-  flow_.added(lastFrame.size());
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(lastFrame)]() mutable {
+  net::post(executor(), [self = selfAs<WsSession>(), frame = std::move(lastFrame)]() mutable {
     self->current_.reset();
-    if (!frame.empty()) self->send(std::move(frame));
+    if (!frame.empty()) self->sendBinary(std::move(frame));
   });
 }
 
-void WsSession::send(std::string frame) {
-  if (gone_) {
-    flow_.removed(frame.size());
-    return;
-  }
-  out_.push_back(std::move(frame));
-  if (!writing_) writeNext();
-}
-
-void WsSession::writeNext() {
-  if (out_.empty() || gone_) {
-    writing_ = false;
-    return;
-  }
-  writing_ = true;
-  ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->flow_.removed(self->out_.front().size());
-    self->out_.pop_front();
-    if (ec) return self->peerGone();
-    self->writeNext();
-  });
-}
-
-void WsSession::peerGone() {
-  gone_ = true;
+void WsSession::cancelRequest() {
   if (current_) current_->cancel();
-  flow_.release();
 }
 
 }  // namespace voxgate::volcengine
