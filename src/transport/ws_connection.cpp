@@ -1,8 +1,27 @@
 #include "transport/ws_connection.h"
 
-#include "transport/ws_setup.h"
-
 namespace voxgate {
+namespace {
+
+// Before the handshake: a 10 s handshake timeout, the configured idle timeout (no keep-alive
+// pings: a silent client is an idle one), the message size cap, and the response headers
+// (Server, plus the session's one extra). Beast restarts the idle timer when a read starts, so
+// a connection that stopped reading (its queue full) also times out.
+void setUpServerWebSocket(websocket::stream<beast::tcp_stream>& ws, const Limits& limits, const WsOptions& options) {
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = std::chrono::seconds(limits.idleTimeoutS);
+  timeouts.keep_alive_pings = false;
+  ws.set_option(timeouts);
+  ws.set_option(websocket::stream_base::decorator(
+      [name = options.headerName, value = options.headerValue](websocket::response_type& res) {
+        res.set(http::field::server, "voxgate");
+        if (!name.empty()) res.set(name, value);
+      }));
+  ws.read_message_max(options.maxMessageBytes ? options.maxMessageBytes : limits.maxWsMessageBytes);
+}
+
+}  // namespace
 
 WsConnection::WsConnection(beast::tcp_stream stream, TransportContext& transport, WsOptions options)
     : transport_(transport), ws_(std::move(stream)), options_(std::move(options)), flow_(options_.producerBytes) {}
@@ -11,9 +30,7 @@ WsConnection::~WsConnection() { transport_.connections.remove(this); }
 
 void WsConnection::start(HttpRequest upgrade) {
   transport_.connections.add(shared_from_this());
-  const Limits& limits = transport_.config.limits;
-  setUpServerWebSocket(ws_, limits, options_.maxMessageBytes ? options_.maxMessageBytes : limits.maxWsMessageBytes,
-                       options_.headerName, options_.headerValue);
+  setUpServerWebSocket(ws_, transport_.config.limits, options_);
   ws_.async_accept(upgrade, beast::bind_front_handler(&WsConnection::onAccepted, shared_from_this()));
 }
 

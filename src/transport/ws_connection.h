@@ -26,7 +26,7 @@ struct WsOptions {
   size_t producerBytes = 512 << 10;
 };
 
-// One server-side WebSocket: the handshake (ws_setup.h), a read loop that hands each message
+// One server-side WebSocket: the handshake (timeouts, size cap, headers), a read loop that hands each message
 // to onText/onBinary, one write queue for everything sent (replies and audio alike, each
 // counted against the bound above), the close handshake after what is queued, the idle
 // timeout, and shutdown (close 1001) for the ConnectionRegistry. The PaddleSpeech TTS (spec

@@ -15,7 +15,9 @@ import socket
 import pytest
 
 import volc_client as vc
-from vgutil import ZH_ONE, agent_config, assert_plausible_speech, assert_still_serving
+from audio_checks import assert_plausible_speech
+from configs import agent_config
+from tts_clients import ZH_ONE, assert_still_serving
 
 FLOOD_BYTES = 24 << 20
 MAX_GROWTH_KIB = 64 << 10

@@ -5,7 +5,6 @@
 #include <filesystem>
 
 #include "core/asr/wav_archive.h"
-#include "transport/ws_setup.h"
 
 namespace voxgate::paddlespeech {
 namespace {
@@ -19,6 +18,13 @@ std::optional<int> intField(const nlohmann::json& j, const char* key, int fallba
   return it->get<int>();
 }
 
+// A binary frame may be as large as `asr.max_frame_bytes`; Beast answers a larger one with 1009.
+WsOptions wsOptions(const AppConfig& config) {
+  WsOptions options;
+  options.maxMessageBytes = config.asrSettings.maxFrameBytes;
+  return options;
+}
+
 }  // namespace
 
 void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context, bool saveOnly) {
@@ -26,56 +32,28 @@ void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolC
 }
 
 AsrWsSession::AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly)
-    : ws_(std::move(stream)), context_(context), saveOnly_(saveOnly), work_(context.speech.newAsrStrand()) {}
+    : WsConnection(std::move(stream), context.transport, wsOptions(context.config)),
+      context_(context),
+      saveOnly_(saveOnly),
+      slot_(context.speech.sessions.tryAcquire()),
+      work_(context.speech.newAsrStrand()) {}
 
-AsrWsSession::~AsrWsSession() { context_.transport.connections.remove(this); }
-
-void AsrWsSession::start(HttpRequest upgrade) {
-  context_.transport.connections.add(shared_from_this());
-  slot_ = context_.speech.sessions.tryAcquire();
-  setUpServerWebSocket(ws_, context_.config.limits, context_.config.asrSettings.maxFrameBytes);
-  ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;
-    if (!self->slot_)
-      return self->fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
-    self->readNext();
-  });
+void AsrWsSession::onOpen() {
+  if (!slot_) fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
 }
 
-void AsrWsSession::shutdown() {
-  cancel_->cancel();  // a final pass in progress gives up, so shutdown does not wait for it
-  net::post(ws_.get_executor(), [self = shared_from_this()] { self->closeWith(websocket::close_code::going_away); });
+// A final pass in progress gives up, so neither shutdown nor a departed client waits for it.
+void AsrWsSession::onShutdown() { cancel_->cancel(); }
+
+void AsrWsSession::onClosed() {
+  cancel_->cancel();
+  slot_.reset();
+  // The archive on disk is already valid; file I/O stays off the IO threads, so it is closed
+  // on the work strand, after any step still queued there.
+  net::post(work_, [self = selfAs<AsrWsSession>()] { self->asr_.reset(); });
 }
 
-void AsrWsSession::readNext() {
-  if (state_ == State::Closed || gone_) return;
-  if (inflight_ >= kMaxInflightFrames) {
-    readPaused_ = true;
-    return;
-  }
-  ws_.async_read(buffer_, beast::bind_front_handler(&AsrWsSession::onRead, shared_from_this()));
-}
-
-void AsrWsSession::onRead(beast::error_code ec, size_t) {
-  if (ec) {
-    // Client gone (or Beast closed with 1009 for an oversized frame). The archive on disk is
-    // already valid; it is closed when the work strand lets go of this session.
-    gone_ = true;
-    cancel_->cancel();
-    // File I/O stays off the IO threads: the session closes its archive on the work strand.
-    net::post(work_, [self = shared_from_this()] { self->asr_.reset(); });
-    return;
-  }
-  std::string message = beast::buffers_to_string(buffer_.data());
-  buffer_.consume(buffer_.size());
-  if (ws_.got_binary())
-    handleAudio(std::move(message));
-  else
-    handleControl(message);
-  readNext();
-}
-
-void AsrWsSession::handleControl(const std::string& message) {
+void AsrWsSession::onText(std::string message) {
   nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return fail(websocket::close_code::bad_payload, "message is not a JSON object");
@@ -85,7 +63,7 @@ void AsrWsSession::handleControl(const std::string& message) {
   if (name == "end") return handleEnd();
   // `recognize` is seed-002's, and only where there is something to recognize.
   if (name == "recognize" && segmentsForm() && !saveOnly_) return handleRecognize();
-  send(unknownSignalMessage());  // upstream's reply; the session goes on
+  sendText(unknownSignalMessage());  // upstream's reply; the session goes on
 }
 
 void AsrWsSession::handleStart(const nlohmann::json& j) {
@@ -106,8 +84,8 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
   state_ = State::Started;
   clientName_ = name;
-  ++inflight_;
-  net::post(work_, [self = shared_from_this(), name] { self->openSession(name); });
+  stepStarted();
+  net::post(work_, [self = selfAs<AsrWsSession>(), name] { self->openSession(name); });
 }
 
 AsrReplyForm AsrWsSession::replyForm() const {
@@ -144,10 +122,10 @@ void AsrWsSession::openSession(const std::string& name) {
       spdlog::error("cannot write the audio archive {}", path);
     }
   }
-  postReply(readyMessage());
+  postReply({readyMessage()});
 }
 
-void AsrWsSession::handleAudio(std::string bytes) {
+void AsrWsSession::onBinary(std::string bytes) {
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "audio before start (or after end)");
   if (bytes.size() % format_.frameBytes() != 0)
     return fail(websocket::close_code::bad_payload,
@@ -156,9 +134,9 @@ void AsrWsSession::handleAudio(std::string bytes) {
   double seconds = double(receivedBytes_) / double(format_.frameBytes()) / format_.sampleRate;
   if (seconds > context_.config.asrSettings.maxSessionS)
     return fail(websocket::close_code::policy_error, "session exceeds max_session_s");
-  ++inflight_;
-  net::post(work_, [self = shared_from_this(), bytes = std::move(bytes)] {
-    if (!self->asr_ || self->asr_->over()) return self->postReply("");  // the session already ended
+  stepStarted();
+  net::post(work_, [self = selfAs<AsrWsSession>(), bytes = std::move(bytes)] {
+    if (!self->asr_ || self->asr_->over()) return self->postReply({});  // the session already ended
     AsrEvents events = self->asr_->audio(bytes);
     self->postReply(self->saveOnly_ ? saveFrameReply() : frameReply(events, self->replyForm()));
   });
@@ -166,9 +144,9 @@ void AsrWsSession::handleAudio(std::string bytes) {
 
 void AsrWsSession::handleRecognize() {
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "recognize before start");
-  ++inflight_;
-  net::post(work_, [self = shared_from_this()] {
-    if (!self->asr_) return self->postReply("");
+  stepStarted();
+  net::post(work_, [self = selfAs<AsrWsSession>()] {
+    if (!self->asr_) return self->postReply({});
     self->postReply(recognizeReply(self->asr_->recognize()));
   });
 }
@@ -176,9 +154,9 @@ void AsrWsSession::handleRecognize() {
 void AsrWsSession::handleEnd() {
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "end before start");
   state_ = State::Ending;
-  ++inflight_;
-  net::post(work_, [self = shared_from_this()] {
-    if (!self->asr_) return self->postReply("");
+  stepStarted();
+  net::post(work_, [self = selfAs<AsrWsSession>()] {
+    if (!self->asr_) return self->postReply({});
     AsrEvents events = self->asr_->end();
     std::string file = std::filesystem::path(self->archivePath_).filename().string();
     if (self->saveOnly_) return self->postReply(events.empty() ? AsrReply{} : saveEndReply(file));
@@ -186,70 +164,31 @@ void AsrWsSession::handleEnd() {
   });
 }
 
-void AsrWsSession::postReply(std::string json) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), json = std::move(json)]() mutable {
-    self->onWorkDone();
-    if (!json.empty()) self->send(std::move(json));  // empty: work done, nothing to say
-  });
-}
-
 void AsrWsSession::postReply(AsrReply reply) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), reply = std::move(reply)]() mutable {
-    self->onWorkDone();
-    if (!reply.message.empty()) self->send(std::move(reply.message));
-    if (reply.closeCode) self->closeWith(websocket::close_code(reply.closeCode));
+  net::post(executor(), [self = selfAs<AsrWsSession>(), reply = std::move(reply)]() mutable {
+    self->stepDone();
+    if (!reply.message.empty()) self->sendText(std::move(reply.message));
+    if (reply.closeCode) self->finish(websocket::close_code(reply.closeCode));
   });
 }
 
-void AsrWsSession::onWorkDone() {
-  --inflight_;
-  if (readPaused_ && inflight_ < kMaxInflightFrames) {
-    readPaused_ = false;
-    readNext();
-  }
+void AsrWsSession::stepStarted() {
+  if (++inflight_ >= kMaxInflightFrames) holdReading(true);
+}
+
+void AsrWsSession::stepDone() {
+  if (--inflight_ < kMaxInflightFrames) holdReading(false);
 }
 
 void AsrWsSession::fail(websocket::close_code code, const std::string& message) {
-  if (state_ == State::Closed) return;
-  send(failedReply(int(code), message).message);
-  closeWith(code);
+  sendText(failedReply(int(code), message).message);
+  finish(code);
 }
 
-void AsrWsSession::send(std::string json) {
-  if (gone_ || state_ == State::Closed) return;
-  out_.push_back(std::move(json));
-  if (!writing_) writeNext();
-}
-
-void AsrWsSession::writeNext() {
-  if (out_.empty()) {
-    writing_ = false;
-    if (closeAfterWrites_ && !gone_) {
-      auto reason = *closeAfterWrites_;
-      closeAfterWrites_.reset();
-      ws_.async_close(reason, [self = shared_from_this()](beast::error_code) { self->gone_ = true; });
-    }
-    return;
-  }
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
-    self->out_.pop_front();
-    if (ec) {
-      self->gone_ = true;
-      self->writing_ = false;
-      return;
-    }
-    self->writeNext();
-  });
-}
-
-void AsrWsSession::closeWith(websocket::close_code code) {
-  if (state_ == State::Closed) return;
-  state_ = State::Closed;
+void AsrWsSession::finish(websocket::close_code code) {
+  if (closing()) return;
   slot_.reset();  // the session is over: its slot is free before the close handshake ends
-  closeAfterWrites_ = websocket::close_reason(code);
-  if (!writing_) writeNext();
+  close(code);
 }
 
 }  // namespace voxgate::paddlespeech

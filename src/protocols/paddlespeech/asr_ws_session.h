@@ -1,7 +1,5 @@
 #pragma once
-#include <deque>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "core/asr/asr_engine.h"
@@ -9,41 +7,39 @@
 #include "core/asr/pcm_converter.h"
 #include "protocols/common/protocol_context.h"
 #include "protocols/paddlespeech/asr_ws_replies.h"
-#include "transport/beast.h"
-#include "transport/connection_registry.h"
+#include "transport/ws_connection.h"
 
 namespace voxgate::paddlespeech {
 
 // WebSocket /paddlespeech/asr/streaming (spec §1.6, and the §1.10 variant's start fields).
-// The IO strand parses and answers; the speech work is a core AsrSession driven in order on a
-// strand of the ASR pool, whose events asr_ws_replies.h turns into this protocol's messages.
+// The connection's strand (WsConnection) parses and answers; the speech work is a core
+// AsrSession driven in order on a strand of the ASR pool, whose events asr_ws_replies.h turns
+// into this protocol's messages. Reading pauses while 16 steps wait for the decoder.
 // Exactly one JSON reply per binary frame (the stock client is lock-step); errors are
 // {"status":"failed","message":...} followed by a close code. In save-only mode (the variant's
 // /paddlespeech/streaming/save) the session is record-only: it archives and acknowledges, and
 // has no recognizer to reach.
-class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrWsSession> {
+class AsrWsSession : public WsConnection {
  public:
   AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly);
-  ~AsrWsSession() override;
-  void start(HttpRequest upgrade);
-  void shutdown() override;
 
  private:
   using WorkStrand = net::strand<net::thread_pool::executor_type>;
-  void readNext();
-  void onRead(beast::error_code ec, size_t bytes);
-  void handleControl(const std::string& message);
+  void onOpen() override;
+  void onText(std::string message) override;
+  void onBinary(std::string bytes) override;
+  void onShutdown() override;
+  void onClosed() override;
   void handleStart(const nlohmann::json& message);
   void handleEnd();
   void handleRecognize();
-  void handleAudio(std::string bytes);
   void fail(websocket::close_code code, const std::string& message);
-  void postReply(std::string json);  // from the work strand
-  void postReply(AsrReply reply);    // from the work strand: the message, then the close it asks for
-  void send(std::string json);
-  void writeNext();
-  void closeWith(websocket::close_code code);
-  void onWorkDone();
+  void finish(websocket::close_code code);  // the session is over: free its slot, then close
+  // From the work strand: each step's one reply (and the close it asks for) goes back to the
+  // connection's strand; an empty reply only says the step is done.
+  void postReply(AsrReply reply);
+  void stepStarted();
+  void stepDone();
 
   // The speech side: the AsrSession, opened and driven on the work strand.
   void openSession(const std::string& name);
@@ -51,22 +47,15 @@ class AsrWsSession : public Connection, public std::enable_shared_from_this<AsrW
   AsrReplyForm replyForm() const;
   bool segmentsForm() const { return replyForm() == AsrReplyForm::Segments; }
 
-  websocket::stream<beast::tcp_stream> ws_;
   ProtocolContext& context_;
   const bool saveOnly_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
   WorkStrand work_;
-  beast::flat_buffer buffer_;
-  enum class State { Waiting, Started, Ending, Closed } state_ = State::Waiting;
+  enum class State { Waiting, Started, Ending } state_ = State::Waiting;
   PcmFormat format_;
   std::string clientName_;
   size_t receivedBytes_ = 0;
-  int inflight_ = 0;  // frames handed to the work strand and not answered yet
-  bool readPaused_ = false;
-  std::deque<std::string> out_;
-  bool writing_ = false;
-  std::optional<websocket::close_reason> closeAfterWrites_;
-  bool gone_ = false;
+  int inflight_ = 0;  // steps handed to the work strand and not answered yet
 
   std::shared_ptr<AsrEngine> engine_;                        // chosen by `lang` at start
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();  // the client left: stop long decoding
