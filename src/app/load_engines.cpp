@@ -26,7 +26,7 @@ void loadNeural(const std::string& name, const OnnxOverride& onnx, const AppConf
       if (o.engine == name) entries.push_back(&o);
   }
   std::vector<std::string> missing;
-  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnx.resolve(onnx).threads, missing);
+  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnx.resolve(onnx), missing);
   for (const auto& model : missing) {
     std::string note = (model.front() == '/' ? "`" + model + "` is missing (scripts/setup.sh installs it)"
                                              : "model `" + model + "` is not installed in " + models.dir() +

@@ -425,8 +425,6 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
     throw ConfigError(
         "a voice uses engine `openspeech` but `voxgate.openspeech` lacks url, appid or token "
         "(or the OPENSPEECH_HOST/OPENSPEECH_APPID/OPENSPEECH_TOKEN environment variables)");
-  cfg.ioThreads = cfg.threads.io;
-  cfg.onnxThreads = cfg.onnx.threads;
 }
 
 }  // namespace

@@ -218,11 +218,6 @@ struct AppConfig {
   VolcengineConfig volcengine;
   OpenSpeechConfig openspeech;
 
-  // Copies of threads.io and onnx.threads for the code that reads them under these names
-  // until the thread settings are wired through; parseConfig fills them.
-  int ioThreads = 2;
-  int onnxThreads = 2;
-
   const VoiceEntry* voiceById(int spkId) const;
   const VoiceEntry* voiceByName(std::string_view nameOrAlias) const;  // empty → the first voice
   const VoiceEntry& defaultVoice() const { return voices.front(); }

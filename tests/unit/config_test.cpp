@@ -245,12 +245,10 @@ TEST(Config, ThreadPools) {
   EXPECT_EQ(d.threads.io, 2);
   EXPECT_EQ(d.threads.encode, 2);
   EXPECT_EQ(d.threads.asr, 4);
-  EXPECT_EQ(d.ioThreads, 2);
   AppConfig c = parseConfig(kBase + "voxgate:\n  threads: {io: 3, encode: 5, asr: 7}\n");
   EXPECT_EQ(c.threads.io, 3);
   EXPECT_EQ(c.threads.encode, 5);
   EXPECT_EQ(c.threads.asr, 7);
-  EXPECT_EQ(c.ioThreads, 3);
   // The old name keeps working; both at once would leave one silently unused.
   EXPECT_EQ(parseConfig(kBase + "voxgate:\n  io_threads: 4\n").threads.io, 4);
   EXPECT_EQ(errorOf(kBase + "voxgate:\n  io_threads: 4\n  threads: {io: 3}\n"),
@@ -271,7 +269,7 @@ TEST(Config, OnnxSettingsResolvePerEngine) {
   AppConfig c = parseConfig(kBase +
                             "voxgate:\n  onnx: {threads: 4, allow_spinning: true}\n  piper: {threads: 1}\n"
                             "  kokoro: {allow_spinning: false}\n  asr:\n    vad: {threads: 2}\n");
-  EXPECT_EQ(c.onnxThreads, 4);
+  EXPECT_EQ(c.onnx.threads, 4);
   EXPECT_EQ(c.onnx.resolve(c.piper.onnx).threads, 1);
   EXPECT_TRUE(c.onnx.resolve(c.piper.onnx).allowSpinning);
   EXPECT_EQ(c.onnx.resolve(c.kokoro.onnx).threads, 4);

@@ -24,7 +24,7 @@ TEST(EspeakPhonemizer, KeepsClausePunctuationAndSplitsSentences) {
 TEST(PiperVoice, IdsFollowPipersLayout) {
   ModelStore store(std::string(VOXGATE_SOURCE_DIR) + "/models");
   auto files = resolvePiperModel("piper_joe", store);
-  PiperVoice voice(files.onnx, files.config, 1);
+  PiperVoice voice(files.onnx, files.config, OnnxSettings{1, false});
   size_t unknown = 0;
   auto ids = voice.ids("ðə.", &unknown);
   EXPECT_EQ(unknown, 0u);

@@ -42,10 +42,10 @@ std::string languageOf(const std::string& model) {
 }  // namespace
 
 KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
-                           int threads, std::vector<std::string>& missing)
+                           OnnxSettings onnx, std::vector<std::string>& missing)
     : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
       phonemizer_(phonemizer),
-      threads_(threads) {
+      onnx_(onnx) {
   for (const char* required : {"kokoro", "kokoro_vocab"}) {
     if (!models.installed(required)) {
       missing.push_back(required);
@@ -59,7 +59,7 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
     if (cps.size() == 1) vocab_[cps[0]] = id.get<int64_t>();
   }
   auto start = std::chrono::steady_clock::now();
-  session_ = std::make_unique<Ort::Session>(loadOrtSession(models.path("kokoro"), ortOptions(threads)));
+  session_ = std::make_unique<Ort::Session>(loadOrtSession(models.path("kokoro"), ortOptions(onnx.threads, onnx.allowSpinning)));
   for (const VoiceEntry* e : entries) {
     if (voices_.contains(e->model)) continue;
     if (models.known(e->model) && !models.installed(e->model)) {
@@ -164,7 +164,8 @@ nlohmann::json KokoroEngine::describe() const {
   return {{"name", "kokoro"},
           {"runtime", "onnxruntime"},
           {"loaded", bool(session_)},
-          {"threads", threads_},
+          {"threads", onnx_.threads},
+          {"allow_spinning", onnx_.allowSpinning},
           {"sample_rate", kSampleRate},
           {"voices", voices},
           {"queued_tasks", executor_.queued()}};

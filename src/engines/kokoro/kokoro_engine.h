@@ -27,7 +27,7 @@ class KokoroEngine : public TtsEngine {
   // Loads the model and vocabulary (manifest `kokoro`, `kokoro_vocab`) and every voice pack of
   // the engine-`kokoro` entries (`model`: a manifest model such as kokoro_af_heart, or a .bin
   // path). Not installed → `missing` lists it and its voices fall back; a hash mismatch throws.
-  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer, int threads,
+  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer, OnnxSettings onnx,
                std::vector<std::string>& missing);
 
   std::string name() const override { return "kokoro"; }
@@ -51,7 +51,7 @@ class KokoroEngine : public TtsEngine {
   std::map<std::string, Voice> voices_;    // by the entries' `model`
   std::unique_ptr<MandarinG2p> mandarin_;  // loaded when a Mandarin voice is
   EspeakEngine& phonemizer_;
-  int threads_;
+  OnnxSettings onnx_;
   SerialExecutor executor_;
 };
 

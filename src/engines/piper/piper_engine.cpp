@@ -21,8 +21,8 @@ PiperFiles resolvePiperModel(const std::string& model, ModelStore& models) {
 }
 
 PiperEngine::PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
-                         int threads, std::vector<std::string>& missing)
-    : phonemizer_(phonemizer), threads_(threads) {
+                         OnnxSettings onnx, std::vector<std::string>& missing)
+    : phonemizer_(phonemizer), onnx_(onnx) {
   for (const VoiceEntry* e : entries) {
     if (voices_.contains(e->model)) continue;
     if (models.known(e->model) && !models.installed(e->model)) {
@@ -31,7 +31,7 @@ PiperEngine::PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelSto
     }
     PiperFiles files = resolvePiperModel(e->model, models);
     auto start = std::chrono::steady_clock::now();
-    voices_[e->model] = std::make_unique<PiperVoice>(files.onnx, files.config, threads);
+    voices_[e->model] = std::make_unique<PiperVoice>(files.onnx, files.config, onnx);
     spdlog::info(
         "Piper voice {} loaded in {} ms ({} Hz, espeak voice {})", e->model,
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count(),
@@ -83,7 +83,8 @@ nlohmann::json PiperEngine::describe() const {
     voices.push_back({{"model", model}, {"sample_rate", voice->sampleRate()}, {"language", voice->language()}});
   return {{"name", "piper"},
           {"runtime", "onnxruntime"},
-          {"threads", threads_},
+          {"threads", onnx_.threads},
+          {"allow_spinning", onnx_.allowSpinning},
           {"voices", voices},
           {"queued_tasks", executor_.queued()}};
 }

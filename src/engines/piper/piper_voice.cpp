@@ -9,8 +9,8 @@
 
 namespace voxgate {
 
-PiperVoice::PiperVoice(const std::string& onnxPath, const std::string& configPath, int threads)
-    : session_(loadOrtSession(onnxPath, ortOptions(threads))),
+PiperVoice::PiperVoice(const std::string& onnxPath, const std::string& configPath, OnnxSettings onnx)
+    : session_(loadOrtSession(onnxPath, ortOptions(onnx.threads, onnx.allowSpinning))),
       memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {
   std::ifstream in(configPath);
   if (!in) throw std::runtime_error("Piper voice config " + configPath + " is missing");

@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+
 namespace voxgate {
 
 // One Piper (VITS) voice: its .onnx graph and its .onnx.json config. Run is thread-safe.
 class PiperVoice {
  public:
-  PiperVoice(const std::string& onnxPath, const std::string& configPath, int threads);
+  PiperVoice(const std::string& onnxPath, const std::string& configPath, OnnxSettings onnx);
 
   // Phoneme ids of one sentence as Piper builds them: BOS, then each phoneme followed by PAD,
   // then EOS. Phonemes (UTF-8 code points) the voice does not know are skipped and counted.
