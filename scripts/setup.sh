@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # libboost1.81-dev conflicts with Debian's default libboost-dev (1.74): name the 1.81 packages only.
 PACKAGES=(
   # build
-  build-essential cmake pkg-config ca-certificates
+  build-essential cmake pkg-config ca-certificates ccache
   libboost1.81-dev libboost-system1.81-dev
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest
   libespeak-ng-dev espeak-ng-data libsoxr-dev

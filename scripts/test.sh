@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: GoogleTest units and the Python integration suite (via CTest).
+# Sets up, builds and runs every test: GoogleTest units and the Python integration suite (via CTest),
+# then the unit tests again built with AddressSanitizer + UBSan (scripts/sanitize.sh, build-asan/).
 # Tests that need the recorded speech read it from $VOXGATE_TEST_AUDIO (default ../shared/data/asr/);
 # where it is absent they are skipped, or fail under VOXGATE_REQUIRE_TEST_AUDIO=1 (.ci/run sets it).
 set -euo pipefail
@@ -14,3 +15,4 @@ if [ ! -f "$audio/transcripts.tsv" ]; then
   fi
 fi
 ctest --test-dir build --output-on-failure -j2
+scripts/sanitize.sh

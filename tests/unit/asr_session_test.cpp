@@ -420,7 +420,8 @@ TEST_F(AsrSessionTest, OfflineGivesTheSameTextAsStreaming) {
   for (size_t frame : {size_t(kFrame), size_t(160), size_t(4096)}) {
     auto s = open(r, /*withVad=*/false);
     auto steps = stream(*s, r, true, frame);
-    const AsrUtterance& u = utteranceOf(only<AsrFinal>(steps).at(0));
+    auto finals = only<AsrFinal>(steps);  // held: the utterance below refers into it
+    const AsrUtterance& u = utteranceOf(finals.at(0));
     EXPECT_EQ(u.result.text, whole.result.text) << frame;
     ASSERT_EQ(u.result.words.size(), whole.result.words.size());
     for (size_t i = 0; i < u.result.words.size(); ++i)
