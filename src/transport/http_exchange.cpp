@@ -14,7 +14,7 @@ HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest req
       request_(std::move(request)),
       context_(context),
       cancel_(std::make_shared<CancelToken>()),
-      flow_(kHighWaterBytes) {}
+      flow_(std::make_shared<FlowControl>(kHighWaterBytes)) {}
 
 void HttpExchange::reply(HttpResponse response) {
   session_->post({HttpSession::Outgoing::Kind::Response, std::make_shared<HttpResponse>(std::move(response))});
@@ -28,8 +28,8 @@ void HttpExchange::beginChunked(http::response<http::empty_body> header) {
 
 void HttpExchange::writeChunk(std::string data) {
   if (data.empty()) return;  // an empty chunk would terminate the body
-  flow_.added(data.size());
-  session_->post({HttpSession::Outgoing::Kind::Chunk, nullptr, nullptr, std::move(data), &flow_});
+  flow_->added(data.size());
+  session_->post({HttpSession::Outgoing::Kind::Chunk, nullptr, nullptr, std::move(data), flow_});
 }
 
 void HttpExchange::endChunked(bool dropQueued) {

@@ -21,7 +21,7 @@ class HttpExchange {
   const HttpRequest& request() const { return request_; }
   TransportContext& transport() { return context_; }
   const CancelTokenPtr& cancel() const { return cancel_; }
-  FlowControl& flow() { return flow_; }
+  FlowControl& flow() { return *flow_; }
 
   void reply(HttpResponse response);
   // Chunked streaming: header once, then one HTTP chunk per `writeChunk`, then `endChunked`.
@@ -35,7 +35,7 @@ class HttpExchange {
   HttpRequest request_;
   TransportContext& context_;
   CancelTokenPtr cancel_;
-  FlowControl flow_;
+  std::shared_ptr<FlowControl> flow_;  // queued chunks hold it too (HttpSession::Outgoing)
 };
 
 }  // namespace voxgate

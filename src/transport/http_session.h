@@ -29,7 +29,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
     std::shared_ptr<HttpResponse> response{};
     std::shared_ptr<http::response<http::empty_body>> header{};
     std::string data{};
-    FlowControl* flow = nullptr;
+    // Shared with the exchange: a chunk still queued when the exchange is gone (its producer let
+    // go after the last chunk) must still be able to give its bytes back (found by ASan).
+    std::shared_ptr<FlowControl> flow{};
   };
   void post(Outgoing item);
 
