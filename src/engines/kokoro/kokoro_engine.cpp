@@ -43,9 +43,7 @@ std::string languageOf(const std::string& model) {
 
 KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
                            OnnxSettings onnx, std::vector<std::string>& missing)
-    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
-      phonemizer_(phonemizer),
-      onnx_(onnx) {
+    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)), phonemizer_(phonemizer), onnx_(onnx) {
   for (const char* required : {"kokoro", "kokoro_vocab"}) {
     if (!models.installed(required)) {
       missing.push_back(required);
@@ -59,7 +57,8 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
     if (cps.size() == 1) vocab_[cps[0]] = id.get<int64_t>();
   }
   auto start = std::chrono::steady_clock::now();
-  session_ = std::make_unique<Ort::Session>(loadOrtSession(models.path("kokoro"), ortOptions(onnx.threads, onnx.allowSpinning)));
+  session_ = std::make_unique<Ort::Session>(
+      loadOrtSession(models.path("kokoro"), ortOptions(onnx.threads, onnx.allowSpinning)));
   for (const VoiceEntry* e : entries) {
     if (voices_.contains(e->model)) continue;
     if (models.known(e->model) && !models.installed(e->model)) {

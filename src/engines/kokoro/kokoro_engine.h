@@ -27,8 +27,8 @@ class KokoroEngine : public TtsEngine {
   // Loads the model and vocabulary (manifest `kokoro`, `kokoro_vocab`) and every voice pack of
   // the engine-`kokoro` entries (`model`: a manifest model such as kokoro_af_heart, or a .bin
   // path). Not installed → `missing` lists it and its voices fall back; a hash mismatch throws.
-  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer, OnnxSettings onnx,
-               std::vector<std::string>& missing);
+  KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
+               OnnxSettings onnx, std::vector<std::string>& missing);
 
   std::string name() const override { return "kokoro"; }
   double nativeSpeed(double requested) const override;

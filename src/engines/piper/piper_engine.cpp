@@ -81,12 +81,9 @@ nlohmann::json PiperEngine::describe() const {
   nlohmann::json voices = nlohmann::json::array();
   for (const auto& [model, voice] : voices_)
     voices.push_back({{"model", model}, {"sample_rate", voice->sampleRate()}, {"language", voice->language()}});
-  return {{"name", "piper"},
-          {"runtime", "onnxruntime"},
-          {"threads", onnx_.threads},
-          {"allow_spinning", onnx_.allowSpinning},
-          {"voices", voices},
-          {"queued_tasks", executor_.queued()}};
+  return {{"name", "piper"},          {"runtime", "onnxruntime"},
+          {"threads", onnx_.threads}, {"allow_spinning", onnx_.allowSpinning},
+          {"voices", voices},         {"queued_tasks", executor_.queued()}};
 }
 
 }  // namespace voxgate

@@ -21,8 +21,8 @@ class PiperEngine : public TtsEngine {
   // Loads each distinct `model` of the engine-`piper` entries. A manifest model that is not
   // installed is skipped (listed in `missing`, so the caller can say so); a model whose hash
   // does not match the manifest, or a voice folder that does not load, throws.
-  PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer, OnnxSettings onnx,
-              std::vector<std::string>& missing);
+  PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
+              OnnxSettings onnx, std::vector<std::string>& missing);
 
   std::string name() const override { return "piper"; }
   double nativeSpeed(double requested) const override;
