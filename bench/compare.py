@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from common import log, require_binary
+
 BENCH = Path(__file__).resolve().parent
 NOT_METRICS = {"clients", "streams", "runs", "requests", "real-time streams"}  # part of a row's name
 
@@ -31,7 +33,7 @@ def run_once(bench, binary, path):
                             stdout=out, stderr=err).returncode
     if rc != 0:
         path.rename(path.with_suffix(".failed"))
-    print(f"{path.name}: exit {rc}", file=sys.stderr)
+    log(f"{path.name}: exit {rc}")
     return rc == 0
 
 
@@ -87,7 +89,7 @@ def main():
     out = Path(args.out or tempfile.mkdtemp(prefix="voxgate-compare-"))
     out.mkdir(parents=True, exist_ok=True)
     benches = [b for b in args.benches.split(",") if b]
-    binaries = {"before": args.before, "after": args.after}
+    binaries = {"before": str(require_binary(args.before)), "after": str(require_binary(args.after))}
     for i in range(1, args.runs + 1):
         for side, binary in binaries.items():
             for bench in benches:

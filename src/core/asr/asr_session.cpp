@@ -77,14 +77,8 @@ AsrEvents AsrSession::audio(std::string_view bytes) {
     }
     // This audio ended an utterance (spec §1.8): with continuous decoding the stream goes on
     // with a fresh recognizer, else this utterance is the whole session.
-    if (r.settings.continuousDecoding) {
-      AsrUtterance u = closeUtterance(true, events);
-      events.insert(events.begin(), AsrEndpoint{std::move(u)});
-      return events;
-    }
-    AsrUtterance u = closeUtterance(false, events);
-    finish();
-    return {AsrFinal{std::move(u)}};
+    if (r.settings.continuousDecoding) return endpointAndGoOn(std::move(events));
+    return finalAndFinish();
   } catch (const std::exception& e) {
     return failed(failure(AsrFailure::Kind::Failed, e));
   }
@@ -92,13 +86,10 @@ AsrEvents AsrSession::audio(std::string_view bytes) {
 
 AsrEvents AsrSession::recognize() {
   if (over() || !recognition_) return {};
-  AsrEvents events;
   try {
     // The caller closed the utterance: speech heard so far no longer counts towards the next one.
     if (recognition_->endpointer) recognition_->endpointer->reset();
-    AsrUtterance u = closeUtterance(true, events);
-    events.insert(events.begin(), AsrEndpoint{std::move(u)});
-    return events;
+    return endpointAndGoOn({});
   } catch (const std::exception& e) {
     return failed(failure(AsrFailure::Kind::Failed, e));
   }
@@ -118,10 +109,7 @@ AsrEvents AsrSession::end() {
     r.scratch.clear();
     r.converter.flush(r.scratch);
     feed(r.scratch);  // an endpoint here changes nothing: the utterance ends anyway
-    AsrEvents unused;
-    AsrUtterance u = closeUtterance(false, unused);
-    finish();
-    return {AsrFinal{std::move(u)}};
+    return finalAndFinish();
   } catch (const std::exception& e) {
     return failed(failure(AsrFailure::Kind::Failed, e));
   }
@@ -160,6 +148,19 @@ AsrUtterance AsrSession::closeUtterance(bool reopen, AsrEvents& events) {
     }
   }
   return u;
+}
+
+AsrEvents AsrSession::endpointAndGoOn(AsrEvents events) {
+  AsrUtterance u = closeUtterance(true, events);  // may add a failure: the next stream did not open
+  events.insert(events.begin(), AsrEndpoint{std::move(u)});
+  return events;
+}
+
+AsrEvents AsrSession::finalAndFinish() {
+  AsrEvents unused;  // nothing reopens, so nothing is added
+  AsrUtterance u = closeUtterance(false, unused);
+  finish();
+  return {AsrFinal{std::move(u)}};
 }
 
 void AsrSession::finish() {

@@ -74,6 +74,10 @@ class AsrSession {
   bool feed(std::span<const int16_t> pcm);  // true when this audio ended an utterance
   // The current utterance, closed; with `reopen` a fresh recognizer stream follows it.
   AsrUtterance closeUtterance(bool reopen, AsrEvents& events);
+  // The utterance closes and a fresh one starts: `events`, led by its endpoint.
+  AsrEvents endpointAndGoOn(AsrEvents events);
+  // The utterance closes and so does the session: its final, alone.
+  AsrEvents finalAndFinish();
   void finish();
   AsrEvents failed(AsrFailure failure);
 
