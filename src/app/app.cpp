@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "app/load_engines.h"
 #include "protocols/alibaba/custom_tts.h"
 #include "protocols/common/protocol_context.h"
@@ -24,10 +26,24 @@ void registerRoutes(Router& router, ProtocolContext& context) {
   volcengine::registerRoutes(router, context);
 }
 
+// The directories voxgate writes into, each bounded by its quota (counted once here).
+void setDiskQuotas(const AppConfig& config, SpeechContext& speech) {
+  const AsrSettings& asr = config.asrSettings;
+  if (asr.archive) {
+    std::error_code ec;
+    std::filesystem::create_directories(asr.archiveDir, ec);
+    if (ec) spdlog::error("cannot create voxgate.asr.archive_dir {}: {}", asr.archiveDir, ec.message());
+    speech.archiveQuota = std::make_shared<DirectoryQuota>(asr.archiveDir, uint64_t(asr.archiveQuota.dirMb) << 20);
+  }
+  speech.saveQuota = std::make_shared<DirectoryQuota>(config.saveDir, uint64_t(config.saveQuota.mb) << 20,
+                                                      uint64_t(config.saveQuota.files));
+}
+
 }  // namespace
 
 int runServer(const AppConfig& config) {
   SpeechContext speech(config);
+  setDiskQuotas(config, speech);
   TransportContext transport(config);
   ProtocolContext protocols(speech, transport);
   Router router;

@@ -47,8 +47,9 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
     std::shared_ptr<AsrEngine> streaming;
     if (choice.streaming == "pocketsphinx") {
       if (!sphinx)
-        sphinx = std::make_shared<PocketsphinxEngine>(PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel},
-                                                      cfg.asrSettings.pocketsphinxPool.initial);
+        sphinx = std::make_shared<PocketsphinxEngine>(
+            PocketsphinxConfig{cfg.asrSettings.pocketsphinxModel, cfg.asrSettings.pocketsphinxPool.initial,
+                               cfg.asrSettings.pocketsphinxPool.max, cfg.asrSettings.pocketsphinxPool.idleS});
       streaming = sphinx;
     }
     std::shared_ptr<WhisperModel> final;

@@ -150,6 +150,11 @@ CorsConfig parseCors(ConfigSection s) {
   CorsConfig c;
   s.read("enabled", c.enabled);
   s.read("allow_origin", c.allowOrigin);
+  c.allowOrigins = s.get<std::vector<std::string>>("allow_origins", {});
+  for (const auto& o : c.allowOrigins)
+    if (o.empty() || o == "*" || o == "null")
+      throw ConfigError("config key `" + s.keyPath("allow_origins") + "` holds `" + o +
+                        "`; list exact origins such as https://app.example (use allow_origin: '*' for any)");
   s.finish();
   return c;
 }
@@ -161,6 +166,7 @@ Limits parseLimits(ConfigSection s) {
   s.read("max_ws_message_bytes", l.maxWsMessageBytes, 256, 64u << 20);
   s.read("max_sessions", l.maxSessions, 1, 100000);
   s.read("idle_timeout_s", l.idleTimeoutS, 1, 86400);
+  s.read("max_connections", l.maxConnections, 0, 1000000);
   s.finish();
   return l;
 }
@@ -339,6 +345,11 @@ AsrSettings parseAsrSettings(ConfigSection s) {
   AsrSettings a;
   s.read("archive", a.archive);
   s.read("archive_dir", a.archiveDir);
+  ConfigSection quota = s.section("archive_quota");
+  quota.read("session_mb", a.archiveQuota.sessionMb, 1, 1 << 20);
+  quota.read("dir_mb", a.archiveQuota.dirMb, 1, 1 << 24);
+  quota.finish();
+  s.read("max_sessions", a.maxSessions, 0, 100000);
   s.read("max_session_s", a.maxSessionS, 1, 86400);
   s.read("max_frame_bytes", a.maxFrameBytes, 64, 16u << 20);
   s.read("pocketsphinx_model", a.pocketsphinxModel);
@@ -406,7 +417,18 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   cfg.ttsSettings = parseTtsSettings(v.section("tts"));
   ConfigSection rest = v.section("rest");
   rest.read("save_dir", cfg.saveDir);
+  ConfigSection saveQuota = rest.section("save_quota");
+  saveQuota.read("files", cfg.saveQuota.files, 1, 10000000);
+  saveQuota.read("mb", cfg.saveQuota.mb, 1, 1 << 24);
+  saveQuota.finish();
   rest.finish();
+  ConfigSection auth = v.section("auth");
+  cfg.auth.global = parseTokens(auth);
+  auth.read("open_paths", cfg.auth.openPaths);
+  for (const auto& p : cfg.auth.openPaths)
+    if (p.empty() || p[0] != '/')
+      throw ConfigError("config key `" + auth.keyPath("open_paths") + "` holds `" + p + "`; paths start with /");
+  auth.finish();
   v.read("models_dir", cfg.modelsDir);
   cfg.onnx = parseOnnx(v.section("onnx"));
   cfg.piper = parsePiper(v.section("piper"));
@@ -419,6 +441,11 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   cfg.volcengine = parseVolcengine(v.section("volcengine"));
   cfg.openspeech = parseOpenSpeech(v.section("openspeech"));
   v.finish();
+  // A protocol with its own token list also accepts the server-wide ones; one without a list is
+  // guarded by the transport with the server-wide list alone.
+  for (TokenAuth* own : {&cfg.sessionApi.auth, &cfg.alibaba.auth, &cfg.volcengine.auth})
+    if (own->enabled())
+      own->tokens.insert(own->tokens.end(), cfg.auth.global.tokens.begin(), cfg.auth.global.tokens.end());
 
   const OpenSpeechConfig& o = cfg.openspeech;
   if (cfg.usesEngine("openspeech") && (o.url.empty() || o.appid.empty() || o.token.empty()))

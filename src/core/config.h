@@ -7,6 +7,7 @@
 
 #include <string_view>
 #include <vector>
+
 #include "core/asr/endpointer.h"
 
 namespace voxgate {
@@ -58,12 +59,23 @@ struct Limits {
   size_t maxBodyBytes = 1 << 20;
   size_t maxWsMessageBytes = 1 << 20;
   int maxSessions = 256;
-  int idleTimeoutS = 60;
+  int idleTimeoutS = 60;   // every connection state: before, between and after requests
+  int maxConnections = 0;  // 0: derived from the descriptor limit (see transport/fd_budget.h)
 };
 
+// `allow_origin: '*'` answers `*` without credentials; a list `allow_origins` echoes exact
+// matches with credentials and also decides which browser origins may open a WebSocket.
 struct CorsConfig {
   bool enabled = true;
   std::string allowOrigin = "*";
+  std::vector<std::string> allowOrigins;  // non-empty: only these, `allow_origin` unused
+
+  bool originAllowed(std::string_view origin) const {
+    if (allowOrigins.empty()) return true;
+    for (const auto& o : allowOrigins)
+      if (o == origin) return true;
+    return false;
+  }
 };
 
 struct TtsSettings {
@@ -106,6 +118,20 @@ struct VoiceEntry {
 struct TokenAuth {
   std::vector<std::string> tokens;  // empty: no authentication
   bool enabled() const { return !tokens.empty(); }
+};
+
+// Server-wide tokens (`voxgate.auth`): every endpoint but `open_paths` needs one of them. A
+// protocol with its own list accepts both (the global ones are merged into it at parse time).
+struct AuthConfig {
+  TokenAuth global;
+  std::vector<std::string> openPaths = {"/api/healthz"};
+
+  bool isOpen(std::string_view path) const {
+    for (const auto& p : openPaths)
+      if (p == path || (p.size() > 1 && p.back() == '*' && path.substr(0, p.size() - 1) == p.substr(0, p.size() - 1)))
+        return true;
+    return false;
+  }
 };
 
 struct SessionApiConfig {
@@ -175,9 +201,23 @@ struct PocketsphinxPool {
   int idleS = 300;  // an idle decoder beyond `initial` may be freed after this long
 };
 
+// Disk bounds of the ASR archive; past them a session fails (`failed`, close 1008).
+struct ArchiveQuota {
+  int sessionMb = 100;  // one session's WAV (100 MB: 52 min of 16 kHz s16 mono)
+  int dirMb = 2048;     // everything in archive_dir, counted at start-up and as voxgate writes
+};
+
+// Offline REST `save_path` files in rest.save_dir.
+struct SaveQuota {
+  int files = 1000;
+  int mb = 1024;
+};
+
 struct AsrSettings {
-  bool archive = false;  // keep a WAV of every session's audio
+  bool archive = false;  // keep a WAV of every session's audio (the save-only path needs it too)
   std::string archiveDir = "./archive";
+  ArchiveQuota archiveQuota;
+  int maxSessions = 0;           // concurrent ASR sessions; 0: derived from the memory budget (core/memory_budget.h)
   int maxSessionS = 600;         // audio seconds per session
   size_t maxFrameBytes = 65536;  // one binary frame → close 1009 beyond
   std::string pocketsphinxModel = "/usr/share/pocketsphinx/model/en-us";
@@ -202,11 +242,13 @@ struct AppConfig {
   AsrSettings asrSettings;
 
   ThreadsConfig threads;
-  int shutdownTimeoutS = 5;
+  int shutdownTimeoutS = 30;  // SIGTERM drains this long (a Kubernetes terminationGracePeriod)
   CorsConfig cors;
   Limits limits;
   TtsSettings ttsSettings;
   std::string saveDir = "./output";
+  SaveQuota saveQuota;
+  AuthConfig auth;
   std::string modelsDir;  // empty: ModelStore::defaultDir()
   OnnxConfig onnx;
   PiperConfig piper;

@@ -6,18 +6,20 @@
 
 namespace voxgate {
 
-// Caps concurrent synthesis sessions (HTTP streams, WebSocket connections). A slot is held
-// for the life of the returned object.
+// Caps concurrent sessions (HTTP streams, WebSocket connections; a second one caps ASR
+// sessions, which are also counted in the first). A slot is held for the life of the returned
+// object. Only the first limiter counts in stats().activeSessions.
 class SessionLimiter {
  public:
-  explicit SessionLimiter(int maxSessions) : max_(maxSessions) {}
+  explicit SessionLimiter(int maxSessions, bool countsInStats = true) : max_(maxSessions), stats_(countsInStats) {}
+  int max() const { return max_; }
 
   class Slot {
    public:
     explicit Slot(SessionLimiter& owner) : owner_(owner) {}
     ~Slot() {
       owner_.active_--;
-      stats().activeSessions--;
+      if (owner_.stats_) stats().activeSessions--;
     }
 
    private:
@@ -31,12 +33,13 @@ class SessionLimiter {
       stats().rejectedBusy++;
       return nullptr;
     }
-    stats().activeSessions++;
+    if (stats_) stats().activeSessions++;
     return std::make_unique<Slot>(*this);
   }
 
  private:
   int max_;
+  bool stats_;
   std::atomic<int> active_{0};
 };
 

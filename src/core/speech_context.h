@@ -11,6 +11,8 @@
 #include "core/asr/asr_engine.h"
 #include "core/asr/vad.h"
 #include "core/config.h"
+#include "core/directory_quota.h"
+#include "core/memory_budget.h"
 #include "core/session_limiter.h"
 #include "core/tts_engine.h"
 
@@ -30,7 +32,12 @@ struct LoadedEngines {
 // nothing of sockets; the composition root (app/) builds it and hands it to the adapters.
 struct SpeechContext {
   explicit SpeechContext(const AppConfig& c)
-      : config(c), sessions(c.limits.maxSessions), workers(c.threads.encode), asrWorkers(c.threads.asr) {}
+      : config(c),
+        sessions(c.limits.maxSessions),
+        asrSessions(c.asrSettings.maxSessions ? c.asrSettings.maxSessions : derivedAsrSessionLimit(memoryBudgetBytes()),
+                    false),
+        workers(c.threads.encode),
+        asrWorkers(c.threads.asr) {}
 
   void publish(LoadedEngines loaded) {
     engines = std::move(loaded.tts);
@@ -73,6 +80,11 @@ struct SpeechContext {
   std::shared_ptr<VadModel> vad;
   nlohmann::json notes = nlohmann::json::array();
   SessionLimiter sessions;
+  SessionLimiter asrSessions;  // voxgate.asr.max_sessions, or what the memory budget allows
+  // Disk bounds (voxgate.asr.archive_quota.dir_mb, voxgate.rest.save_quota); set by the
+  // composition root once the directories exist. Null: that directory is not written.
+  std::shared_ptr<DirectoryQuota> archiveQuota;
+  std::shared_ptr<DirectoryQuota> saveQuota;
   boost::asio::thread_pool workers;     // voxgate.threads.encode
   boost::asio::thread_pool asrWorkers;  // voxgate.threads.asr
 };

@@ -14,14 +14,23 @@ void ConnectionRegistry::remove(Connection* c) {
   live_.erase(c);
 }
 
+namespace {
+template <class Live>
+std::vector<std::shared_ptr<Connection>> alive(std::mutex& mutex, const Live& live) {
+  std::vector<std::shared_ptr<Connection>> out;
+  std::lock_guard lock(mutex);
+  for (const auto& [raw, weak] : live)
+    if (auto c = weak.lock()) out.push_back(c);
+  return out;
+}
+}  // namespace
+
 void ConnectionRegistry::shutdownAll() {
-  std::vector<std::shared_ptr<Connection>> alive;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [raw, weak] : live_)
-      if (auto c = weak.lock()) alive.push_back(c);
-  }
-  for (auto& c : alive) c->shutdown();
+  for (auto& c : alive(mutex_, live_)) c->shutdown();
+}
+
+void ConnectionRegistry::drainAll() {
+  for (auto& c : alive(mutex_, live_)) c->drain();
 }
 
 size_t ConnectionRegistry::size() const {

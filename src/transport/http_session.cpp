@@ -4,6 +4,7 @@
 
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
+#include "transport/token_auth.h"
 
 namespace voxgate {
 namespace {
@@ -13,7 +14,7 @@ std::string_view pathOf(std::string_view target) { return target.substr(0, targe
 }  // namespace
 
 HttpSession::HttpSession(tcp::socket&& socket, TransportContext& context, const Router& router)
-    : stream_(std::move(socket)), context_(context), router_(router) {}
+    : stream_(std::move(socket)), context_(context), router_(router), idleTimer_(stream_.get_executor()) {}
 
 HttpSession::~HttpSession() {
   if (current_) {
@@ -25,7 +26,7 @@ HttpSession::~HttpSession() {
 
 void HttpSession::run() {
   context_.connections.add(shared_from_this());
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->doRead(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->awaitRequest(); });
 }
 
 void HttpSession::shutdown() {
@@ -38,51 +39,146 @@ void HttpSession::shutdown() {
   });
 }
 
-void HttpSession::doRead() {
-  if (closed_) return;
-  if (context_.stopping) return closeSocket();
-  parser_.emplace();
-  parser_->body_limit(context_.config.limits.maxBodyBytes);
-  stream_.expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+void HttpSession::drain() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->current_ && !self->upgraded_) self->closeSocket();  // idle keep-alive: nothing to finish
+  });
 }
 
-void HttpSession::onRead(beast::error_code ec, size_t) {
-  if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
-      ec == net::error::connection_reset || ec == net::error::operation_aborted) {
-    return closeSocket();
+void HttpSession::awaitRequest() {
+  if (closed_ || upgraded_) return;
+  if (context_.stopping) return closeSocket();
+  parser_.emplace();
+  parser_->eager(true);
+  parser_->body_limit(context_.config.limits.maxBodyBytes);
+  // Covers the wait for the next request and its arrival (a slow sender is cut too).
+  idleTimer_.expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
+  idleTimer_.async_wait(beast::bind_front_handler(&HttpSession::onIdleTimeout, shared_from_this()));
+  parseBuffered();
+}
+
+void HttpSession::onIdleTimeout(beast::error_code ec) {
+  // A wait that completed just as the timer was re-armed for the next request is stale.
+  if (ec == net::error::operation_aborted || closed_ || upgraded_ || current_ ||
+      idleTimer_.expiry() > std::chrono::steady_clock::now())
+    return;
+  closeSocket();
+}
+
+void HttpSession::parseBuffered() {
+  if (closed_ || upgraded_ || current_ || lingering_ || !parser_) return;
+  while (buffer_.size() > 0 && !parser_->is_done()) {
+    beast::error_code ec;
+    size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) break;
+    if (ec) return parseFailed(ec);
+    if (used == 0) break;
+  }
+  if (parser_->is_done()) {
+    idleTimer_.cancel();
+    HttpRequest request = parser_->release();
+    parser_.reset();
+    return dispatch(std::move(request));
+  }
+  if (peerClosed_) return closeSocket();  // the client left before a whole request
+  readMore();
+}
+
+void HttpSession::readMore() {
+  if (reading_ || closed_ || upgraded_ || peerClosed_) return;
+  // During a response the read only notices a client that leaves; what it brings waits here,
+  // bounded: past the bound the next bytes stay in the socket until the response is done.
+  if (buffer_.size() >= kMaxPipelinedBytes) return;
+  reading_ = true;
+  stream_.socket().async_read_some(net::buffer(readBuf_),
+                                   beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+}
+
+void HttpSession::onRead(beast::error_code ec, size_t bytes) {
+  reading_ = false;
+  if (upgraded_ || closed_) return;
+  if (pendingUpgrade_) {  // the read was cancelled so the socket can change hands
+    HttpRequest request = std::move(*pendingUpgrade_);
+    pendingUpgrade_.reset();
+    return dispatch(std::move(request));
+  }
+  if (lingering_) return ec ? closeSocket() : drainThenClose();
+  if (bytes) {
+    net::buffer_copy(buffer_.prepare(bytes), net::buffer(readBuf_.data(), bytes));
+    buffer_.commit(bytes);
   }
   if (ec) {
-    // Past a parse error the byte stream cannot be trusted: answer, then close.
-    HttpRequest head;
-    head.version(11);
-    head.keep_alive(false);
-    currentKeepAlive_ = false;
-    if (ec == http::error::body_limit)
-      return replyNow(detailError(
-          head, http::status::payload_too_large,
-          "request body exceeds the limit of " + std::to_string(context_.config.limits.maxBodyBytes) + " bytes"));
-    return replyNow(detailError(head, http::status::bad_request, "malformed HTTP request: " + ec.message()));
+    peerClosed_ = true;
+    return current_ ? peerGone() : closeSocket();
   }
-  dispatch(parser_->release());
+  if (current_) return readMore();
+  parseBuffered();
+}
+
+void HttpSession::parseFailed(beast::error_code ec) {
+  // Past a parse error the byte stream cannot be trusted: answer, then close.
+  idleTimer_.cancel();
+  HttpRequest head;
+  head.version(11);
+  head.keep_alive(false);
+  currentKeepAlive_ = false;
+  if (ec == http::error::body_limit)
+    return replyNow(detailError(
+        head, http::status::payload_too_large,
+        "request body exceeds the limit of " + std::to_string(context_.config.limits.maxBodyBytes) + " bytes"));
+  replyNow(detailError(head, http::status::bad_request, "malformed HTTP request: " + ec.message()));
+}
+
+bool HttpSession::admitted(const HttpRequest& request, std::string_view path) {
+  const AppConfig& config = context_.config;
+  // Browsers send Origin on WebSocket upgrades and CORS does not apply to them: with a list of
+  // origins, a page from any other origin is refused here (a client without Origin is no browser).
+  auto origin = request[http::field::origin];
+  if (websocket::is_upgrade(request) && !origin.empty() && config.cors.enabled && !config.cors.originAllowed(origin)) {
+    replyNow(detailError(request, http::status::forbidden, "origin not allowed (voxgate.cors.allow_origins)"));
+    return false;
+  }
+  const AuthConfig& auth = config.auth;
+  if (!auth.global.enabled() || auth.isOpen(path) || router_.checksOwnAuth(path) ||
+      tokenMatches(auth.global, bearerToken(request[http::field::authorization])))
+    return true;
+  HttpResponse res = detailError(request, http::status::unauthorized, "missing or invalid bearer token");
+  res.set(http::field::www_authenticate, "Bearer");
+  replyNow(std::move(res));
+  return false;
 }
 
 void HttpSession::dispatch(HttpRequest request) {
   std::string path(pathOf(request.target()));
   currentKeepAlive_ = request.keep_alive();
+  closeDelimited_ = false;
+  bool preflight =
+      request.method() == http::verb::options && !request[http::field::access_control_request_method].empty();
+  if (preflight) return replyNow(corsPreflight(context_.config.cors, request));
+  if (!admitted(request, path)) return;
 
   if (websocket::is_upgrade(request)) {
     const WsHandler* ws = router_.findWebsocket(path);
     if (!ws) return replyNow(detailError(request, http::status::not_found, "Not Found"));
-    if (!context_.ready)
-      return replyNow(detailError(request, http::status::service_unavailable, "engines are loading"));
+    if (!context_.ready || context_.draining) {
+      currentKeepAlive_ = false;
+      return replyNow(
+          detailError(request, http::status::service_unavailable,
+                      context_.draining ? "the server is shutting down (draining)" : "engines are loading"));
+    }
+    if (reading_) {  // a pipelined upgrade: the socket changes hands once the read is cancelled
+      pendingUpgrade_ = std::move(request);
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+      return;
+    }
     upgraded_ = true;
+    idleTimer_.cancel();
     stream_.expires_never();
     (*ws)(std::move(stream_), std::move(request));
     return;
   }
-  if (request.method() == http::verb::options && !request[http::field::access_control_request_method].empty())
-    return replyNow(corsPreflight(context_.config.cors, request));
 
   bool pathExists = false;
   const HttpRoute* route = router_.findHttp(request.method(), path, pathExists);
@@ -92,10 +188,17 @@ void HttpSession::dispatch(HttpRequest request) {
   }
   if (!context_.ready && !route->whileLoading)
     return replyNow(detailError(request, http::status::service_unavailable, "engines are loading"));
+  if (context_.draining) {
+    // Service routes still answer (healthz says `draining` itself); speech requests go elsewhere.
+    currentKeepAlive_ = false;
+    if (!route->whileLoading)
+      return replyNow(detailError(request, http::status::service_unavailable,
+                                  "the server is shutting down (draining); retry on another instance"));
+  }
 
   stream_.expires_never();
   current_ = std::make_shared<HttpExchange>(shared_from_this(), std::move(request), context_);
-  watchPeer();
+  readMore();
   try {
     route->handler(current_);
   } catch (const std::exception& e) {
@@ -106,6 +209,7 @@ void HttpSession::dispatch(HttpRequest request) {
 
 void HttpSession::replyNow(HttpResponse response) {
   if (!current_) current_ = std::make_shared<HttpExchange>(shared_from_this(), HttpRequest{}, context_);
+  readMore();  // a client that leaves while the answer is queued is noticed
   post({Outgoing::Kind::Response, std::make_shared<HttpResponse>(std::move(response))});
 }
 
@@ -152,15 +256,27 @@ void HttpSession::writeNext() {
       http::async_write(stream_, *item.response, done);
       break;
     case Outgoing::Kind::Header:
+      // HTTP/1.0 has no chunked coding: the body is the raw bytes up to the close (defect 11).
+      if (item.header->version() < 11) {
+        item.header->chunked(false);
+        closeDelimited_ = true;
+        currentKeepAlive_ = false;
+      }
       if (!currentKeepAlive_) item.header->keep_alive(false);
       headerSerializer_ = std::make_unique<http::response_serializer<http::empty_body>>(*item.header);
       http::async_write_header(stream_, *headerSerializer_, done);
       break;
     case Outgoing::Kind::Chunk:
-      net::async_write(stream_, http::make_chunk(net::buffer(item.data)), done);
+      if (closeDelimited_)
+        net::async_write(stream_, net::buffer(item.data), done);
+      else
+        net::async_write(stream_, http::make_chunk(net::buffer(item.data)), done);
       break;
     case Outgoing::Kind::Last:
-      net::async_write(stream_, http::make_chunk_last(), done);
+      if (closeDelimited_)
+        net::post(stream_.get_executor(), [self] { self->onWritten({}); });  // the close ends the body
+      else
+        net::async_write(stream_, http::make_chunk_last(), done);
       break;
     case Outgoing::Kind::LastNow:  // turned into Last by post()
     case Outgoing::Kind::Abort:
@@ -197,25 +313,8 @@ void HttpSession::onWritten(beast::error_code ec) {
 
 void HttpSession::responseDone(bool keepAlive) {
   current_.reset();
-  if (!keepAlive || context_.stopping) return lingerClose();
-  if (!watching_) doRead();  // otherwise the pending read resumes parsing when it completes
-}
-
-void HttpSession::watchPeer() {
-  if (watching_ || closed_) return;
-  watching_ = true;
-  stream_.async_read_some(buffer_.prepare(4096),
-                          beast::bind_front_handler(&HttpSession::onPeerActivity, shared_from_this()));
-}
-
-void HttpSession::onPeerActivity(beast::error_code ec, size_t bytes) {
-  watching_ = false;
-  if (upgraded_ || closed_) return;
-  if (lingering_) return ec ? closeSocket() : drainThenClose();
-  if (ec) return current_ ? peerGone() : closeSocket();
-  buffer_.commit(bytes);  // a pipelined request: kept for the parser
-  if (!current_) return doRead();
-  if (buffer_.size() < kMaxPipelinedBytes) watchPeer();
+  if (!keepAlive || context_.stopping || context_.draining) return lingerClose();
+  awaitRequest();  // a request already buffered is answered now, without waiting for more bytes
 }
 
 // Closing a socket with unread request bytes makes the kernel send RST, which can destroy
@@ -225,17 +324,18 @@ void HttpSession::lingerClose() {
   lingering_ = true;
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  if (!watching_) drainThenClose();  // otherwise the pending read lands in onPeerActivity
+  idleTimer_.cancel();
+  if (!reading_) drainThenClose();  // otherwise the outstanding read lands in onRead
 }
 
 void HttpSession::drainThenClose() {
   constexpr size_t kMaxDrainBytes = 4 << 20;
   if (drained_ > kMaxDrainBytes) return closeSocket();
-  watching_ = true;
+  reading_ = true;
   stream_.expires_after(std::chrono::seconds(2));
   buffer_.clear();
-  stream_.async_read_some(buffer_.prepare(16384), [self = shared_from_this()](beast::error_code ec, size_t n) {
-    self->watching_ = false;
+  stream_.async_read_some(net::buffer(readBuf_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    self->reading_ = false;
     self->drained_ += n;
     if (ec || self->closed_) return self->closeSocket();
     self->drainThenClose();
@@ -263,6 +363,7 @@ void HttpSession::closeSocket() {
     current_->flow().release();
     current_.reset();
   }
+  idleTimer_.cancel();
   beast::error_code ignored;
   stream_.socket().close(ignored);
   context_.connections.remove(this);

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -13,15 +14,19 @@ namespace voxgate {
 
 class HttpExchange;
 
-// One TCP connection speaking HTTP/1.1: reads requests, routes them, writes responses
-// (plain or chunked) in order, and hands upgrade requests to a WebSocket handler. While a
-// response streams it keeps a read pending, so a client that leaves cancels the work.
+// One TCP connection speaking HTTP/1.1 (and 1.0): reads requests, routes them, writes responses
+// (plain or chunked; close-delimited for HTTP/1.0) in order, and hands upgrade requests to a
+// WebSocket handler. One read loop serves both parsing and, while a response streams, noticing
+// a client that leaves: bytes that arrive early (a pipelined request) wait in the buffer and
+// are parsed when the response before them is done (issue 11 defect 5). The idle timeout holds
+// in every state without a request in progress (defect 4).
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, TransportContext& context, const Router& router);
   ~HttpSession() override;
   void run();
   void shutdown() override;
+  void drain() override;
 
   // Called by HttpExchange; each posts to the strand.
   struct Outgoing {
@@ -36,16 +41,20 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void post(Outgoing item);
 
  private:
-  void doRead();
+  void awaitRequest();   // no request in progress: a fresh parser, the idle timer armed
+  void parseBuffered();  // feeds buffered bytes to the parser; dispatches a whole request
+  void readMore();       // one socket read outstanding at most, bounded buffering
   void onRead(beast::error_code ec, size_t bytes);
+  void onIdleTimeout(beast::error_code ec);
+  void parseFailed(beast::error_code ec);
   void dispatch(HttpRequest request);
+  // Origin and server-wide token checks; false after answering the request itself.
+  bool admitted(const HttpRequest& request, std::string_view path);
   void replyNow(HttpResponse response);
   void writeNext();
   void dropQueuedChunks();
   void onWritten(beast::error_code ec);
   void responseDone(bool keepAlive);
-  void watchPeer();
-  void onPeerActivity(beast::error_code ec, size_t bytes);
   void lingerClose();
   void drainThenClose();
   void peerGone();
@@ -54,14 +63,19 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   beast::tcp_stream stream_;
   TransportContext& context_;
   const Router& router_;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;          // received, not yet parsed; only touched on the strand
+  std::array<char, 16384> readBuf_{};  // the outstanding read's target, copied into buffer_
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<HttpRequest> pendingUpgrade_;  // waits for the outstanding read to be cancelled
+  net::steady_timer idleTimer_;
   std::shared_ptr<HttpExchange> current_;
   bool currentKeepAlive_ = false;
+  bool closeDelimited_ = false;  // an HTTP/1.0 stream: raw bytes, the end is the close
   std::deque<Outgoing> out_;
   std::unique_ptr<http::response_serializer<http::empty_body>> headerSerializer_;
   bool writing_ = false;
-  bool watching_ = false;
+  bool reading_ = false;
+  bool peerClosed_ = false;
   bool closed_ = false;
   bool upgraded_ = false;
   bool lingering_ = false;

@@ -31,7 +31,7 @@ HttpResponse corsPreflight(const CorsConfig& cors, const HttpRequest& req) {
   HttpResponse res{cors.enabled ? http::status::ok : http::status::method_not_allowed, req.version()};
   res.set(http::field::server, "voxgate");
   addCorsHeaders(cors, req, res.base());
-  if (cors.enabled) {
+  if (cors.enabled && cors.originAllowed(req[http::field::origin])) {
     auto method = req[http::field::access_control_request_method];
     auto headers = req[http::field::access_control_request_headers];
     std::string methods =

@@ -12,20 +12,23 @@ HttpResponse jsonResponse(const HttpRequest& req, http::status status, const nlo
 HttpResponse jsonTextResponse(const HttpRequest& req, http::status status, std::string body);
 // FastAPI-style `{"detail": ...}` error.
 HttpResponse detailError(const HttpRequest& req, http::status status, const nlohmann::json& detail);
-// Adds Access-Control-* headers as upstream's permissive CORS middleware does.
+// Access-Control-* headers (issue 11 defect 8). `allow_origin: '*'` answers `*` and never allows
+// credentials, so no site can make a browser send its cookies or auth along; a list
+// `allow_origins` echoes an exact match with credentials allowed and answers others nothing.
 template <class Fields>
 void addCorsHeaders(const CorsConfig& cors, const HttpRequest& req, http::header<false, Fields>& res) {
   if (!cors.enabled) return;
-  auto origin = req[http::field::origin];
-  // With credentials allowed, browsers need the origin echoed rather than '*'.
-  if (cors.allowOrigin == "*" && !origin.empty()) {
+  if (!cors.allowOrigins.empty()) {
+    res.set(http::field::vary, "Origin");
+    auto origin = req[http::field::origin];
+    if (origin.empty() || !cors.originAllowed(origin)) return;
     res.set(http::field::access_control_allow_origin, origin);
     res.set(http::field::access_control_allow_credentials, "true");
-    res.set(http::field::vary, "Origin");
   } else {
     res.set(http::field::access_control_allow_origin, cors.allowOrigin);
   }
-  res.set(http::field::access_control_expose_headers, "*");
+  // Named, not `*`: a wildcard is not honoured on credentialed requests.
+  res.set(http::field::access_control_expose_headers, "X-Session-Id, X-Sample-Rate, X-Tt-Logid");
 }
 HttpResponse corsPreflight(const CorsConfig& cors, const HttpRequest& req);
 

@@ -2,6 +2,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "transport/beast.h"
@@ -26,12 +27,18 @@ class Router {
   void http(http::verb method, const std::string& path, HttpHandler handler, bool whileLoading = false);
   void websocket(const std::string& path, WsHandler handler);
 
+  // A path whose handler checks tokens itself (a protocol with its own token list, which then
+  // also holds the server-wide ones): the transport's server-wide check leaves it alone.
+  void ownAuth(const std::string& path) { ownAuth_.insert(path); }
+  bool checksOwnAuth(std::string_view path) const { return ownAuth_.find(path) != ownAuth_.end(); }
+
   const HttpRoute* findHttp(http::verb method, std::string_view path, bool& pathExists) const;
   const WsHandler* findWebsocket(std::string_view path) const;
 
  private:
   std::map<std::string, std::map<http::verb, HttpRoute>, std::less<>> http_;
   std::map<std::string, WsHandler, std::less<>> ws_;
+  std::set<std::string, std::less<>> ownAuth_;
 };
 
 }  // namespace voxgate

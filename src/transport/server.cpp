@@ -2,7 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
+#include <array>
+#include <atomic>
+
 #include <thread>
+
+#include "core/log_limiter.h"
 
 #include "transport/http_session.h"
 #include "transport/responses.h"
@@ -11,20 +18,100 @@
 namespace voxgate {
 namespace {
 
+// Descriptors kept back from connections: model files, logs, archives, ONNX Runtime and
+// whisper.cpp, the eventfds and timers of the pools. A flood of connections once made a model
+// file look "missing" at start-up (issue 11 defect 4).
+constexpr rlim_t kReservedDescriptors = 256;
+// After "stop now": time for the cancelled streams' last chunks and the 1001 close frames.
+constexpr auto kStopGrace = std::chrono::seconds(2);
+
+// The soft descriptor limit raised to the hard one (the usual server practice), and the
+// connection cap that leaves kReservedDescriptors free: voxgate.limits.max_connections when
+// set (clamped with a warning), else all the limit allows.
+size_t connectionBudget(int configured) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return configured > 0 ? size_t(configured) : 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  rlim_t usable = limit.rlim_cur > kReservedDescriptors + 16 ? limit.rlim_cur - kReservedDescriptors : 16;
+  if (configured <= 0) return size_t(std::min<rlim_t>(usable, 100000));
+  if (rlim_t(configured) > usable) {
+    spdlog::warn("voxgate.limits.max_connections = {} does not fit the descriptor limit {} (ulimit -n); using {}",
+                 configured, limit.rlim_cur, usable);
+    return size_t(usable);
+  }
+  return size_t(configured);
+}
+
+// One connection past the cap: a short 503 and the close. Its request is read (briefly) before
+// the close so the answer is not destroyed by a reset; a bounded number are handled at once,
+// the rest closed at once.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+ public:
+  explicit Refusal(tcp::socket s) : stream_(std::move(s)) {}
+  static inline std::atomic<int> inFlight{0};
+
+  void run() {
+    static const std::string kAnswer = [] {
+      std::string body = R"({"detail":"too many open connections (voxgate.limits.max_connections), try later"})";
+      return "HTTP/1.1 503 Service Unavailable\r\nServer: voxgate\r\nContent-Type: application/json\r\n"
+             "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    ++inFlight;
+    stream_.expires_after(std::chrono::seconds(1));
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code, size_t) {
+      self->stream_.expires_after(std::chrono::seconds(1));
+      net::async_write(self->stream_, net::buffer(kAnswer), [self](beast::error_code, size_t) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        self->stream_.expires_after(std::chrono::seconds(1));
+        self->stream_.async_read_some(net::buffer(self->scratch_), [self](beast::error_code, size_t) {});
+      });
+    });
+  }
+  ~Refusal() { --inFlight; }
+
+ private:
+  beast::tcp_stream stream_;
+  std::array<char, 4096> scratch_{};
+};
+
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, tcp::acceptor acceptor, TransportContext& ctx, const Router& router)
-      : ioc_(ioc), acceptor_(std::move(acceptor)), ctx_(ctx), router_(router), retry_(ioc) {}
+  Listener(net::io_context& ioc, tcp::acceptor acceptor, TransportContext& ctx, const Router& router,
+           size_t maxConnections)
+      : ioc_(ioc),
+        acceptor_(std::move(acceptor)),
+        ctx_(ctx),
+        router_(router),
+        retry_(ioc),
+        maxConnections_(maxConnections) {}
 
   void accept() {
     acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
       if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       if (ec) {
-        // e.g. out of file descriptors: back off instead of spinning.
-        spdlog::warn("accept failed: {}", ec.message());
+        // Out of descriptors (EMFILE/ENFILE) or the like: said as it is, rate-limited, and
+        // retried after a pause instead of spinning; the server goes on serving who it has.
+        static LogLimiter limiter("accept failed", 1);
+        bool noFds = ec == net::error::no_descriptors || ec.value() == ENFILE;
+        limiter.log(spdlog::level::warn, "accept failed: {}{} ({} connections open, the cap is {})", ec.message(),
+                    noFds ? ": out of file descriptors; raise `ulimit -n` or lower voxgate.limits.max_connections" : "",
+                    self->ctx_.connections.size(), self->maxConnections_);
         self->retry_.expires_after(std::chrono::milliseconds(50));
         self->retry_.async_wait([self](beast::error_code) { self->accept(); });
         return;
+      }
+      if (self->ctx_.connections.size() >= self->maxConnections_) {
+        static LogLimiter limiter("connection refused", 1);
+        limiter.log(spdlog::level::warn, "connection refused: {} connections open (voxgate.limits.max_connections)",
+                    self->maxConnections_);
+        if (Refusal::inFlight < 64) std::make_shared<Refusal>(std::move(s))->run();
+        return self->accept();  // dropping `s` otherwise closes it
       }
       // Audio pieces are small, latency-critical writes: Nagle would hold them ~40 ms.
       beast::error_code ignored;
@@ -45,6 +132,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   TransportContext& ctx_;
   const Router& router_;
   net::steady_timer retry_;
+  size_t maxConnections_;
 };
 
 }  // namespace
@@ -66,38 +154,67 @@ int Server::run(const StartUp& startUp) {
     spdlog::critical("cannot listen on {}:{}: {}", config.host, config.port, e.what());
     return 1;
   }
-  spdlog::info("voxgate listening on {}:{} (HTTP and WebSocket)", config.host, acceptor.local_endpoint().port());
-  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_);
+  size_t maxConnections = connectionBudget(config.limits.maxConnections);
+  spdlog::info("voxgate listening on {}:{} (HTTP and WebSocket, up to {} connections)", config.host,
+               acceptor.local_endpoint().port(), maxConnections);
+  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_, maxConnections);
   listener->accept();
 
   int exitCode = 0;
   net::steady_timer drainTimer(ioc);
   auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
-  std::function<void()> waitForDrain = [&] {
-    if (ctx.connections.size() == 0 || std::chrono::steady_clock::now() >= *deadline) {
-      if (ctx.connections.size())
-        spdlog::warn("{} connections still open at the shutdown deadline", ctx.connections.size());
-      ioc.stop();
-      return;
-    }
+  // Polls until every connection is gone or the deadline passes, then runs `then`.
+  std::function<void(std::function<void()>)> waitForConnections = [&](std::function<void()> then) {
+    if (ctx.connections.size() == 0 || std::chrono::steady_clock::now() >= *deadline) return then();
     drainTimer.expires_after(std::chrono::milliseconds(20));
-    drainTimer.async_wait([&](beast::error_code) { waitForDrain(); });
+    drainTimer.async_wait([&, then](beast::error_code ec) {
+      if (ec != net::error::operation_aborted) waitForConnections(then);
+    });
   };
-  auto beginShutdown = [&](int code) {
+  // Stop now: every request's work is cancelled, streams end, WebSockets get 1001; a short
+  // grace lets those goodbyes out.
+  auto stopNow = [&](int code) {
     if (ctx.stopping.exchange(true)) return;
     exitCode = code;
-    spdlog::info("shutting down (up to {} s for open connections)", config.shutdownTimeoutS);
+    spdlog::info("stopping: cancelling what is still running");
     listener->close();
     ctx.connections.shutdownAll();
+    drainTimer.cancel();
+    *deadline = std::chrono::steady_clock::now() + kStopGrace;
+    net::post(ioc, [&] {
+      waitForConnections([&] {
+        if (ctx.connections.size())
+          spdlog::warn("{} connections still open at the shutdown deadline", ctx.connections.size());
+        ioc.stop();
+      });
+    });
+  };
+  // SIGTERM: drain. The listener stays open so new requests hear 503 (not a refused connection)
+  // and /api/healthz says `draining`; running streams and sessions go on for up to
+  // voxgate.shutdown_timeout_s, then whatever is left is stopped.
+  auto beginDrain = [&] {
+    if (ctx.draining.exchange(true)) return stopNow(0);  // a second SIGTERM: stop at once
+    spdlog::info("draining: new requests get 503; up to {} s for the running ones (SIGTERM again or SIGINT: stop now)",
+                 config.shutdownTimeoutS);
+    ctx.connections.drainAll();
     *deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.shutdownTimeoutS);
-    waitForDrain();
+    waitForConnections([&] { stopNow(0); });
   };
 
   net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](beast::error_code ec, int sig) {
-    if (!ec) spdlog::info("received signal {}", sig);
-    beginShutdown(0);
-  });
+  std::function<void()> listen = [&] {
+    signals.async_wait([&](beast::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("received signal {}", sig);
+      if (sig == SIGTERM && !ctx.stopping) {
+        beginDrain();
+        listen();
+      } else {
+        stopNow(0);
+      }
+    });
+  };
+  listen();
 
   std::thread loader([&] {
     try {
@@ -109,7 +226,7 @@ int Server::run(const StartUp& startUp) {
       });
     } catch (const std::exception& e) {
       spdlog::critical("engine load failed: {}", e.what());
-      net::post(ioc, [&] { beginShutdown(1); });
+      net::post(ioc, [&] { stopNow(1); });
     }
   });
 

@@ -9,10 +9,12 @@ tests through module-scoped fixtures.
 import array
 import asyncio
 import json
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 import websockets
 
 from asr_util import (ASR_PATH, SAVE_PATH, Audio, assert_archive_wav, check_final, check_times, end_msg,
@@ -314,7 +316,8 @@ def test_abrupt_disconnect_keeps_valid_archive(asr_server):
 
 @pytest.mark.recorded_audio
 def test_sigterm_midstream_keeps_valid_archive(start_server, tmp_path):
-    """SIGTERM while a client streams: clean exit and a complete archive WAV."""
+    """SIGTERM while a client streams drains: the session goes on to its final, the archive is
+    complete, and the server exits cleanly once the client is done."""
     archive = tmp_path / "archive_term"
     srv = start_server(asr_config(archive), name="asr_term")
     audio = digits_audio()
@@ -323,15 +326,24 @@ def test_sigterm_midstream_keeps_valid_archive(start_server, tmp_path):
         async with websockets.connect(ws_url(srv), ping_interval=None, close_timeout=5) as ws:
             await ws.send(start_msg("term.wav", audio))
             assert (await recv_json(ws)) == {"status": "ok", "signal": "server_ready"}
-            sent = 0
-            for p in audio.packets()[:12]:
+            packets = audio.packets()
+            for i, p in enumerate(packets):
+                if i == 12:
+                    srv.proc.send_signal(signal.SIGTERM)
+                    await asyncio.sleep(0.3)
+                    r = await asyncio.get_running_loop().run_in_executor(
+                        None, lambda: requests.get(srv.base + "/api/healthz", timeout=5))
+                    assert r.status_code == 503 and r.json() == {"status": "draining"}, (r.status_code, r.text)
+                    assert r.headers.get("Connection", "").lower() == "close", r.headers
                 await ws.send(p)
                 await recv_json(ws)
-                sent += len(p)
-            code = await asyncio.get_running_loop().run_in_executor(None, srv.stop)
-            assert code == 0, f"exit code {code} after SIGTERM with a live ASR session; log:\n{srv.log_tail()}"
-            return sent
+            await ws.send(end_msg("term.wav"))
+            final = await recv_json(ws)
+            assert final.get("signal") == "finished", final
+            return len(b"".join(packets))
     sent = run(go())
+    code = srv.proc.wait(timeout=10)
+    assert code == 0, f"exit code {code} after draining; log:\n{srv.log_tail()}"
     path = new_archive_file(archive, set())
     assert_archive_wav(path, audio, sent)
 

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import re
+import signal
 import socket
 import time
 
@@ -176,8 +177,8 @@ def test_archive_session_quota(start_server, tmp_path):
     replies, code = _stream_fast(srv, SAVE_PATH, 40)  # 40 s at 32 kB/s = 1.28 MB
     assert replies[-1].get("status") == "failed" and "quota" in replies[-1]["message"], replies[-3:]
     assert code == 1008, code
-    files = wav_files(archive)
-    assert len(files) == 1 and files[0].stat().st_size <= 1024 * 1024 + 44, [f.stat().st_size for f in files]
+    sizes = [(archive / f).stat().st_size for f in wav_files(archive)]
+    assert len(sizes) == 1 and sizes[0] <= 1024 * 1024 + 44, sizes
 
 
 def test_archive_dir_quota(start_server, tmp_path):
@@ -276,11 +277,11 @@ def test_ws_upgrade_checks_origin(guarded_server):
 
     async def connect(origin):
         try:
-            async with websockets.connect(url, origin=origin, additional_headers=auth, ping_interval=None) as ws:
+            async with websockets.connect(url, origin=origin, extra_headers=auth, ping_interval=None) as ws:
                 await ws.send(start_msg("o.wav", silence(0.1)))
                 return (await recv_json(ws))["signal"]
-        except websockets.InvalidStatus as e:
-            return e.response.status_code
+        except websockets.InvalidStatusCode as e:
+            return e.status_code
     assert run(connect(ORIGIN_BAD)) == 403
     assert run(connect(ORIGIN_OK)) == "server_ready"
     assert run(connect(None)) == "server_ready"  # not a browser
@@ -311,8 +312,8 @@ def test_server_wide_tokens(guarded_server):
             async with websockets.connect(f"ws://{guarded_server.host}:{guarded_server.port}{ASR_PATH}",
                                           ping_interval=None):
                 return 101
-        except websockets.InvalidStatus as e:
-            return e.response.status_code
+        except websockets.InvalidStatusCode as e:
+            return e.status_code
     assert run(ws_status()) == 401
 
 
@@ -415,3 +416,67 @@ def test_asr_session_limit_is_bounded_by_memory(asr_server):
     assert isinstance(limit, int) and limit >= 1, body
     mem_total = int(open("/proc/meminfo").read().split("MemTotal:")[1].split()[0]) * 1024
     assert limit * 80 * 1024 * 1024 <= mem_total, f"{limit} ASR sessions cannot fit in {mem_total} bytes"
+
+
+# ---------------------------------------------------------------- graceful drain (SIGTERM)
+
+LONG_TEXT = "This sentence is read slowly so that the stream lasts a while. " * 12
+
+
+def _start_stream(srv, text=LONG_TEXT):
+    r = requests.post(srv.base + "/api/tts/stream", json={"text": text, "format": "pcm"}, stream=True, timeout=60)
+    assert r.status_code == 200
+    it = r.iter_content(chunk_size=None)
+    first = next(it)
+    return r, it, len(first)
+
+
+def test_drain_finishes_running_streams_and_refuses_new_ones(start_server, tmp_path):
+    srv = start_server(agent_config(tmp_path / "saved"), name="drain")
+    r, it, got = _start_stream(srv)
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    h = requests.get(srv.base + "/api/healthz", timeout=5)
+    assert h.status_code == 503 and h.json() == {"status": "draining"}, h.text
+    assert h.headers.get("Connection", "").lower() == "close"
+    new = requests.post(srv.base + "/api/tts/stream", json={"text": "hello"}, timeout=10)
+    assert new.status_code == 503 and "draining" in new.json()["detail"], new.text
+    assert new.headers.get("Connection", "").lower() == "close"
+    for chunk in it:  # the running stream goes on to its end (the terminating chunk)
+        got += len(chunk)
+    assert got > 24000 * 2 * 5, f"the running stream was cut: {got} bytes"
+    assert srv.proc.wait(timeout=10) == 0
+
+
+def test_second_sigterm_stops_at_once(start_server, tmp_path):
+    srv = start_server(agent_config(tmp_path / "saved"), name="drain2")
+    r, it, got = _start_stream(srv, LONG_TEXT * 4)
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    srv.proc.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    for chunk in it:
+        got += len(chunk)
+    assert time.monotonic() - t0 < 5, "the stream was not cancelled by the second SIGTERM"
+    assert srv.proc.wait(timeout=5) == 0
+
+
+def test_drain_deadline_closes_what_is_left(start_server, tmp_path):
+    cfg = agent_config(tmp_path / "saved")
+    cfg["voxgate"]["shutdown_timeout_s"] = 1
+
+    async def go(srv):
+        async with websockets.connect(f"ws://{srv.host}:{srv.port}/paddlespeech/tts/streaming",
+                                      ping_interval=None) as ws:
+            srv.proc.send_signal(signal.SIGTERM)
+            t0 = time.monotonic()
+            try:
+                await asyncio.wait_for(ws.recv(), 10)
+            except websockets.ConnectionClosed:
+                pass
+            return ws.close_code, time.monotonic() - t0
+    srv = start_server(cfg, name="drain3")
+    code, waited = run(go(srv))
+    assert code == 1001, code
+    assert 0.5 < waited < 5, waited
+    assert srv.proc.wait(timeout=5) == 0

@@ -486,11 +486,13 @@ TEST_F(AsrSessionTest, RecognizerFailuresAreValues) {
 // An archive that remembers what it was given.
 struct MemoryArchive : AudioArchive {
   explicit MemoryArchive(std::string& bytes, bool& closed) : bytes_(bytes), closed_(closed) {}
-  bool append(std::string_view b) override {
+  std::optional<std::string> append(std::string_view b) override {
     EXPECT_FALSE(closed_) << "appended after close";
+    if (bytes_.size() + b.size() > limit) return "over the limit";
     bytes_ += b;
-    return true;
+    return std::nullopt;
   }
+  size_t limit = SIZE_MAX;
   void close() override { closed_ = true; }
   std::string& bytes_;
   bool& closed_;

@@ -188,7 +188,7 @@ TEST(Config, UnknownKeysInVoiceRows) {
 
 TEST(Config, UnknownKeyFarFromAnyListsTheKnownOnes) {
   std::string e = errorOf(kBase + "voxgate:\n  cors: {origins: ['*']}\n");
-  EXPECT_EQ(e, "config key `voxgate.cors.origins`: unknown (known keys: allow_origin, enabled)");
+  EXPECT_EQ(e, "config key `voxgate.cors.origins`: unknown (known keys: allow_origin, allow_origins, enabled)");
   // Even with no value: a key that is present and misspelt is still misspelt.
   EXPECT_NE(errorOf(kBase + "voxgate:\n  tls:\n").find("config key `voxgate.tls`: unknown"), std::string::npos);
 }

@@ -39,9 +39,10 @@ struct AsrFailure {
   enum class Kind {
     Unavailable,  // a recognizer stream could not be opened (e.g. every decoder busy): try later
     Failed,       // the recognizer threw while decoding
+    NotKept,      // the audio could not be archived (a quota, a write error): `detail` says why
   };
   Kind kind = Kind::Unavailable;
-  std::string detail;  // for the log, not for clients
+  std::string detail;  // for the log, not for clients (except NotKept's, which names the bound)
 };
 
 using AsrEvent = std::variant<AsrPartial, AsrEndpoint, AsrFinal, AsrFailure>;

@@ -63,7 +63,11 @@ std::unique_ptr<AsrSession> AsrSession::recordOnly(PcmFormat format) {
 
 AsrEvents AsrSession::audio(std::string_view bytes) {
   if (over()) return {};
-  if (archive_) archive_->append(bytes);
+  if (archive_)
+    if (auto why = archive_->append(bytes)) {
+      archive_->close();
+      return failed(AsrFailure{AsrFailure::Kind::NotKept, *why});
+    }
   bytesIn_ += int64_t(bytes.size());
   if (!recognition_) return {};
   Recognition& r = *recognition_;

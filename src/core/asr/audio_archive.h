@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace voxgate {
@@ -9,7 +11,9 @@ namespace voxgate {
 class AudioArchive {
  public:
   virtual ~AudioArchive() = default;
-  virtual bool append(std::string_view bytes) = 0;
+  // nullopt: kept; else why not, for the client (a quota, a write error). The session fails
+  // then: audio the server promised to keep is never dropped quietly.
+  virtual std::optional<std::string> append(std::string_view bytes) = 0;
   virtual void close() = 0;  // the session is over: nothing more comes
 };
 

@@ -14,14 +14,23 @@ void put(std::string& h, uint32_t v, int bytes) {
 
 WavArchive::~WavArchive() { close(); }
 
-bool WavArchive::open(const std::string& path, const PcmFormat& format) {
+namespace {
+constexpr uint64_t kHeaderBytes = 58;  // the float form's; the PCM header is 44
+const char* kDirQuotaKey = " (voxgate.asr.archive_quota.dir_mb)";
+}  // namespace
+
+std::optional<std::string> WavArchive::open(const std::string& path, const PcmFormat& format) {
   close();
-  file_ = std::fopen(path.c_str(), "wb");
-  if (!file_) return false;
+  if (quota_)
+    if (auto why = quota_->reserveFile(kHeaderBytes)) return "audio archive: " + *why + kDirQuotaKey;
+  // "x": an existing file is never overwritten (the name carries a unique suffix anyway).
+  file_ = std::fopen(path.c_str(), "wbx");
+  if (!file_) return "the audio archive file could not be created";
   path_ = path;
   format_ = format;
   dataBytes_ = 0;
-  return writeHeader();
+  if (!writeHeader()) return "the audio archive could not be written";
+  return std::nullopt;
 }
 
 bool WavArchive::writeHeader() {
@@ -50,11 +59,16 @@ bool WavArchive::writeHeader() {
   return std::fseek(file_, 0, SEEK_END) == 0 && std::fflush(file_) == 0;
 }
 
-bool WavArchive::append(std::string_view bytes) {
-  if (!file_) return false;
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) return false;
-  dataBytes_ += bytes.size();
-  return writeHeader();
+std::optional<std::string> WavArchive::append(std::string_view bytes) {
+  if (!file_) return "the audio archive is not open";
+  if (dataBytes_ + bytes.size() > maxDataBytes_)
+    return "the session's audio passes the archive quota of " + std::to_string(maxDataBytes_ >> 20) +
+           " MB per session (voxgate.asr.archive_quota.session_mb)";
+  if (quota_)
+    if (auto why = quota_->reserveBytes(bytes.size())) return "audio archive: " + *why + kDirQuotaKey;
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() || (dataBytes_ += bytes.size(), !writeHeader()))
+    return "the audio archive could not be written";
+  return std::nullopt;
 }
 
 void WavArchive::close() {

@@ -75,17 +75,48 @@ class PocketsphinxStream : public AsrStream {
 
 }  // namespace
 
-PocketsphinxEngine::PocketsphinxEngine(PocketsphinxConfig config, int preload) : config_(std::move(config)) {
+PocketsphinxEngine::PocketsphinxEngine(PocketsphinxConfig config) : config_(std::move(config)) {
   namespace fs = std::filesystem;
   for (const char* part : {"en-us", "en-us.lm.bin", "cmudict-en-us.dict"})
     if (!fs::exists(fs::path(config_.modelDir) / part))
       throw std::runtime_error("pocketsphinx model file missing: " + (fs::path(config_.modelDir) / part).string() +
                                " (Debian package pocketsphinx-en-us)");
-  for (int i = 0; i < preload; ++i) idle_.push_back(create());
+  for (int i = 0; i < config_.initial; ++i) {
+    ps_decoder_t* ps = create();
+    std::lock_guard lock(mutex_);
+    ++live_;
+    idle_.push_back({ps, std::chrono::steady_clock::now()});
+  }
+  reaper_ = std::thread([this] { reap(); });
 }
 
 PocketsphinxEngine::~PocketsphinxEngine() {
-  for (auto* ps : idle_) ps_free(ps);
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  reaper_.join();
+  for (auto& i : idle_) ps_free(i.decoder);
+}
+
+void PocketsphinxEngine::reap() {
+  const std::chrono::milliseconds idleFor = std::chrono::seconds(config_.idleS);
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    // The oldest idle decoder is the front; checked every idle_s/4 (at most every 30 s).
+    wake_.wait_for(lock, std::min<std::chrono::milliseconds>(idleFor / 4, std::chrono::seconds(30)));
+    auto now = std::chrono::steady_clock::now();
+    while (!stopping_ && live_ > size_t(config_.initial) && !idle_.empty() && now - idle_.front().since >= idleFor) {
+      ps_decoder_t* old = idle_.front().decoder;
+      idle_.erase(idle_.begin());
+      --live_;
+      ++freed_;
+      lock.unlock();
+      ps_free(old);  // outside the lock: sessions keep borrowing meanwhile
+      lock.lock();
+    }
+  }
 }
 
 ps_decoder_t* PocketsphinxEngine::create() {
@@ -106,7 +137,6 @@ ps_decoder_t* PocketsphinxEngine::create() {
     initialCmn_.resize(static_cast<size_t>(cmn->veclen));
     cmn_live_get(cmn, initialCmn_.data());
   }
-  ++created_;
   return ps;
 }
 
@@ -122,26 +152,36 @@ std::unique_ptr<AsrStream> PocketsphinxEngine::open(CancelTokenPtr) {
   {
     std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
-      ps = idle_.back();
+      ps = idle_.back().decoder;  // the warmest one
       idle_.pop_back();
+    } else if (config_.max > 0 && live_ >= size_t(config_.max)) {
+      throw std::runtime_error("pocketsphinx: all " + std::to_string(config_.max) +
+                               " decoders are busy (voxgate.asr.pocketsphinx.pool.max)");
+    } else {
+      ++live_;  // counted before it is built, so concurrent opens respect `max`
     }
   }
-  if (!ps) ps = create();
+  if (!ps) {
+    try {
+      ps = create();
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      --live_;
+      throw;
+    }
+  }
   return std::make_unique<PocketsphinxStream>(*this, ps);
 }
 
 void PocketsphinxEngine::giveBack(ps_decoder_t* decoder) {
   std::lock_guard lock(mutex_);
-  idle_.push_back(decoder);
+  idle_.push_back({decoder, std::chrono::steady_clock::now()});
 }
 
 nlohmann::json PocketsphinxEngine::describe() const {
   std::lock_guard lock(mutex_);
-  return {{"engine", name()},
-          {"lang", language()},
-          {"model", config_.modelDir},
-          {"decoders", created_},
-          {"idle", idle_.size()}};
+  return {{"engine", name()},     {"lang", language()}, {"model", config_.modelDir}, {"decoders", live_},
+          {"idle", idle_.size()}, {"max", config_.max}, {"freed_idle", freed_}};
 }
 
 }  // namespace voxgate

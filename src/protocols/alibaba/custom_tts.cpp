@@ -4,12 +4,13 @@
 
 #include <algorithm>
 
+#include "core/client_strings.h"
 #include "core/utf8.h"
 #include "protocols/common/chunked_audio_output.h"
+#include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/router.h"
-#include "protocols/common/protocol_context.h"
 #include "transport/token_auth.h"
 
 namespace voxgate::alibaba {
@@ -43,8 +44,11 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
 
   const AlibabaConfig& cfg = ctx.config.alibaba;
   if (cfg.auth.enabled()) {
+    // The body's `Token` (its own list, the server-wide tokens merged in), or a server-wide
+    // token as `Authorization: Bearer`.
     auto token = j.find("Token");
-    if (token == j.end() || !token->is_string() || !tokenMatches(cfg.auth, token->get<std::string>()))
+    bool bearer = tokenMatches(ctx.config.auth.global, bearerToken(req[http::field::authorization]));
+    if (!bearer && (token == j.end() || !token->is_string() || !tokenMatches(cfg.auth, token->get<std::string>())))
       return bad(http::status::unauthorized, "missing or invalid Token");
   }
   auto text = j.find("Text");
@@ -65,13 +69,14 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
   std::string voiceId = j.contains("VoiceId") && j["VoiceId"].is_string() ? j["VoiceId"].get<std::string>() : "";
   options.voice = ctx.config.voiceByName(voiceId);
   if (!options.voice) {
-    spdlog::warn("alibaba: unknown VoiceId `{}`, using the default voice", voiceId);
+    spdlog::warn("alibaba: unknown VoiceId `{}`, using the default voice", logSafe(voiceId, 64));
     options.voice = &ctx.config.defaultVoice();
   }
   nlohmann::json extend = parseExtendData(j.value("ExtendData", nlohmann::json()));
   spdlog::info("alibaba TTS: instance={} channel={} sentence={} emotion={} voice={} rate={}",
-               field(extend, "InstanceId"), field(extend, "ChannelId"), field(extend, "SentenceId"),
-               field(extend, "Emotion"), options.voice->name, sampleRate);
+               logSafe(field(extend, "InstanceId"), 64), logSafe(field(extend, "ChannelId"), 64),
+               logSafe(field(extend, "SentenceId"), 64), logSafe(field(extend, "Emotion"), 64), options.voice->name,
+               sampleRate);
 
   auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot) return bad(http::status::service_unavailable, "too many concurrent sessions, try later");
@@ -84,6 +89,7 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
 }  // namespace
 
 void registerCustomTtsRoute(Router& router, ProtocolContext& context) {
+  if (context.config.alibaba.auth.enabled()) router.ownAuth(context.config.alibaba.path);
   router.http(http::verb::post, context.config.alibaba.path,
               [&context](std::shared_ptr<HttpExchange> ex) { handle(std::move(ex), context); });
 }

@@ -11,6 +11,7 @@ using Json = nlohmann::ordered_json;
 constexpr int kCloseNormal = 1000;
 constexpr int kCloseTryLater = 1013;
 constexpr int kCloseInternalError = 1011;
+constexpr int kClosePolicy = 1008;
 
 std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
@@ -45,6 +46,7 @@ const AsrFailure* failureIn(const AsrEvents& events) {
 
 AsrReply failureReply(const AsrFailure& f) {
   if (f.kind == AsrFailure::Kind::Unavailable) return failedReply(kCloseTryLater, "the recognizer is not available");
+  if (f.kind == AsrFailure::Kind::NotKept) return failedReply(kClosePolicy, f.detail);
   return failedReply(kCloseInternalError, "the recognizer failed");
 }
 

@@ -5,11 +5,14 @@
 #include <filesystem>
 
 #include "core/asr/wav_archive.h"
+#include "core/client_strings.h"
+#include "core/log_limiter.h"
 
 namespace voxgate::paddlespeech {
 namespace {
 
 constexpr int kMaxInflightFrames = 16;  // past this, stop reading until the decoder catches up
+LogLimiter archiveErrors("audio archive", 5);
 
 std::optional<int> intField(const nlohmann::json& j, const char* key, int fallback) {
   auto it = j.find(key);
@@ -36,10 +39,11 @@ AsrWsSession::AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, b
       context_(context),
       saveOnly_(saveOnly),
       slot_(context.speech.sessions.tryAcquire()),
+      asrSlot_(slot_ ? context.speech.asrSessions.tryAcquire() : nullptr),
       work_(context.speech.newAsrStrand()) {}
 
 void AsrWsSession::onOpen() {
-  if (!slot_) fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
+  if (!slot_ || !asrSlot_) fail(websocket::close_code::try_again_later, "too many concurrent sessions, try later");
 }
 
 // A final pass in progress gives up, so neither shutdown nor a departed client waits for it.
@@ -48,6 +52,7 @@ void AsrWsSession::onShutdown() { cancel_->cancel(); }
 void AsrWsSession::onClosed() {
   cancel_->cancel();
   slot_.reset();
+  asrSlot_.reset();
   // The archive on disk is already valid; file I/O stays off the IO threads, so it is closed
   // on the work strand, after any step still queued there.
   net::post(work_, [self = selfAs<AsrWsSession>()] { self->asr_.reset(); });
@@ -82,6 +87,10 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
     return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang +
                                                          "` (this server has " + context_.speech.asrLanguages() + ")");
   std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
+  // The save-only path exists to archive: with archiving off it writes nothing (issue 11 defect 7).
+  if (saveOnly_ && !context_.config.asrSettings.archive)
+    return fail(websocket::close_code::policy_error,
+                "this server does not archive audio (voxgate.asr.archive is false), so the save path is off");
   state_ = State::Started;
   clientName_ = name;
   stepStarted();
@@ -110,22 +119,25 @@ void AsrWsSession::openSession(const std::string& name) {
     asr_ = std::move(std::get<std::unique_ptr<AsrSession>>(opened));
   }
   const AsrSettings& settings = context_.config.asrSettings;
-  if (settings.archive || saveOnly_) {
-    std::error_code ec;
-    std::filesystem::create_directories(settings.archiveDir, ec);
+  if (settings.archive) {
     std::string path = (std::filesystem::path(settings.archiveDir) / archiveFileName(name)).string();
-    auto archive = std::make_unique<WavArchive>();
-    if (archive->open(path, format_)) {
-      archivePath_ = path;
-      asr_->setArchive(std::move(archive));
-    } else {
-      spdlog::error("cannot write the audio archive {}", path);
+    auto archive =
+        std::make_unique<WavArchive>(context_.speech.archiveQuota, uint64_t(settings.archiveQuota.sessionMb) << 20);
+    // The session was to keep its audio: without a file it does not start.
+    if (auto why = archive->open(path, format_)) {
+      archiveErrors.log(spdlog::level::err, "cannot write the audio archive {}: {}", logSafe(path), *why);
+      return postReply(failureReply(AsrFailure{AsrFailure::Kind::NotKept, *why}));
     }
+    archivePath_ = path;
+    asr_->setArchive(std::move(archive));
   }
   postReply({readyMessage()});
 }
 
 void AsrWsSession::onBinary(std::string bytes) {
+  // Audio that crosses the client's `end` on the wire: the session's result is already being
+  // computed and is still sent (issue 11 defect 10); the late bytes are not part of it.
+  if (state_ == State::Ending) return;
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "audio before start (or after end)");
   if (bytes.size() % format_.frameBytes() != 0)
     return fail(websocket::close_code::bad_payload,
@@ -138,7 +150,8 @@ void AsrWsSession::onBinary(std::string bytes) {
   net::post(work_, [self = selfAs<AsrWsSession>(), bytes = std::move(bytes)] {
     if (!self->asr_ || self->asr_->over()) return self->postReply({});  // the session already ended
     AsrEvents events = self->asr_->audio(bytes);
-    self->postReply(self->saveOnly_ ? saveFrameReply() : frameReply(events, self->replyForm()));
+    bool failed = !events.empty() && std::holds_alternative<AsrFailure>(events.front());
+    self->postReply(self->saveOnly_ && !failed ? saveFrameReply() : frameReply(events, self->replyForm()));
   });
 }
 
@@ -187,7 +200,8 @@ void AsrWsSession::fail(websocket::close_code code, const std::string& message) 
 
 void AsrWsSession::finish(websocket::close_code code) {
   if (closing()) return;
-  slot_.reset();  // the session is over: its slot is free before the close handshake ends
+  slot_.reset();  // the session is over: its slots are free before the close handshake ends
+  asrSlot_.reset();
   close(code);
 }
 

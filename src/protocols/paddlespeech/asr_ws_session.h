@@ -50,6 +50,7 @@ class AsrWsSession : public WsConnection {
   ProtocolContext& context_;
   const bool saveOnly_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
+  std::unique_ptr<SessionLimiter::Slot> asrSlot_;  // voxgate.asr.max_sessions (memory: a decoder each)
   WorkStrand work_;
   enum class State { Waiting, Started, Ending } state_ = State::Waiting;
   PcmFormat format_;

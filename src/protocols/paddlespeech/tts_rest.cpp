@@ -2,8 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "core/audio/encoding_sink.h"
 #include "core/base64.h"
@@ -46,8 +47,9 @@ std::optional<fs::path> resolveSavePath(const std::string& saveDir, const std::s
 class OfflineAnswer {
  public:
   OfflineAnswer(std::shared_ptr<HttpExchange> ex, TtsParams params, int outputRate, std::optional<fs::path> saveTo,
-                std::unique_ptr<SessionLimiter::Slot> slot, std::string lang)
+                std::shared_ptr<DirectoryQuota> quota, std::unique_ptr<SessionLimiter::Slot> slot, std::string lang)
       : ex_(std::move(ex)),
+        quota_(std::move(quota)),
         lang_(std::move(lang)),
         params_(std::move(params)),
         rate_(outputRate),
@@ -60,7 +62,8 @@ class OfflineAnswer {
     if (status == SynthStatus::Failed)
       return ex_->reply(businessError(req, 500, "Failed to synthesize audio: " + error));
     std::string wav = makeWav(audio, rate_);
-    if (saveTo_ && !save(wav, audio)) return ex_->reply(businessError(req, 500, "could not write save_path"));
+    if (saveTo_)
+      if (auto refused = save(wav, audio)) return ex_->reply(businessError(req, refused->first, refused->second));
     nlohmann::ordered_json result = {
         {"lang", lang_},
         {"spk_id", params_.spkId},
@@ -76,18 +79,34 @@ class OfflineAnswer {
   }
 
  private:
-  bool save(const std::string& wav, const std::vector<int16_t>& audio) const {
+  // nullopt: written; else the envelope's code and description. Within the save_dir's quota,
+  // and never over an existing file (issue 11 defect 7): "x" opens exclusively.
+  std::optional<std::pair<int, std::string>> save(const std::string& wav, const std::vector<int16_t>& audio) const {
+    bool pcm = endsWith(saveTo_->string(), "pcm");
+    std::string_view bytes =
+        pcm ? std::string_view(reinterpret_cast<const char*>(audio.data()), audio.size() * 2) : std::string_view(wav);
+    if (quota_)
+      if (auto why = quota_->reserveFile(bytes.size()))
+        return std::pair{400, "invalid save_path, " + *why + " (voxgate.rest.save_quota)"};
+    auto refuse = [&](int code, std::string why) {
+      if (quota_) quota_->release(1, bytes.size());
+      return std::optional<std::pair<int, std::string>>{{code, std::move(why)}};
+    };
     std::error_code ec;
     fs::create_directories(saveTo_->parent_path(), ec);
-    std::ofstream out(*saveTo_, std::ios::binary | std::ios::trunc);
-    if (endsWith(saveTo_->string(), "pcm"))
-      out.write(reinterpret_cast<const char*>(audio.data()), static_cast<std::streamsize>(audio.size() * 2));
-    else
-      out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
-    return static_cast<bool>(out);
+    std::FILE* out = std::fopen(saveTo_->c_str(), "wbx");
+    if (!out) {
+      if (errno == EEXIST) return refuse(400, "invalid save_path, the file exists (files are never overwritten)");
+      return refuse(500, "could not write save_path");
+    }
+    bool ok = std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
+    ok = std::fclose(out) == 0 && ok;
+    if (!ok) return refuse(500, "could not write save_path");
+    return std::nullopt;
   }
 
   std::shared_ptr<HttpExchange> ex_;
+  std::shared_ptr<DirectoryQuota> quota_;
   std::string lang_;  // the configured tts_online.lang, echoed in the envelope
   TtsParams params_;
   int rate_;
@@ -118,14 +137,18 @@ void handleOfflineTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
     saveTo = resolveSavePath(ctx.config.saveDir, *p.savePath);
     if (!saveTo)
       return ex->reply(businessError(req, 400, "invalid save_path, it must be a file inside the server's save_dir"));
+    std::error_code ec;
+    if (fs::exists(*saveTo, ec))
+      return ex->reply(businessError(req, 400, "invalid save_path, the file exists (files are never overwritten)"));
   }
 
   auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot)
     return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
   TtsStreamOptions options = streamOptionsFor(ctx, p);
-  auto sink = collectingSink(ctx.speech.newWorkStrand(), OfflineAnswer(ex, p, options.sampleRate, std::move(saveTo),
-                                                                       std::move(slot), ctx.config.tts.lang));
+  auto sink = collectingSink(ctx.speech.newWorkStrand(),
+                             OfflineAnswer(ex, p, options.sampleRate, std::move(saveTo), ctx.speech.saveQuota,
+                                           std::move(slot), ctx.config.tts.lang));
   TtsStream::start(ctx.speech.engineFor(*options.voice), std::move(options), ex->cancel(), sink);
 }
 

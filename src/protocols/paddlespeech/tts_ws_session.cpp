@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/audio/encoding_sink.h"
+#include "core/client_strings.h"
 #include "core/ids.h"
 #include "protocols/paddlespeech/tts_validation.h"
 #include "protocols/paddlespeech/ws_text_encoding.h"
@@ -129,7 +130,7 @@ void TtsWsSession::postFinished(SynthStatus status, std::string error) {
     self->currentCancel_.reset();
     if (status == SynthStatus::Cancelled || self->closing()) return;
     if (status == SynthStatus::Failed) {
-      spdlog::warn("WebSocket TTS failed: {}", error);
+      spdlog::warn("WebSocket TTS failed: {}", logSafe(error));
       self->sendText(errorMessage(error));
     } else {
       self->sendText(dumpJson({{"status", 2}, {"audio", ""}}));

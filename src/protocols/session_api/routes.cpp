@@ -1,13 +1,14 @@
 #include "protocols/session_api/routes.h"
 
+#include "core/client_strings.h"
 #include "core/ids.h"
 #include "core/utf8.h"
 #include "protocols/common/chunked_audio_output.h"
+#include "protocols/common/protocol_context.h"
 #include "protocols/session_api/session_registry.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/router.h"
-#include "protocols/common/protocol_context.h"
 #include "transport/token_auth.h"
 
 namespace voxgate::session_api {
@@ -94,10 +95,16 @@ void handleStream(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx,
     return;
 
   std::string sessionId;
-  if (auto sid = j.find("session_id"); sid != j.end() && sid->is_string() && !sid->get<std::string>().empty())
+  // Absent, null or "": the server names the session.
+  if (auto sid = j.find("session_id"); sid != j.end() && !sid->is_null() && *sid != "") {
+    if (!sid->is_string()) return ex->reply(detailError(req, http::status::bad_request, "session_id must be a string"));
     sessionId = sid->get<std::string>();
-  else
+    // It goes into the X-Session-Id header and the log: checked here (issue 11 defect 6).
+    if (auto why = invalidClientId(sessionId, "session_id"))
+      return ex->reply(detailError(req, http::status::bad_request, *why));
+  } else {
     sessionId = uuid4();
+  }
 
   auto slot = ctx.speech.sessions.tryAcquire();
   if (!slot)
@@ -120,7 +127,10 @@ void handleInterrupt(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx, Ses
   auto sid = body->find("session_id");
   if (sid == body->end() || sid->is_null())
     return ex->reply(detailError(req, http::status::unprocessable_entity, missingField("session_id")));
-  if (sid->is_string() && sessions.interrupt(sid->get<std::string>()))
+  if (!sid->is_string()) return ex->reply(detailError(req, http::status::bad_request, "session_id must be a string"));
+  if (auto why = invalidClientId(sid->get<std::string>(), "session_id"))
+    return ex->reply(detailError(req, http::status::bad_request, *why));
+  if (sessions.interrupt(sid->get<std::string>()))
     return ex->reply(jsonResponse(req, http::status::ok, {{"ok", true}}));
   ex->reply(jsonResponse(req, http::status::not_found, {{"ok", false}, {"error", "session not found"}}));
 }
@@ -129,6 +139,10 @@ void handleInterrupt(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx, Ses
 
 void registerSessionRoutes(Router& router, ProtocolContext& context) {
   auto sessions = std::make_shared<SessionRegistry>();
+  if (context.config.sessionApi.auth.enabled()) {
+    router.ownAuth("/api/tts/stream");
+    router.ownAuth("/api/tts/interrupt");
+  }
   router.http(http::verb::post, "/api/tts/stream", [&context, sessions](std::shared_ptr<HttpExchange> ex) {
     handleStream(std::move(ex), context, sessions);
   });

@@ -5,8 +5,10 @@
 #include <chrono>
 
 #include "core/audio/encoding_sink.h"
+#include "core/client_strings.h"
 #include "core/codecs/volcengine_frame.h"
 #include "core/ids.h"
+#include "core/log_limiter.h"
 #include "protocols/volcengine/request.h"
 #include "transport/token_auth.h"
 
@@ -76,7 +78,8 @@ void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolCont
   std::string logid = newLogid();
   const TokenAuth& auth = context.config.volcengine.auth;
   if (auth.enabled() && !tokenMatches(auth, bearerToken(request[http::field::authorization]))) {
-    spdlog::info("volcengine: upgrade refused (bad token), logid {}", logid);
+    static LogLimiter limiter("volcengine: upgrade refused", 10);
+    limiter.log(spdlog::level::info, "volcengine: upgrade refused (bad token), logid {}", logid);
     return refuse(std::move(stream), request, logid);
   }
   std::make_shared<WsSession>(std::move(stream), context, logid)->start(std::move(request));
@@ -115,7 +118,9 @@ void WsSession::startRequest(Request r) {
 }
 
 void WsSession::sendError(const RequestError& error) {
-  spdlog::info("volcengine: error {} ({}), logid {}", error.code, error.message, logid_);
+  // A client can cause these at the rate it sends frames: rate-limited, and its strings escaped.
+  static LogLimiter limiter("volcengine: error", 10);
+  limiter.log(spdlog::level::info, "volcengine: error {} ({}), logid {}", error.code, logSafe(error.message), logid_);
   sendBinary(errorFrame(error.code, errorJson(error)));
 }
 

@@ -1,0 +1,148 @@
+// Issue 11: the edge checks and bounds the hostile probe asked for, below the server.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/client_strings.h"
+#include "core/config.h"
+#include "core/directory_quota.h"
+#include "core/ids.h"
+#include "core/memory_budget.h"
+
+using namespace voxgate;
+
+TEST(ClientId, AcceptsTheUsualShapes) {
+  for (const char* id : {"a", "call-42_a.b:c", "3f2b9c1e-0d4a-4c8e-9b7a-1f2e3d4c5b6a"})
+    EXPECT_FALSE(invalidClientId(id, "session_id")) << id;
+  EXPECT_FALSE(invalidClientId(std::string(128, 'x'), "session_id"));
+}
+
+TEST(ClientId, RefusesWhatCouldReachAHeaderOrAPath) {
+  for (const char* id : {"", "a\r\nSet-Cookie: x=1", "a b", "../x", "a/b", "é", "x\ty"}) {
+    auto why = invalidClientId(id, "session_id");
+    ASSERT_TRUE(why) << id;
+    EXPECT_NE(why->find("session_id"), std::string::npos);
+  }
+  EXPECT_TRUE(invalidClientId(std::string(129, 'x'), "session_id"));
+}
+
+TEST(LogSafe, EscapesLineBreaksAndControlsKeepsUtf8) {
+  EXPECT_EQ(logSafe("a\nb\r\nc"), "a\\nb\\r\\nc");
+  EXPECT_EQ(logSafe("\x1b[31mred"), "\\x1b[31mred");
+  EXPECT_EQ(logSafe("晓晓 ok"), "晓晓 ok");
+  EXPECT_EQ(logSafe("bad \xff\xfe utf8"), "bad \\xff\\xfe utf8");
+  EXPECT_EQ(logSafe("back\\slash"), "back\\\\slash");  // so an escape cannot be faked either
+}
+
+TEST(LogSafe, CutsLongStrings) {
+  std::string cut = logSafe(std::string(1000, 'a'), 50);
+  EXPECT_EQ(cut, std::string(50, 'a') + "…");
+}
+
+TEST(RandomIds, AreUuid4AndDistinct) {
+  std::string a = uuid4(), b = uuid4();
+  EXPECT_NE(a, b);
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
+  EXPECT_EQ(randomHex(16).size(), 16u);
+}
+
+class DirectoryQuotaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::filesystem::temp_directory_path() /
+          ("voxgate_quota_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "sub");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir); }
+  void write(const std::string& name, size_t bytes) { std::ofstream(dir / name) << std::string(bytes, 'x'); }
+  std::filesystem::path dir;
+};
+
+TEST_F(DirectoryQuotaTest, CountsWhatIsThereRecursively) {
+  write("a.wav", 100);
+  write("sub/b.wav", 50);
+  DirectoryQuota q(dir.string(), 1000, 10);
+  EXPECT_EQ(q.usedBytes(), 150u);
+  EXPECT_EQ(q.usedFiles(), 2u);
+}
+
+TEST_F(DirectoryQuotaTest, RefusesPastEitherBound) {
+  DirectoryQuota q(dir.string(), 1000, 2);
+  EXPECT_FALSE(q.reserveFile(400));
+  EXPECT_FALSE(q.reserveBytes(500));
+  auto full = q.reserveBytes(200);
+  ASSERT_TRUE(full);
+  EXPECT_NE(full->find("quota"), std::string::npos);
+  EXPECT_FALSE(q.reserveFile(50));  // 2 files, 950 bytes
+  auto files = q.reserveFile(1);
+  ASSERT_TRUE(files);
+  EXPECT_NE(files->find("file"), std::string::npos);
+  q.release(1, 400);
+  EXPECT_FALSE(q.reserveFile(400));
+}
+
+TEST(MemoryBudget, DerivedAsrLimitFitsTheBudget) {
+  constexpr uint64_t GiB = 1ull << 30;
+  EXPECT_EQ(derivedAsrSessionLimit(0), 256);  // unknown
+  EXPECT_EQ(derivedAsrSessionLimit(1 * GiB), 1);
+  int at24 = derivedAsrSessionLimit(24 * GiB);
+  EXPECT_GT(at24, 100);
+  EXPECT_LT(uint64_t(at24) * 85 * (1 << 20), 24 * GiB);
+  EXPECT_LT(derivedAsrSessionLimit(4 * GiB), at24);
+  EXPECT_GT(memoryBudgetBytes(), 0u);  // this machine has /proc/meminfo
+}
+
+namespace {
+const std::string kBase = "engine_list: ['tts_online']\ntts_online:\n  engine: espeak\n";
+std::string errorOf(const std::string& yaml) {
+  try {
+    parseConfig(yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(HardeningConfig, DefaultsBoundEverything) {
+  AppConfig c = parseConfig(embeddedDefaultConfig());
+  EXPECT_EQ(c.limits.maxConnections, 0);  // derived from the descriptor limit
+  EXPECT_EQ(c.asrSettings.archiveQuota.sessionMb, 100);
+  EXPECT_EQ(c.asrSettings.archiveQuota.dirMb, 2048);
+  EXPECT_EQ(c.saveQuota.files, 1000);
+  EXPECT_EQ(c.saveQuota.mb, 1024);
+  EXPECT_FALSE(c.auth.global.enabled());
+  EXPECT_TRUE(c.auth.isOpen("/api/healthz"));
+  EXPECT_TRUE(c.cors.allowOrigins.empty());
+  EXPECT_TRUE(c.cors.originAllowed("https://anything.example"));
+}
+
+TEST(HardeningConfig, ServerWideTokensJoinEveryProtocolList) {
+  AppConfig c = parseConfig(kBase +
+                            "voxgate:\n  auth: {tokens: [g], open_paths: [/api/healthz, /console/*]}\n"
+                            "  session_api: {tokens: [s]}\n");
+  EXPECT_EQ(c.sessionApi.auth.tokens, (std::vector<std::string>{"s", "g"}));
+  EXPECT_FALSE(c.alibaba.auth.enabled());  // no own list: the transport checks the global one
+  EXPECT_TRUE(c.auth.isOpen("/console/index.html"));
+  EXPECT_FALSE(c.auth.isOpen("/consolex"));
+  EXPECT_FALSE(c.auth.isOpen("/api/stats"));
+}
+
+TEST(HardeningConfig, OriginListIsExact) {
+  AppConfig c = parseConfig(kBase + "voxgate:\n  cors: {allow_origins: ['https://app.example']}\n");
+  EXPECT_TRUE(c.cors.originAllowed("https://app.example"));
+  EXPECT_FALSE(c.cors.originAllowed("https://app.example.evil"));
+  EXPECT_FALSE(c.cors.originAllowed("null"));
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  cors: {allow_origins: ['*']}\n").find("voxgate.cors.allow_origins"),
+            std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  auth: {open_paths: [healthz]}\n").find("voxgate.auth.open_paths"),
+            std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr: {archive_quota: {session_mb: 0}}\n")
+                .find("voxgate.asr.archive_quota.session_mb"),
+            std::string::npos);
+}
