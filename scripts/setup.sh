@@ -18,6 +18,7 @@ PACKAGES=(
   ffmpeg sox socat openssl curl
   # Python: the test suite, scripts/install_models.py (pip download, numpy) and the benchmarks (venv, aiohttp)
   python3 python3-pip python3-venv python3-numpy python3-pytest python3-requests python3-websockets python3-aiohttp
+  python3-prometheus-client  # parses /metrics in the tests as Prometheus would
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

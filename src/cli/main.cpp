@@ -8,6 +8,7 @@
 #include "cli/asr_client.h"
 #include "cli/tts_client.h"
 #include "core/config.h"
+#include "core/log_format.h"
 
 int main(int argc, char** argv) {
   using namespace voxgate;
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
   serve->add_option("--host", host, "bind address, overrides the file");
   serve->add_option("--port", port, "TCP port, overrides the file")->check(CLI::Range(0, 65535));
   serve->add_option("--log_level", logLevel, "trace|debug|info|warn|error");
+  std::string logFormatName = "text";
+  serve->add_option("--log_format", logFormatName, "text|json (one JSON object per line)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   auto* client = app.add_subcommand("client", "clients for testing a server");
   client->require_subcommand(1);
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
   if (asr->parsed()) return cli::runAsrClient(aopt);
 
   spdlog::set_level(spdlog::level::from_str(logLevel));
+  setLogFormat(logFormatName == "json" ? LogFormat::Json : LogFormat::Text);
   AppConfig config;
   try {
     config = configFile.empty() ? parseConfig(embeddedDefaultConfig()) : loadConfigFile(configFile);

@@ -13,6 +13,7 @@ class SessionLimiter {
  public:
   explicit SessionLimiter(int maxSessions, bool countsInStats = true) : max_(maxSessions), stats_(countsInStats) {}
   int max() const { return max_; }
+  int active() const { return active_.load(); }
 
   class Slot {
    public:

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/stats.h"
+#include "core/utf8.h"
 
 namespace voxgate {
 
@@ -12,6 +13,9 @@ std::shared_ptr<TtsStream> TtsStream::start(EngineRouter engines, TtsStreamOptio
   std::shared_ptr<TtsStream> stream(new TtsStream(engines, std::move(options), std::move(cancel), std::move(sink)));
   stats().ttsRequests++;
   stats().synthActive++;
+  if (auto& record = stream->options_.record)
+    record->ttsBegan(stream->options_.voice ? stream->options_.voice->name : "",
+                     utf8Decode(stream->options_.text).size());
   stream->schedule();
   return stream;
 }
@@ -66,7 +70,7 @@ void TtsStream::step() {
   if (cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
   if (segments_.empty()) {
     // Nothing speakable: one short silent piece, so clients that divide by the duration work.
-    sink_->onPiece(std::vector<int16_t>(static_cast<size_t>(options_.sampleRate) / 10, 0));
+    emit(std::vector<int16_t>(static_cast<size_t>(options_.sampleRate) / 10, 0));
     return finish(SynthStatus::Done, "");
   }
   const TextSegment& seg = segments_[next_++];
@@ -148,19 +152,31 @@ void TtsStream::appendProcessed(size_t from) {
 void TtsStream::emitFull(bool flushAll) {
   size_t offset = 0;
   while (pending_.size() - offset >= pieceSamples_) {
-    sink_->onPiece(std::vector<int16_t>(pending_.begin() + offset, pending_.begin() + offset + pieceSamples_));
+    emit(std::vector<int16_t>(pending_.begin() + offset, pending_.begin() + offset + pieceSamples_));
     offset += pieceSamples_;
   }
   if (flushAll && pending_.size() > offset) {
-    sink_->onPiece(std::vector<int16_t>(pending_.begin() + offset, pending_.end()));
+    emit(std::vector<int16_t>(pending_.begin() + offset, pending_.end()));
     offset = pending_.size();
   }
   pending_.erase(pending_.begin(), pending_.begin() + offset);
 }
 
+void TtsStream::emit(std::vector<int16_t> pcm) {
+  if (options_.record) {
+    if (samplesOut_ == 0) options_.record->ttsFirstAudio(engine_->name());
+    options_.record->ttsAudio(double(pcm.size()) / options_.sampleRate);
+  }
+  samplesOut_ += pcm.size();
+  sink_->onPiece(std::move(pcm));
+}
+
 void TtsStream::finish(SynthStatus status, const std::string& error) {
   if (finished_) return;
   finished_ = true;
+  if (options_.record)
+    options_.record->ttsEnded(engine_->name(), status, double(samplesOut_) / options_.sampleRate,
+                              status == SynthStatus::Cancelled ? cancel_->reason() : CancelReason::None);
   stats().synthActive--;
   if (status == SynthStatus::Cancelled) stats().synthCancelled++;
   if (status == SynthStatus::Failed) stats().synthFailed++;

@@ -7,6 +7,7 @@
 #include "core/audio/time_pitch.h"
 #include "core/cancel_token.h"
 #include "core/flow_control.h"
+#include "core/request_record.h"
 #include "core/resampler.h"
 #include "core/text_splitter.h"
 #include "core/tts_engine.h"
@@ -22,6 +23,7 @@ struct TtsStreamOptions {
   int sampleRate = 24000;  // output rate; engine audio is resampled to it
   int pieceMs = 450;       // longest piece handed to the sink
   SegmentOptions segments;
+  std::shared_ptr<RequestRecord> record;  // the request's access-log record; may be null
 };
 
 // Where a stream's audio goes. Called on the engine's thread; must not block.
@@ -51,6 +53,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   void onEngineAudio(AudioBuffer audio);
   void appendProcessed(size_t resampledFrom);
   void emitFull(bool flushAll);
+  void emit(std::vector<int16_t> pcm);
   void finish(SynthStatus status, const std::string& error);
   const std::string& langOf(size_t segment) const;
   void useEngine(TtsEngine& engine);
@@ -71,6 +74,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   std::vector<int16_t> pending_;
   std::string audioError_;  // a buffer the stream cannot take: the segment fails
   bool finished_ = false;
+  size_t samplesOut_ = 0;
 };
 
 }  // namespace voxgate

@@ -9,12 +9,14 @@ namespace {
 constexpr size_t kHighWaterBytes = 64 * 1024;
 }  // namespace
 
-HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, TransportContext& context)
+HttpExchange::HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, TransportContext& context,
+                           std::shared_ptr<RequestRecord> record)
     : session_(std::move(session)),
       request_(std::move(request)),
       context_(context),
       cancel_(std::make_shared<CancelToken>()),
-      flow_(std::make_shared<FlowControl>(kHighWaterBytes)) {}
+      flow_(std::make_shared<FlowControl>(kHighWaterBytes)),
+      record_(std::move(record)) {}
 
 void HttpExchange::reply(HttpResponse response) {
   session_->post({HttpSession::Outgoing::Kind::Response, std::make_shared<HttpResponse>(std::move(response))});

@@ -4,6 +4,7 @@
 
 #include "core/cancel_token.h"
 #include "core/flow_control.h"
+#include "core/request_record.h"
 #include "transport/beast.h"
 
 namespace voxgate {
@@ -16,12 +17,15 @@ struct TransportContext;
 // when the client goes away or the server shuts down.
 class HttpExchange {
  public:
-  HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, TransportContext& context);
+  HttpExchange(std::shared_ptr<HttpSession> session, HttpRequest request, TransportContext& context,
+               std::shared_ptr<RequestRecord> record);
 
   const HttpRequest& request() const { return request_; }
   TransportContext& transport() { return context_; }
   const CancelTokenPtr& cancel() const { return cancel_; }
   FlowControl& flow() { return *flow_; }
+  // The access-log record: adapters hand it to TtsStream (TtsStreamOptions::record) or fill it.
+  const std::shared_ptr<RequestRecord>& record() const { return record_; }
 
   void reply(HttpResponse response);
   // Chunked streaming: header once, then one HTTP chunk per `writeChunk`, then `endChunked`.
@@ -36,6 +40,7 @@ class HttpExchange {
   TransportContext& context_;
   CancelTokenPtr cancel_;
   std::shared_ptr<FlowControl> flow_;  // queued chunks hold it too (HttpSession::Outgoing)
+  std::shared_ptr<RequestRecord> record_;
 };
 
 }  // namespace voxgate

@@ -17,6 +17,7 @@ HttpSession::HttpSession(tcp::socket&& socket, TransportContext& context, const 
     : stream_(std::move(socket)), context_(context), router_(router), idleTimer_(stream_.get_executor()) {}
 
 HttpSession::~HttpSession() {
+  finishRecord(CancelReason::ClientGone);
   if (current_) {
     current_->cancel()->cancel();
     current_->flow().release();
@@ -32,7 +33,7 @@ void HttpSession::run() {
 void HttpSession::shutdown() {
   net::post(stream_.get_executor(), [self = shared_from_this()] {
     if (self->current_) {
-      self->current_->cancel()->cancel();  // the stream ends; then the socket closes
+      self->current_->cancel()->cancel(CancelReason::Shutdown);  // the stream ends; then the socket closes
     } else {
       self->closeSocket();
     }
@@ -109,7 +110,11 @@ void HttpSession::onRead(beast::error_code ec, size_t bytes) {
     buffer_.commit(bytes);
   }
   if (ec) {
+    spdlog::debug("http: read ended: {} (response in progress: {})", ec.message(), current_ != nullptr);
     peerClosed_ = true;
+    // The client read the whole answer and closed before our write's completion ran: the
+    // response is done, not abandoned (it ends in responseDone).
+    if (current_ && ec == net::error::eof && finalItemQueued()) return;
     return current_ ? peerGone() : closeSocket();
   }
   if (current_) return readMore();
@@ -119,6 +124,8 @@ void HttpSession::onRead(beast::error_code ec, size_t bytes) {
 void HttpSession::parseFailed(beast::error_code ec) {
   // Past a parse error the byte stream cannot be trusted: answer, then close.
   idleTimer_.cancel();
+  recordPath_ = "-";
+  recordProtocol_ = "http";
   HttpRequest head;
   head.version(11);
   head.keep_alive(false);
@@ -153,6 +160,15 @@ void HttpSession::dispatch(HttpRequest request) {
   std::string path(pathOf(request.target()));
   currentKeepAlive_ = request.keep_alive();
   closeDelimited_ = false;
+  status_ = 0;
+  // Routed paths are a fixed set; anything else is logged as "-" (a client's path is not ours to log).
+  bool known = router_.findWebsocket(path) || [&] {
+    bool exists = false;
+    router_.findHttp(request.method(), path, exists);
+    return exists;
+  }();
+  recordPath_ = known ? path : "-";
+  recordProtocol_ = websocket::is_upgrade(request) ? "ws" : "http";
   bool preflight =
       request.method() == http::verb::options && !request[http::field::access_control_request_method].empty();
   if (preflight) return replyNow(corsPreflight(context_.config.cors, request));
@@ -186,18 +202,20 @@ void HttpSession::dispatch(HttpRequest request) {
     return replyNow(pathExists ? detailError(request, http::status::method_not_allowed, "Method Not Allowed")
                                : detailError(request, http::status::not_found, "Not Found"));
   }
-  if (!context_.ready && !route->whileLoading)
+  if (!context_.ready && !route->options.whileLoading)
     return replyNow(detailError(request, http::status::service_unavailable, "engines are loading"));
   if (context_.draining) {
     // Service routes still answer (healthz says `draining` itself); speech requests go elsewhere.
     currentKeepAlive_ = false;
-    if (!route->whileLoading)
+    if (!route->options.whileLoading)
       return replyNow(detailError(request, http::status::service_unavailable,
                                   "the server is shutting down (draining); retry on another instance"));
   }
 
   stream_.expires_never();
-  current_ = std::make_shared<HttpExchange>(shared_from_this(), std::move(request), context_);
+  recordProtocol_ = route->options.protocol;
+  current_ = std::make_shared<HttpExchange>(shared_from_this(), std::move(request), context_,
+                                            std::make_shared<RequestRecord>(recordProtocol_, recordPath_));
   readMore();
   try {
     route->handler(current_);
@@ -208,7 +226,9 @@ void HttpSession::dispatch(HttpRequest request) {
 }
 
 void HttpSession::replyNow(HttpResponse response) {
-  if (!current_) current_ = std::make_shared<HttpExchange>(shared_from_this(), HttpRequest{}, context_);
+  if (!current_)
+    current_ = std::make_shared<HttpExchange>(shared_from_this(), HttpRequest{}, context_,
+                                              std::make_shared<RequestRecord>(recordProtocol_, recordPath_));
   readMore();  // a client that leaves while the answer is queued is noticed
   post({Outgoing::Kind::Response, std::make_shared<HttpResponse>(std::move(response))});
 }
@@ -240,6 +260,12 @@ void HttpSession::dropQueuedChunks() {
   }
 }
 
+bool HttpSession::finalItemQueued() const {
+  for (const auto& item : out_)
+    if (item.kind == Outgoing::Kind::Response || item.kind == Outgoing::Kind::Last) return true;
+  return false;
+}
+
 void HttpSession::writeNext() {
   if (out_.empty() || closed_) {
     writing_ = false;
@@ -252,10 +278,12 @@ void HttpSession::writeNext() {
   stream_.expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
   switch (item.kind) {
     case Outgoing::Kind::Response:
+      status_ = item.response->result_int();
       if (!currentKeepAlive_) item.response->keep_alive(false);
       http::async_write(stream_, *item.response, done);
       break;
     case Outgoing::Kind::Header:
+      status_ = item.header->result_int();
       // HTTP/1.0 has no chunked coding: the body is the raw bytes up to the close (defect 11).
       if (item.header->version() < 11) {
         item.header->chunked(false);
@@ -280,6 +308,7 @@ void HttpSession::writeNext() {
       break;
     case Outgoing::Kind::LastNow:  // turned into Last by post()
     case Outgoing::Kind::Abort:
+      finishRecord(CancelReason::Failed);
       writing_ = false;
       out_.clear();
       closeSocket();
@@ -311,7 +340,16 @@ void HttpSession::onWritten(beast::error_code ec) {
   writeNext();
 }
 
+void HttpSession::finishRecord(CancelReason why) {
+  if (!current_) return;
+  const CancelTokenPtr& cancel = current_->cancel();
+  if (cancel->cancelled()) why = cancel->reason();
+  // 499 (nginx's "client closed request"): the client left before any answer was written.
+  current_->record()->finish(status_ ? std::to_string(status_) : "499", why);
+}
+
 void HttpSession::responseDone(bool keepAlive) {
+  finishRecord(CancelReason::None);
   current_.reset();
   if (!keepAlive || context_.stopping || context_.draining) return lingerClose();
   awaitRequest();  // a request already buffered is answered now, without waiting for more bytes
@@ -343,6 +381,7 @@ void HttpSession::drainThenClose() {
 }
 
 void HttpSession::peerGone() {
+  spdlog::debug("http: peer gone while a response is in progress");
   if (current_) {
     current_->cancel()->cancel();
     current_->flow().release();
@@ -360,6 +399,7 @@ void HttpSession::closeSocket() {
   }
   if (current_) {
     current_->cancel()->cancel();
+    finishRecord(CancelReason::ClientGone);
     current_->flow().release();
     current_.reset();
   }

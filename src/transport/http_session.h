@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/cancel_token.h"
 #include "core/flow_control.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
@@ -59,6 +60,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void drainThenClose();
   void peerGone();
   void closeSocket();
+  void finishRecord(CancelReason why);
+  bool finalItemQueued()
+      const;  // the current response's last write is queued or on the wire  // the current exchange's access-log line
 
   beast::tcp_stream stream_;
   TransportContext& context_;
@@ -71,6 +75,9 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   std::shared_ptr<HttpExchange> current_;
   bool currentKeepAlive_ = false;
   bool closeDelimited_ = false;  // an HTTP/1.0 stream: raw bytes, the end is the close
+  unsigned status_ = 0;          // of the current response, once its head is written
+  std::string recordPath_;       // the current request's route and protocol, for its record
+  std::string recordProtocol_;
   std::deque<Outgoing> out_;
   std::unique_ptr<http::response_serializer<http::empty_body>> headerSerializer_;
   bool writing_ = false;

@@ -2,8 +2,8 @@
 
 namespace voxgate {
 
-void Router::http(http::verb method, const std::string& path, HttpHandler handler, bool whileLoading) {
-  http_[path][method] = HttpRoute{std::move(handler), whileLoading};
+void Router::http(http::verb method, const std::string& path, HttpHandler handler, RouteOptions options) {
+  http_[path][method] = HttpRoute{std::move(handler), std::move(options)};
 }
 
 void Router::websocket(const std::string& path, WsHandler handler) { ws_[path] = std::move(handler); }

@@ -15,16 +15,21 @@ using HttpHandler = std::function<void(std::shared_ptr<HttpExchange>)>;
 // Takes over the connection after an upgrade request; does the WebSocket handshake itself.
 using WsHandler = std::function<void(beast::tcp_stream stream, HttpRequest request)>;
 
+struct RouteOptions {
+  std::string protocol = "other";  // the access log's and /metrics' `protocol`
+  bool whileLoading = false;       // served before the engines are loaded (health, stats); others get 503
+};
+
 struct HttpRoute {
   HttpHandler handler;
-  bool whileLoading = false;  // served before the engines are loaded (health, stats); others get 503
+  RouteOptions options;
 };
 
 // Exact-path routing: the protocols served here have fixed paths. The transport is handed a
 // filled router by the composition root (app/) and knows no protocol itself.
 class Router {
  public:
-  void http(http::verb method, const std::string& path, HttpHandler handler, bool whileLoading = false);
+  void http(http::verb method, const std::string& path, HttpHandler handler, RouteOptions options);
   void websocket(const std::string& path, WsHandler handler);
 
   // A path whose handler checks tokens itself (a protocol with its own token list, which then

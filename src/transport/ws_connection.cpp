@@ -30,6 +30,8 @@ WsConnection::~WsConnection() { transport_.connections.remove(this); }
 
 void WsConnection::start(HttpRequest upgrade) {
   transport_.connections.add(shared_from_this());
+  std::string_view target = upgrade.target();
+  record_ = std::make_shared<RequestRecord>(options_.protocol, std::string(target.substr(0, target.find('?'))));
   setUpServerWebSocket(ws_, transport_.config.limits, options_);
   ws_.async_accept(upgrade, beast::bind_front_handler(&WsConnection::onAccepted, shared_from_this()));
 }
@@ -158,6 +160,11 @@ void WsConnection::gone() {
   }
   flow_.release();  // a paused producer wakes and sees its cancel token
   onClosed();
+  // The code this side sent, else the peer's, else 1006 (no close handshake).
+  unsigned code = closeReason_ ? unsigned(closeReason_->code) : unsigned(ws_.reason().code);
+  if (record_)
+    record_->finish("ws_" + std::to_string(code ? code : 1006),
+                    transport_.stopping ? CancelReason::Shutdown : CancelReason::None);
 }
 
 }  // namespace voxgate

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/flow_control.h"
+#include "core/request_record.h"
 #include "transport/beast.h"
 #include "transport/connection_registry.h"
 #include "transport/transport_context.h"
@@ -24,6 +25,7 @@ struct WsOptions {
   // A producer (synthesis) pauses between segments past this many queued bytes (FlowControl);
   // below `queueBytes`, so a client that reads is never stopped from being read.
   size_t producerBytes = 512 << 10;
+  std::string protocol = "ws";  // the access log's and /metrics' `protocol`
 };
 
 // One server-side WebSocket: the handshake (timeouts, size cap, headers), a read loop that hands each message
@@ -45,6 +47,9 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
   void postBinary(std::string message);
   // Every queued byte, posted ones included: a producer's backpressure (PieceSink::flowControl).
   FlowControl& flow() { return flow_; }
+  // The session's access-log record (one line per connection): sessions fill it and hand it to
+  // TtsStream; the close code is its status.
+  const std::shared_ptr<RequestRecord>& record() const { return record_; }
 
  protected:
   WsConnection(beast::tcp_stream stream, TransportContext& transport, WsOptions options);
@@ -102,6 +107,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
   bool writing_ = false;
   std::optional<websocket::close_reason> closeReason_;
   FlowControl flow_;
+  std::shared_ptr<RequestRecord> record_;
 };
 
 }  // namespace voxgate

@@ -56,8 +56,9 @@ def to_yaml(obj, indent=0):
 class ServerProcess:
     """One voxgate process on a free loopback port."""
 
-    def __init__(self, workdir, config, name="server"):
+    def __init__(self, workdir, config, name="server", extra_args=()):
         self.workdir = Path(workdir)
+        self.extra_args = list(extra_args)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.name = name
@@ -94,7 +95,7 @@ class ServerProcess:
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [str(voxgate_bin()), "serve", "--config_file", str(self.conf_path),
-             "--host", self.host, "--port", str(self.port)],
+             "--host", self.host, "--port", str(self.port), *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             cwd=str(self.workdir),
         )

@@ -91,7 +91,7 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
 void registerCustomTtsRoute(Router& router, ProtocolContext& context) {
   if (context.config.alibaba.auth.enabled()) router.ownAuth(context.config.alibaba.path);
   router.http(http::verb::post, context.config.alibaba.path,
-              [&context](std::shared_ptr<HttpExchange> ex) { handle(std::move(ex), context); });
+              [&context](std::shared_ptr<HttpExchange> ex) { handle(std::move(ex), context); }, {"alibaba"});
 }
 
 }  // namespace voxgate::alibaba

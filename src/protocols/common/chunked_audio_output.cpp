@@ -75,6 +75,7 @@ void streamEncodedAudio(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, 
       if (auto out = weak.lock()) out->endNow();
     });
   EngineRouter engine = ctx.speech.engineFor(*options.voice);
+  options.record = ex->record();
   TtsStream::start(engine, std::move(options), std::move(cancel), sink);
 }
 

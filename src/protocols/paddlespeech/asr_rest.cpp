@@ -5,6 +5,7 @@
 #include "core/asr/asr_session.h"
 #include "core/asr/wav_reader.h"
 #include "core/base64.h"
+#include "core/client_strings.h"
 #include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
@@ -50,15 +51,24 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   if (!bytes) return ex->reply(envelope(req, false, 400, "audio is not valid base64"));
 
   // Decoding takes a good part of the audio's duration: on the ASR pool.
+  ex->record()->setLang(engine->language());
   net::post(ctx.speech.asrWorkers, [ex, engine, bytes = std::move(*bytes)] {
     const HttpRequest& req = ex->request();
     auto wav = readWav(bytes);
     if (auto* why = std::get_if<std::string>(&wav)) return ex->reply(envelope(req, false, 400, "audio: " + *why));
     const WavContents& audio = std::get<WavContents>(wav);
+    RequestRecord& record = *ex->record();
+    record.asrAudio(double(audio.data.size()) / double(audio.format.frameBytes()) / audio.format.sampleRate);
+    auto started = std::chrono::steady_clock::now();
     auto outcome = transcribeRecording(engine, audio.format, audio.data, ex->cancel());
-    if (auto* u = std::get_if<AsrUtterance>(&outcome))
+    if (auto* u = std::get_if<AsrUtterance>(&outcome)) {
+      record.asrFinal(engine->name(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      record.asrEnded("ok");
       return ex->reply(envelope(req, true, 200, "success", {{"transcription", u->result.text}}));
-    spdlog::error("offline ASR failed: {}", std::get<AsrFailure>(outcome).detail);
+    }
+    record.asrEnded(ex->cancel()->cancelled() ? "cancelled" : "failed");
+    spdlog::error("offline ASR failed: {}", logSafe(std::get<AsrFailure>(outcome).detail));
     ex->reply(envelope(req, false, 500, "Internal server error."));
   });
 }

@@ -22,9 +22,10 @@ std::optional<int> intField(const nlohmann::json& j, const char* key, int fallba
 }
 
 // A binary frame may be as large as `asr.max_frame_bytes`; Beast answers a larger one with 1009.
-WsOptions wsOptions(const AppConfig& config) {
+WsOptions wsOptions(const AppConfig& config, bool saveOnly) {
   WsOptions options;
   options.maxMessageBytes = config.asrSettings.maxFrameBytes;
+  options.protocol = saveOnly ? "paddlespeech_asr_save" : "paddlespeech_asr_ws";
   return options;
 }
 
@@ -35,7 +36,7 @@ void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolC
 }
 
 AsrWsSession::AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly)
-    : WsConnection(std::move(stream), context.transport, wsOptions(context.config)),
+    : WsConnection(std::move(stream), context.transport, wsOptions(context.config, saveOnly)),
       context_(context),
       saveOnly_(saveOnly),
       slot_(context.speech.sessions.tryAcquire()),
@@ -47,10 +48,11 @@ void AsrWsSession::onOpen() {
 }
 
 // A final pass in progress gives up, so neither shutdown nor a departed client waits for it.
-void AsrWsSession::onShutdown() { cancel_->cancel(); }
+void AsrWsSession::onShutdown() { cancel_->cancel(CancelReason::Shutdown); }
 
 void AsrWsSession::onClosed() {
   cancel_->cancel();
+  if (state_ != State::Waiting) record()->asrEnded(outcome_);
   slot_.reset();
   asrSlot_.reset();
   // The archive on disk is already valid; file I/O stays off the IO threads, so it is closed
@@ -93,6 +95,7 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
                 "this server does not archive audio (voxgate.asr.archive is false), so the save path is off");
   state_ = State::Started;
   clientName_ = name;
+  record()->setLang(saveOnly_ ? lang : engine_->language());
   stepStarted();
   net::post(work_, [self = selfAs<AsrWsSession>(), name] { self->openSession(name); });
 }
@@ -143,6 +146,7 @@ void AsrWsSession::onBinary(std::string bytes) {
     return fail(websocket::close_code::bad_payload,
                 "a binary frame must hold whole samples: " + std::to_string(format_.frameBytes()) + " bytes each");
   receivedBytes_ += bytes.size();
+  record()->asrAudio(double(bytes.size()) / double(format_.frameBytes()) / format_.sampleRate);
   double seconds = double(receivedBytes_) / double(format_.frameBytes()) / format_.sampleRate;
   if (seconds > context_.config.asrSettings.maxSessionS)
     return fail(websocket::close_code::policy_error, "session exceeds max_session_s");
@@ -168,9 +172,13 @@ void AsrWsSession::handleEnd() {
   if (state_ != State::Started) return fail(websocket::close_code::policy_error, "end before start");
   state_ = State::Ending;
   stepStarted();
-  net::post(work_, [self = selfAs<AsrWsSession>()] {
+  net::post(work_, [self = selfAs<AsrWsSession>(), ended = std::chrono::steady_clock::now()] {
     if (!self->asr_) return self->postReply({});
     AsrEvents events = self->asr_->end();
+    bool failed = !events.empty() && std::holds_alternative<AsrFailure>(events.front());
+    if (!failed && !self->saveOnly_)
+      self->record()->asrFinal(self->engine_->name(),
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - ended).count());
     std::string file = std::filesystem::path(self->archivePath_).filename().string();
     if (self->saveOnly_) return self->postReply(events.empty() ? AsrReply{} : saveEndReply(file));
     self->postReply(endReply(events, self->replyForm(), file.empty() ? self->clientName_ : file));
@@ -180,6 +188,7 @@ void AsrWsSession::handleEnd() {
 void AsrWsSession::postReply(AsrReply reply) {
   net::post(executor(), [self = selfAs<AsrWsSession>(), reply = std::move(reply)]() mutable {
     self->stepDone();
+    if (reply.closeCode) self->outcome_ = reply.closeCode == 1000 ? "ok" : "failed";
     if (!reply.message.empty()) self->sendText(std::move(reply.message));
     if (reply.closeCode) self->finish(websocket::close_code(reply.closeCode));
   });
@@ -194,6 +203,7 @@ void AsrWsSession::stepDone() {
 }
 
 void AsrWsSession::fail(websocket::close_code code, const std::string& message) {
+  outcome_ = "failed";
   sendText(failedReply(int(code), message).message);
   finish(code);
 }

@@ -14,16 +14,25 @@ namespace voxgate::paddlespeech {
 void registerTtsRoutes(Router& router, ProtocolContext& context) {
   // `stareaming` is the design note's typo; clients copied from it keep working.
   for (const char* path : {"/paddlespeech/tts/streaming", "/paddlespeech/tts/stareaming"}) {
-    router.http(http::verb::post, path, [&context](std::shared_ptr<HttpExchange> ex) { handleStreamingTts(context, std::move(ex)); });
+    router.http(http::verb::post, path,
+                [&context](std::shared_ptr<HttpExchange> ex) { handleStreamingTts(context, std::move(ex)); },
+                {"paddlespeech_tts_http"});
     router.websocket(path, [&context](beast::tcp_stream stream, HttpRequest request) {
       acceptTtsWebSocket(std::move(stream), std::move(request), context);
     });
   }
-  router.http(http::verb::get, "/paddlespeech/tts/streaming/samplerate", [&context](std::shared_ptr<HttpExchange> ex) {
-    ex->reply(jsonResponse(ex->request(), http::status::ok, {{"sample_rate", context.config.tts.sampleRate}}));
-  });
-  router.http(http::verb::post, "/paddlespeech/tts", [&context](std::shared_ptr<HttpExchange> ex) { handleOfflineTts(context, std::move(ex)); });
-  router.http(http::verb::post, "/paddlespeech/asr", [&context](std::shared_ptr<HttpExchange> ex) { handleOfflineAsr(context, std::move(ex)); });
+  router.http(
+      http::verb::get, "/paddlespeech/tts/streaming/samplerate",
+      [&context](std::shared_ptr<HttpExchange> ex) {
+        ex->reply(jsonResponse(ex->request(), http::status::ok, {{"sample_rate", context.config.tts.sampleRate}}));
+      },
+      {"paddlespeech_samplerate"});
+  router.http(http::verb::post, "/paddlespeech/tts",
+              [&context](std::shared_ptr<HttpExchange> ex) { handleOfflineTts(context, std::move(ex)); },
+              {"paddlespeech_tts_rest"});
+  router.http(http::verb::post, "/paddlespeech/asr",
+              [&context](std::shared_ptr<HttpExchange> ex) { handleOfflineAsr(context, std::move(ex)); },
+              {"paddlespeech_asr_rest"});
   router.websocket("/paddlespeech/asr/streaming", [&context](beast::tcp_stream stream, HttpRequest request) {
     acceptAsrWebSocket(std::move(stream), std::move(request), context, false);
   });

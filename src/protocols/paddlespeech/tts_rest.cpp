@@ -146,6 +146,7 @@ void handleOfflineTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   if (!slot)
     return ex->reply(detailError(req, http::status::service_unavailable, "too many concurrent sessions, try later"));
   TtsStreamOptions options = streamOptionsFor(ctx, p);
+  options.record = ex->record();
   auto sink = collectingSink(ctx.speech.newWorkStrand(),
                              OfflineAnswer(ex, p, options.sampleRate, std::move(saveTo), ctx.speech.saveQuota,
                                            std::move(slot), ctx.config.tts.lang));

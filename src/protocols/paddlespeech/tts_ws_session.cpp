@@ -44,7 +44,7 @@ void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolC
 }
 
 TtsWsSession::TtsWsSession(beast::tcp_stream stream, ProtocolContext& context)
-    : WsConnection(std::move(stream), context.transport, {}),
+    : WsConnection(std::move(stream), context.transport, {.protocol = "paddlespeech_tts_ws"}),
       context_(context),
       slot_(context.speech.sessions.tryAcquire()),
       sessionId_(newSessionId()) {}
@@ -55,7 +55,7 @@ void TtsWsSession::onOpen() {
 
 void TtsWsSession::onBinary(std::string) {
   sendText(errorMessage("binary frames are not part of this protocol; send JSON text messages"));
-  stopSynthesis();
+  stopSynthesis(CancelReason::Failed);
   close(websocket::close_code::unknown_data, "binary frame");
 }
 
@@ -75,7 +75,7 @@ void TtsWsSession::handleSignal(const std::string& signal) {
     return sendText(dumpJson({{"status", 0}, {"signal", "server ready"}, {"session", sessionId_}}));
   }
   if (signal == "end") {
-    stopSynthesis();
+    stopSynthesis(CancelReason::EndSignal);
     sendText(dumpJson({{"status", 0}, {"signal", "connection will be closed"}, {"session", sessionId_}}));
     return close(websocket::close_code::normal);
   }
@@ -98,7 +98,7 @@ void TtsWsSession::enqueueText(const nlohmann::json& message) {
   if (auto* err = std::get_if<FieldError>(&parsed)) return sendText(errorMessage(err->field + ": " + err->msg));
   TtsParams params = std::get<TtsParams>(parsed);
   if (countChars(params.text) > context_.config.limits.maxTextChars) {
-    stopSynthesis();
+    stopSynthesis(CancelReason::Failed);
     return close(websocket::close_code::too_big, "text exceeds max_text_chars");
   }
   if (auto problem = checkStreamingValues(context_, params)) return sendText(errorMessage(*problem));
@@ -115,14 +115,15 @@ void TtsWsSession::startNextText() {
   pendingTexts_.pop_front();
   currentCancel_ = std::make_shared<CancelToken>();
   TtsStreamOptions options = streamOptionsFor(context_, params);
+  options.record = record();
   auto sink = encodingSink(context_.speech.newWorkStrand(), AudioFormat::Pcm, options.sampleRate,
                            std::make_shared<WsAudioOutput>(selfAs<TtsWsSession>()), PieceText::Base64);
   TtsStream::start(context_.speech.engineFor(*options.voice), std::move(options), currentCancel_, sink);
 }
 
-void TtsWsSession::stopSynthesis() {
+void TtsWsSession::stopSynthesis(CancelReason why) {
   pendingTexts_.clear();
-  if (currentCancel_) currentCancel_->cancel();
+  if (currentCancel_) currentCancel_->cancel(why);
 }
 
 void TtsWsSession::postFinished(SynthStatus status, std::string error) {

@@ -24,12 +24,12 @@ class TtsWsSession : public WsConnection {
   void onOpen() override;
   void onText(std::string message) override;
   void onBinary(std::string message) override;
-  void onShutdown() override { stopSynthesis(); }
-  void onClosed() override { stopSynthesis(); }
+  void onShutdown() override { stopSynthesis(CancelReason::Shutdown); }
+  void onClosed() override { stopSynthesis(CancelReason::ClientGone); }
   void handleSignal(const std::string& signal);
   void enqueueText(const nlohmann::json& message);
   void startNextText();
-  void stopSynthesis();
+  void stopSynthesis(CancelReason why);
 
   ProtocolContext& context_;
   std::unique_ptr<SessionLimiter::Slot> slot_;

@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "core/metrics.h"
 #include "core/stats.h"
 #include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
@@ -32,6 +33,38 @@ bool holdsServerToken(const ProtocolContext& ctx, const HttpRequest& req) {
          tokenMatches(ctx.config.auth.global, bearerToken(req[http::field::authorization]));
 }
 
+// What /metrics samples when it is read: sessions, connections, engine queues and load state,
+// the process's memory and descriptors.
+std::vector<GaugeFamily> sampledGauges(ProtocolContext& ctx) {
+  Stats& s = stats();
+  std::vector<GaugeFamily> g;
+  g.push_back({"voxgate_active_sessions",
+               "synthesis and recognition sessions in progress",
+               {{{}, double(s.activeSessions.load())}}});
+  g.push_back({"voxgate_asr_active_sessions",
+               "recognition sessions in progress (bounded by asr.max_sessions)",
+               {{{}, double(ctx.speech.asrSessions.active())}}});
+  g.push_back({"voxgate_synth_active", "texts being synthesized", {{{}, double(s.synthActive.load())}}});
+  g.push_back(
+      {"voxgate_open_connections", "client connections open", {{{}, double(ctx.transport.connections.size())}}});
+  const char* state = !ctx.transport.ready ? "loading" : ctx.transport.draining ? "draining" : "ready";
+  g.push_back({"voxgate_state", "1 for the server's state", {{{{"state", state}}, 1.0}}});
+  GaugeFamily queued{"voxgate_engine_queued_tasks", "synthesis tasks waiting for each engine's thread", {}};
+  GaugeFamily loaded{"voxgate_engine_loaded", "1 for each engine loaded and serving", {}};
+  for (const auto& [name, engine] : ctx.speech.engines) {
+    nlohmann::json d = engine->describe();
+    if (d.contains("queued_tasks") && d["queued_tasks"].is_number())
+      queued.samples.push_back({{{"engine", name}}, d["queued_tasks"].get<double>()});
+    loaded.samples.push_back({{{"engine", name}}, 1.0});
+  }
+  for (const auto& [lang, engine] : ctx.speech.asr) loaded.samples.push_back({{{"engine", "asr_" + lang}}, 1.0});
+  g.push_back(std::move(queued));
+  g.push_back(std::move(loaded));
+  g.push_back({"process_resident_memory_bytes", "resident memory", {{{}, residentMemoryBytes()}}});
+  g.push_back({"process_open_fds", "open file descriptors", {{{}, openDescriptors()}}});
+  return g;
+}
+
 }  // namespace
 
 void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
@@ -60,22 +93,31 @@ void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
         if (!holdsServerToken(ctx, ex->request())) redactPaths(body);
         ex->reply(jsonResponse(ex->request(), http::status::ok, body));
       },
-      true);
-  router.http(
-      http::verb::get, "/api/stats",
-      [&ctx](std::shared_ptr<HttpExchange> ex) {
-        Stats& s = stats();
-        nlohmann::json body = {{"active_sessions", s.activeSessions.load()},
-                               {"tts_requests", s.ttsRequests.load()},
-                               {"clauses_synthesized", s.segmentsSynthesized.load()},
-                               {"synth_active", s.synthActive.load()},
-                               {"synth_cancelled", s.synthCancelled.load()},
-                               {"synth_failed", s.synthFailed.load()},
-                               {"rejected_busy", s.rejectedBusy.load()},
-                               {"asr_session_limit", ctx.speech.asrSessions.max()}};
-        ex->reply(jsonResponse(ex->request(), http::status::ok, body));
-      },
-      true);
+      {"service", true});
+  router.http(http::verb::get, "/api/stats",
+              [&ctx](std::shared_ptr<HttpExchange> ex) {
+                Stats& s = stats();
+                nlohmann::json body = {{"active_sessions", s.activeSessions.load()},
+                                       {"tts_requests", s.ttsRequests.load()},
+                                       {"clauses_synthesized", s.segmentsSynthesized.load()},
+                                       {"synth_active", s.synthActive.load()},
+                                       {"synth_cancelled", s.synthCancelled.load()},
+                                       {"synth_failed", s.synthFailed.load()},
+                                       {"rejected_busy", s.rejectedBusy.load()},
+                                       {"asr_session_limit", ctx.speech.asrSessions.max()}};
+                ex->reply(jsonResponse(ex->request(), http::status::ok, body));
+              },
+              {"service", true});
+  router.http(http::verb::get, "/metrics",
+              [&ctx](std::shared_ptr<HttpExchange> ex) {
+                HttpResponse res{http::status::ok, ex->request().version()};
+                res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+                res.keep_alive(ex->request().keep_alive());
+                res.body() = Metrics::instance().render(sampledGauges(ctx));
+                res.prepare_payload();
+                ex->reply(std::move(res));
+              },
+              {"service", true});
 }
 
 }  // namespace voxgate::service

@@ -143,12 +143,14 @@ void registerSessionRoutes(Router& router, ProtocolContext& context) {
     router.ownAuth("/api/tts/stream");
     router.ownAuth("/api/tts/interrupt");
   }
-  router.http(http::verb::post, "/api/tts/stream", [&context, sessions](std::shared_ptr<HttpExchange> ex) {
-    handleStream(std::move(ex), context, sessions);
-  });
-  router.http(http::verb::post, "/api/tts/interrupt", [&context, sessions](std::shared_ptr<HttpExchange> ex) {
-    handleInterrupt(std::move(ex), context, *sessions);
-  });
+  router.http(
+      http::verb::post, "/api/tts/stream",
+      [&context, sessions](std::shared_ptr<HttpExchange> ex) { handleStream(std::move(ex), context, sessions); },
+      {"session_api_stream"});
+  router.http(
+      http::verb::post, "/api/tts/interrupt",
+      [&context, sessions](std::shared_ptr<HttpExchange> ex) { handleInterrupt(std::move(ex), context, *sessions); },
+      {"session_api_interrupt"});
 }
 
 }  // namespace voxgate::session_api

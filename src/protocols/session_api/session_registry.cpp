@@ -14,7 +14,7 @@ uint64_t SessionRegistry::begin(const std::string& id, CancelTokenPtr token) {
     generation = nextGeneration_++;
     entry = Entry{generation, std::move(token)};
   }
-  if (previous) previous->cancel();
+  if (previous) previous->cancel(CancelReason::Superseded);
   return generation;
 }
 
@@ -33,7 +33,7 @@ bool SessionRegistry::interrupt(const std::string& id) {
     token = std::move(it->second.token);
     sessions_.erase(it);
   }
-  token->cancel();
+  token->cancel(CancelReason::Interrupted);
   return true;
 }
 

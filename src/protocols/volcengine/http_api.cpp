@@ -78,6 +78,7 @@ void handleHttpTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
                                  SynthStatus status, const std::string& error, std::vector<int16_t> pcm) {
                                answerQuery(*ex, *request, logid, status, error, pcm);
                              });
+  options.record = ex->record();
   TtsStream::start(engine, std::move(options), ex->cancel(), sink);
 }
 

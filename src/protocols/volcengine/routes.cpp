@@ -16,7 +16,8 @@ void registerRoutes(Router& router, ProtocolContext& context) {
     acceptWebSocket(std::move(stream), std::move(request), context);
   });
   router.http(http::verb::post, "/api/v1/tts",
-              [&context](std::shared_ptr<HttpExchange> ex) { handleHttpTts(context, std::move(ex)); });
+              [&context](std::shared_ptr<HttpExchange> ex) { handleHttpTts(context, std::move(ex)); },
+              {"volcengine_http"});
 }
 
 }  // namespace voxgate::volcengine

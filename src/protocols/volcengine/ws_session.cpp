@@ -86,7 +86,8 @@ void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolCont
 }
 
 WsSession::WsSession(beast::tcp_stream stream, ProtocolContext& context, std::string logid)
-    : WsConnection(std::move(stream), context.transport, {.headerName = "X-Tt-Logid", .headerValue = logid}),
+    : WsConnection(std::move(stream), context.transport,
+                   {.headerName = "X-Tt-Logid", .headerValue = logid, .protocol = "volcengine_ws"}),
       context_(context),
       logid_(std::move(logid)) {}
 
@@ -114,6 +115,7 @@ void WsSession::startRequest(Request r) {
   auto output = std::make_shared<SubmitOutput>(selfAs<WsSession>(), std::move(slot), r.reqid, r.operation == "query");
   auto sink = encodingSink(context_.speech.newWorkStrand(), r.format, r.options.sampleRate, output);
   EngineRouter engine = context_.speech.engineFor(*r.options.voice);
+  r.options.record = record();
   TtsStream::start(engine, std::move(r.options), current_, sink);
 }
 
@@ -133,8 +135,8 @@ void WsSession::postRequestDone(std::string lastFrame) {
   });
 }
 
-void WsSession::cancelRequest() {
-  if (current_) current_->cancel();
+void WsSession::cancelRequest(CancelReason why) {
+  if (current_) current_->cancel(why);
 }
 
 }  // namespace voxgate::volcengine

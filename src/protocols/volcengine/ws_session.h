@@ -22,11 +22,11 @@ class WsSession : public WsConnection {
  private:
   void onText(std::string message) override;
   void onBinary(std::string frame) override;
-  void onShutdown() override { cancelRequest(); }
-  void onClosed() override { cancelRequest(); }
+  void onShutdown() override { cancelRequest(CancelReason::Shutdown); }
+  void onClosed() override { cancelRequest(CancelReason::ClientGone); }
   void startRequest(Request request);
   void sendError(const RequestError& error);
-  void cancelRequest();
+  void cancelRequest(CancelReason why);
 
   ProtocolContext& context_;
   std::string logid_;
