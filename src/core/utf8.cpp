@@ -1,63 +1,38 @@
 #include "core/utf8.h"
 
+#include <utf8.h>
+
+#include <iterator>
+
 namespace voxgate {
 
+// utfcpp (Debian libutfcpp-dev) is strict: overlong forms, surrogates and code points past
+// U+10FFFF are invalid, as RFC 3629 says (the hand-written decoder before it let them through).
 std::vector<char32_t> utf8Decode(std::string_view s) {
   std::vector<char32_t> out;
   out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = s[i];
-    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > s.size()) {
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    char32_t cp = len == 1 ? c : c & (0x7F >> len);
-    bool ok = true;
-    for (int k = 1; k < len; ++k) {
-      unsigned char cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) ok = false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!ok) {
-      out.push_back(0xFFFD);
-      ++i;
-      continue;
-    }
-    out.push_back(cp);
-    i += len;
+  if (utf8::is_valid(s.begin(), s.end())) {
+    utf8::unchecked::utf8to32(s.begin(), s.end(), std::back_inserter(out));
+    return out;
   }
+  std::string fixed;
+  fixed.reserve(s.size() + 8);
+  utf8::replace_invalid(s.begin(), s.end(), std::back_inserter(fixed), 0xFFFD);
+  utf8::unchecked::utf8to32(fixed.begin(), fixed.end(), std::back_inserter(out));
   return out;
 }
 
 std::string utf8Encode(std::u32string_view cps) {
   std::string out;
+  out.reserve(cps.size());
   for (char32_t c : cps) {
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
+    bool valid = c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF);
+    utf8::unchecked::append(valid ? uint32_t(c) : 0xFFFDu, std::back_inserter(out));
   }
   return out;
 }
 
-bool isValidUtf8(std::string_view s) {
-  for (char32_t c : utf8Decode(s))
-    if (c == 0xFFFD) return false;
-  return true;
-}
+bool isValidUtf8(std::string_view s) { return utf8::is_valid(s.begin(), s.end()); }
 
 bool isHan(char32_t c) {
   return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||

@@ -9,6 +9,7 @@
 #include "core/directory_quota.h"
 #include "core/ids.h"
 #include "core/memory_budget.h"
+#include "core/utf8.h"
 
 using namespace voxgate;
 
@@ -145,4 +146,20 @@ TEST(HardeningConfig, OriginListIsExact) {
   EXPECT_NE(errorOf(kBase + "voxgate:\n  asr: {archive_quota: {session_mb: 0}}\n")
                 .find("voxgate.asr.archive_quota.session_mb"),
             std::string::npos);
+}
+
+TEST(StrictUtf8, RefusesOverlongsSurrogatesAndTruncation) {
+  EXPECT_TRUE(isValidUtf8("你好 ok \xef\xbf\xbd"));  // a real U+FFFD is valid text
+  EXPECT_FALSE(isValidUtf8("\xc0\xaf"));             // overlong '/'
+  EXPECT_FALSE(isValidUtf8("\xed\xa0\x80"));         // a UTF-16 surrogate
+  EXPECT_FALSE(isValidUtf8("\xf4\x90\x80\x80"));     // past U+10FFFF
+  EXPECT_FALSE(isValidUtf8("\xe4\xbd"));             // cut short
+  std::vector<char32_t> decoded = utf8Decode(
+      "a\xc0\xaf"
+      "b");
+  ASSERT_GE(decoded.size(), 3u);
+  EXPECT_EQ(decoded.front(), U'a');
+  EXPECT_EQ(decoded.back(), U'b');
+  for (size_t i = 1; i + 1 < decoded.size(); ++i) EXPECT_EQ(decoded[i], char32_t(0xFFFD));  // never a '/'
+  EXPECT_EQ(utf8Encode(std::u32string{U'你', 0xD800, U'x'}), "你\xef\xbf\xbdx");
 }
