@@ -82,7 +82,9 @@ def test_connection_cap(start_server, tmp_path):
     srv = start_server(cfg, name="cap")
     idle = [socket.create_connection((srv.host, srv.port), timeout=5) for _ in range(8)]
     try:
-        time.sleep(0.3)
+        for s in idle:  # each answered once: accepted and counted by the server, then idle
+            s.sendall(get("/api/healthz"))
+            assert s.recv(65536).startswith(b"HTTP/1.1 200")
         answer = raw_exchange(srv, get("/api/healthz"), timeout=5)
         assert answer.startswith(b"HTTP/1.1 503"), f"past max_connections: {answer[:200]!r}"
         assert b"connections" in answer, answer
