@@ -40,6 +40,7 @@ void RequestRecord::ttsBegan(const std::string& voice, size_t chars) {
   std::lock_guard lock(mutex_);
   voice_ = voice;
   chars_ += chars;
+  textChars_ = chars;
   ++texts_;
   textStarted_ = Clock::now();
 }
@@ -71,7 +72,7 @@ void RequestRecord::ttsEnded(const std::string& engine, SynthStatus status, doub
     synthSeconds = msSince(textStarted_) / 1000;
     if (why != CancelReason::None) cancel_ = why;
     protocol = protocol_;
-    chars = chars_;
+    chars = textChars_;
     if (engine_.empty()) engine_ = engine;
   }
   Metrics& m = Metrics::instance();

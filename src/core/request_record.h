@@ -47,7 +47,8 @@ class RequestRecord {
   std::string voice_;
   std::string engine_;
   std::string lang_;
-  size_t chars_ = 0;
+  size_t chars_ = 0;      // every text of the request or session
+  size_t textChars_ = 0;  // the current text's, for the per-text metrics
   size_t texts_ = 0;
   double audioSeconds_ = 0;
   Clock::time_point textStarted_{};

@@ -131,9 +131,13 @@ def test_one_access_line_per_request_and_session(obs_server):
             await ws.send(json.dumps({"task": "tts", "signal": "end"}))
             await ws.recv()
             await wait_closed(ws)
+    chars_before = value(metrics(srv), "voxgate_tts_characters_total", engine="espeak-ng")
     run(ws_two_texts())
     time.sleep(0.3)
+    chars_after = value(metrics(srv), "voxgate_tts_characters_total", engine="espeak-ng")
+    assert chars_after - chars_before == 6, "each text's characters counted once"
     lines = [fields(ln) for ln in access_lines(srv, start)]
+    lines = [ln for ln in lines if ln["path"] != "/metrics"]
     assert [ln["protocol"] for ln in lines] == ["paddlespeech_tts_http", "service", "paddlespeech_tts_ws"], lines
     http_line, _, ws_line = lines
     assert http_line["status"] == "200" and http_line["voice"] == "default" and http_line["chars"] == "3"
