@@ -60,7 +60,7 @@ struct Limits {
   size_t maxWsMessageBytes = 1 << 20;
   int maxSessions = 256;
   int idleTimeoutS = 60;   // every connection state: before, between and after requests
-  int maxConnections = 0;  // 0: derived from the descriptor limit (see transport/fd_budget.h)
+  int maxConnections = 0;  // 0: derived from the descriptor limit (transport/server.cpp)
 };
 
 // `allow_origin: '*'` answers `*` without credentials; a list `allow_origins` echoes exact

@@ -69,10 +69,9 @@ std::string escapeLabel(std::string_view v) {
   return out;
 }
 
-std::string renderLabels(const MetricLabels& labels, const std::string& extra = {}) {
+std::string renderLabels(const MetricLabels& labels) {
   std::string out;
   for (const auto& [k, v] : labels) out += (out.empty() ? "" : ",") + k + "=\"" + escapeLabel(v) + "\"";
-  if (!extra.empty()) out += (out.empty() ? "" : ",") + extra;
   return out.empty() ? "" : "{" + out + "}";
 }
 
@@ -85,20 +84,23 @@ Metrics& Metrics::instance() {
   return metrics;
 }
 
-void Metrics::count(std::string_view family, const MetricLabels& labels, double by) {
-  std::lock_guard lock(mutex_);
+Metrics::Series& Metrics::seriesFor(std::string_view family, const MetricLabels& labels) {
   auto it = series_.find(family);
   if (it == series_.end()) it = series_.emplace(std::string(family), std::map<std::string, Series>{}).first;
-  it->second[renderLabels(labels)].value += by;
+  return it->second[renderLabels(labels)];
+}
+
+void Metrics::count(std::string_view family, const MetricLabels& labels, double by) {
+  if (!findFamily(family)) return;  // render() shows only the families above
+  std::lock_guard lock(mutex_);
+  seriesFor(family, labels).value += by;
 }
 
 void Metrics::observe(std::string_view family, const MetricLabels& labels, double value) {
   const Family* f = findFamily(family);
   if (!f) return;
   std::lock_guard lock(mutex_);
-  auto it = series_.find(family);
-  if (it == series_.end()) it = series_.emplace(std::string(family), std::map<std::string, Series>{}).first;
-  Series& s = it->second[renderLabels(labels)];
+  Series& s = seriesFor(family, labels);
   if (s.counts.empty()) s.counts.assign(f->buckets.size() + 1, 0);
   size_t b = 0;
   while (b < f->buckets.size() && value > f->buckets[b]) ++b;

@@ -35,6 +35,7 @@ class Metrics {
   };
 
  private:
+  Series& seriesFor(std::string_view family, const MetricLabels& labels);  // with mutex_ held
   mutable std::mutex mutex_;
   std::map<std::string, std::map<std::string, Series>, std::less<>> series_;  // family → rendered labels → series
 };

@@ -31,11 +31,6 @@ double RequestRecord::msSince(Clock::time_point t) const {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-void RequestRecord::setProtocol(std::string protocol) {
-  std::lock_guard lock(mutex_);
-  protocol_ = std::move(protocol);
-}
-
 void RequestRecord::ttsBegan(const std::string& voice, size_t chars) {
   std::lock_guard lock(mutex_);
   voice_ = voice;
@@ -47,15 +42,14 @@ void RequestRecord::ttsBegan(const std::string& voice, size_t chars) {
 
 void RequestRecord::ttsFirstAudio(const std::string& engine) {
   double seconds = 0;
-  std::string protocol;
   {
     std::lock_guard lock(mutex_);
     seconds = msSince(textStarted_) / 1000;
     if (!firstAudioMs_) firstAudioMs_ = seconds * 1000;  // the session's first text
     engine_ = engine;
-    protocol = protocol_;
   }
-  Metrics::instance().observe("voxgate_tts_first_audio_seconds", {{"protocol", protocol}, {"engine", engine}}, seconds);
+  Metrics::instance().observe("voxgate_tts_first_audio_seconds", {{"protocol", protocol_}, {"engine", engine}},
+                              seconds);
 }
 
 void RequestRecord::ttsAudio(double seconds) {
@@ -65,24 +59,23 @@ void RequestRecord::ttsAudio(double seconds) {
 
 void RequestRecord::ttsEnded(const std::string& engine, SynthStatus status, double audioSeconds, CancelReason why) {
   double synthSeconds = 0;
-  std::string protocol;
   size_t chars = 0;
   {
     std::lock_guard lock(mutex_);
     synthSeconds = msSince(textStarted_) / 1000;
     if (why != CancelReason::None) cancel_ = why;
-    protocol = protocol_;
     chars = textChars_;
     if (engine_.empty()) engine_ = engine;
   }
   Metrics& m = Metrics::instance();
-  m.count("voxgate_tts_syntheses_total", {{"protocol", protocol}, {"engine", engine}, {"result", synthResult(status)}});
+  m.count("voxgate_tts_syntheses_total",
+          {{"protocol", protocol_}, {"engine", engine}, {"result", synthResult(status)}});
   m.count("voxgate_tts_audio_seconds_total", {{"engine", engine}}, audioSeconds);
   m.count("voxgate_tts_characters_total", {{"engine", engine}}, double(chars));
   if (status == SynthStatus::Failed) m.count("voxgate_errors_total", {{"kind", "synthesis_failed"}});
   if (status == SynthStatus::Cancelled)
     m.count("voxgate_cancellations_total",
-            {{"protocol", protocol}, {"reason", why == CancelReason::None ? "other" : cancelReasonName(why)}});
+            {{"protocol", protocol_}, {"reason", why == CancelReason::None ? "other" : cancelReasonName(why)}});
   if (status == SynthStatus::Done && audioSeconds > 0)
     m.observe("voxgate_tts_rtf", {{"engine", engine}}, synthSeconds / audioSeconds);
 }
@@ -103,24 +96,17 @@ void RequestRecord::asrAudio(double seconds) {
 }
 
 void RequestRecord::asrFinal(const std::string& engine, double latencySeconds) {
-  std::string protocol;
   {
     std::lock_guard lock(mutex_);
     finalMs_ = latencySeconds * 1000;
     engine_ = engine;
-    protocol = protocol_;
   }
-  Metrics::instance().observe("voxgate_asr_final_seconds", {{"protocol", protocol}, {"engine", engine}},
+  Metrics::instance().observe("voxgate_asr_final_seconds", {{"protocol", protocol_}, {"engine", engine}},
                               latencySeconds);
 }
 
 void RequestRecord::asrEnded(const std::string& result) {
-  std::string protocol;
-  {
-    std::lock_guard lock(mutex_);
-    protocol = protocol_;
-  }
-  Metrics::instance().count("voxgate_asr_sessions_total", {{"protocol", protocol}, {"result", result}});
+  Metrics::instance().count("voxgate_asr_sessions_total", {{"protocol", protocol_}, {"result", result}});
   if (result == "failed") Metrics::instance().count("voxgate_errors_total", {{"kind", "recognition_failed"}});
 }
 
@@ -146,9 +132,8 @@ void RequestRecord::finish(const std::string& status, CancelReason why) {
             {"final_ms", optMs(finalMs_)},
             {"total_ms", std::llround(totalMs)},
             {"cancel", cancel_ == CancelReason::None ? Json() : Json(cancelReasonName(cancel_))}};
-  std::string protocol = protocol_;
   lock.unlock();
-  Metrics::instance().count("voxgate_requests_total", {{"protocol", protocol}, {"status", status}});
+  Metrics::instance().count("voxgate_requests_total", {{"protocol", protocol_}, {"status", status}});
   if (logFormat() == LogFormat::Json) {
     Json line = {{"type", "access"}};
     line.update(j);

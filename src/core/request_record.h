@@ -18,9 +18,6 @@ class RequestRecord {
  public:
   RequestRecord(std::string protocol, std::string path);
 
-  void setProtocol(std::string protocol);
-  const std::string& protocol() const { return protocol_; }
-
   // TTS, once per text (a WebSocket session has several): the line sums them.
   void ttsBegan(const std::string& voice, size_t chars);
   void ttsFirstAudio(const std::string& engine);
@@ -42,8 +39,8 @@ class RequestRecord {
 
   mutable std::mutex mutex_;
   const Clock::time_point started_ = Clock::now();
-  std::string protocol_;
-  std::string path_;
+  const std::string protocol_;  // set once: read without the lock
+  const std::string path_;
   std::string voice_;
   std::string engine_;
   std::string lang_;

@@ -147,8 +147,7 @@ bool HttpSession::admitted(const HttpRequest& request, std::string_view path) {
     return false;
   }
   const AuthConfig& auth = config.auth;
-  if (!auth.global.enabled() || auth.isOpen(path) || router_.checksOwnAuth(path) ||
-      tokenMatches(auth.global, bearerToken(request[http::field::authorization])))
+  if (!auth.global.enabled() || auth.isOpen(path) || router_.checksOwnAuth(path) || bearerMatches(auth.global, request))
     return true;
   HttpResponse res = detailError(request, http::status::unauthorized, "missing or invalid bearer token");
   res.set(http::field::www_authenticate, "Bearer");

@@ -25,4 +25,8 @@ std::string_view bearerToken(std::string_view h) {
   return h;
 }
 
+bool bearerMatches(const TokenAuth& auth, const HttpRequest& request) {
+  return tokenMatches(auth, bearerToken(request[http::field::authorization]));
+}
+
 }  // namespace voxgate

@@ -9,7 +9,7 @@ import requests
 import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
-from asr_util import ASR_PATH, Audio, end_msg, recv_json, run, start_msg, wait_closed
+from asr_util import ASR_PATH, Audio, run, stream_session, wait_closed
 from configs import agent_config
 from server_process import ServerProcess, stop_server
 from tts_clients import long_zh_text
@@ -59,19 +59,7 @@ def log_len(srv):
 
 def asr_session(srv, seconds=1.0):
     audio = Audio(b"\x00\x00" * int(16000 * seconds), 16000, 16, 1)
-
-    async def go():
-        async with websockets.connect(f"ws://{srv.host}:{srv.port}{ASR_PATH}", ping_interval=None) as ws:
-            await ws.send(start_msg("m.wav", audio))
-            await recv_json(ws)
-            for p in audio.packets():
-                await ws.send(p)
-                await recv_json(ws)
-            await ws.send(end_msg("m.wav"))
-            final = await recv_json(ws)
-            await wait_closed(ws)
-            return final
-    return run(go())
+    return run(stream_session(f"ws://{srv.host}:{srv.port}{ASR_PATH}", audio, name="m.wav")).final
 
 
 def test_metrics_count_requests_latencies_and_cancellations(obs_server):

@@ -292,3 +292,42 @@ TEST(Config, PocketsphinxPool) {
             "config key `voxgate.asr.pocketsphinx.pool.initial` = 4 is more than "
             "`voxgate.asr.pocketsphinx.pool.max` = 2");
 }
+
+// Issue 11's bounds and edge settings.
+TEST(HardeningConfig, DefaultsBoundEverything) {
+  AppConfig c = parseConfig(embeddedDefaultConfig());
+  EXPECT_EQ(c.limits.maxConnections, 0);  // derived from the descriptor limit
+  EXPECT_EQ(c.asrSettings.archiveQuota.sessionMb, 100);
+  EXPECT_EQ(c.asrSettings.archiveQuota.dirMb, 2048);
+  EXPECT_EQ(c.saveQuota.files, 1000);
+  EXPECT_EQ(c.saveQuota.mb, 1024);
+  EXPECT_FALSE(c.auth.global.enabled());
+  EXPECT_TRUE(c.auth.isOpen("/api/healthz"));
+  EXPECT_TRUE(c.cors.allowOrigins.empty());
+  EXPECT_TRUE(c.cors.originAllowed("https://anything.example"));
+}
+
+TEST(HardeningConfig, ServerWideTokensJoinEveryProtocolList) {
+  AppConfig c = parseConfig(kBase +
+                            "voxgate:\n  auth: {tokens: [g], open_paths: [/api/healthz, /console/*]}\n"
+                            "  session_api: {tokens: [s]}\n");
+  EXPECT_EQ(c.sessionApi.auth.tokens, (std::vector<std::string>{"s", "g"}));
+  EXPECT_FALSE(c.alibaba.auth.enabled());  // no own list: the transport checks the global one
+  EXPECT_TRUE(c.auth.isOpen("/console/index.html"));
+  EXPECT_FALSE(c.auth.isOpen("/consolex"));
+  EXPECT_FALSE(c.auth.isOpen("/api/stats"));
+}
+
+TEST(HardeningConfig, OriginListIsExact) {
+  AppConfig c = parseConfig(kBase + "voxgate:\n  cors: {allow_origins: ['https://app.example']}\n");
+  EXPECT_TRUE(c.cors.originAllowed("https://app.example"));
+  EXPECT_FALSE(c.cors.originAllowed("https://app.example.evil"));
+  EXPECT_FALSE(c.cors.originAllowed("null"));
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  cors: {allow_origins: ['*']}\n").find("voxgate.cors.allow_origins"),
+            std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  auth: {open_paths: [healthz]}\n").find("voxgate.auth.open_paths"),
+            std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr: {archive_quota: {session_mb: 0}}\n")
+                .find("voxgate.asr.archive_quota.session_mb"),
+            std::string::npos);
+}

@@ -5,7 +5,6 @@
 #include <fstream>
 
 #include "core/client_strings.h"
-#include "core/config.h"
 #include "core/directory_quota.h"
 #include "core/ids.h"
 #include "core/memory_budget.h"
@@ -96,56 +95,6 @@ TEST(MemoryBudget, DerivedAsrLimitFitsTheBudget) {
   EXPECT_LT(uint64_t(at24) * 85 * (1 << 20), 24 * GiB);
   EXPECT_LT(derivedAsrSessionLimit(4 * GiB), at24);
   EXPECT_GT(memoryBudgetBytes(), 0u);  // this machine has /proc/meminfo
-}
-
-namespace {
-const std::string kBase = "engine_list: ['tts_online']\ntts_online:\n  engine: espeak\n";
-std::string errorOf(const std::string& yaml) {
-  try {
-    parseConfig(yaml);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
-
-TEST(HardeningConfig, DefaultsBoundEverything) {
-  AppConfig c = parseConfig(embeddedDefaultConfig());
-  EXPECT_EQ(c.limits.maxConnections, 0);  // derived from the descriptor limit
-  EXPECT_EQ(c.asrSettings.archiveQuota.sessionMb, 100);
-  EXPECT_EQ(c.asrSettings.archiveQuota.dirMb, 2048);
-  EXPECT_EQ(c.saveQuota.files, 1000);
-  EXPECT_EQ(c.saveQuota.mb, 1024);
-  EXPECT_FALSE(c.auth.global.enabled());
-  EXPECT_TRUE(c.auth.isOpen("/api/healthz"));
-  EXPECT_TRUE(c.cors.allowOrigins.empty());
-  EXPECT_TRUE(c.cors.originAllowed("https://anything.example"));
-}
-
-TEST(HardeningConfig, ServerWideTokensJoinEveryProtocolList) {
-  AppConfig c = parseConfig(kBase +
-                            "voxgate:\n  auth: {tokens: [g], open_paths: [/api/healthz, /console/*]}\n"
-                            "  session_api: {tokens: [s]}\n");
-  EXPECT_EQ(c.sessionApi.auth.tokens, (std::vector<std::string>{"s", "g"}));
-  EXPECT_FALSE(c.alibaba.auth.enabled());  // no own list: the transport checks the global one
-  EXPECT_TRUE(c.auth.isOpen("/console/index.html"));
-  EXPECT_FALSE(c.auth.isOpen("/consolex"));
-  EXPECT_FALSE(c.auth.isOpen("/api/stats"));
-}
-
-TEST(HardeningConfig, OriginListIsExact) {
-  AppConfig c = parseConfig(kBase + "voxgate:\n  cors: {allow_origins: ['https://app.example']}\n");
-  EXPECT_TRUE(c.cors.originAllowed("https://app.example"));
-  EXPECT_FALSE(c.cors.originAllowed("https://app.example.evil"));
-  EXPECT_FALSE(c.cors.originAllowed("null"));
-  EXPECT_NE(errorOf(kBase + "voxgate:\n  cors: {allow_origins: ['*']}\n").find("voxgate.cors.allow_origins"),
-            std::string::npos);
-  EXPECT_NE(errorOf(kBase + "voxgate:\n  auth: {open_paths: [healthz]}\n").find("voxgate.auth.open_paths"),
-            std::string::npos);
-  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr: {archive_quota: {session_mb: 0}}\n")
-                .find("voxgate.asr.archive_quota.session_mb"),
-            std::string::npos);
 }
 
 TEST(StrictUtf8, RefusesOverlongsSurrogatesAndTruncation) {

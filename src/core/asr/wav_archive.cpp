@@ -25,7 +25,10 @@ std::optional<std::string> WavArchive::open(const std::string& path, const PcmFo
     if (auto why = quota_->reserveFile(kHeaderBytes)) return "audio archive: " + *why + kDirQuotaKey;
   // "x": an existing file is never overwritten (the name carries a unique suffix anyway).
   file_ = std::fopen(path.c_str(), "wbx");
-  if (!file_) return "the audio archive file could not be created";
+  if (!file_) {
+    if (quota_) quota_->release(1, kHeaderBytes);
+    return "the audio archive file could not be created";
+  }
   path_ = path;
   format_ = format;
   dataBytes_ = 0;
@@ -66,8 +69,10 @@ std::optional<std::string> WavArchive::append(std::string_view bytes) {
            " MB per session (voxgate.asr.archive_quota.session_mb)";
   if (quota_)
     if (auto why = quota_->reserveBytes(bytes.size())) return "audio archive: " + *why + kDirQuotaKey;
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size() || (dataBytes_ += bytes.size(), !writeHeader()))
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
     return "the audio archive could not be written";
+  dataBytes_ += bytes.size();
+  if (!writeHeader()) return "the audio archive could not be written";
   return std::nullopt;
 }
 

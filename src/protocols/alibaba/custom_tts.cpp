@@ -47,7 +47,7 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
     // The body's `Token` (its own list, the server-wide tokens merged in), or a server-wide
     // token as `Authorization: Bearer`.
     auto token = j.find("Token");
-    bool bearer = tokenMatches(ctx.config.auth.global, bearerToken(req[http::field::authorization]));
+    bool bearer = bearerMatches(ctx.config.auth.global, req);
     if (!bearer && (token == j.end() || !token->is_string() || !tokenMatches(cfg.auth, token->get<std::string>())))
       return bad(http::status::unauthorized, "missing or invalid Token");
   }

@@ -35,14 +35,13 @@ Json segmentList(const AsrUtterance& u) {
 
 std::string segmentsMessage(const AsrUtterance& u) { return dump({{"result", segmentList(u)}, {"status", "ok"}}); }
 
-// A failure wins over whatever came before it in the same step: the session is over.
+}  // namespace
+
 const AsrFailure* failureIn(const AsrEvents& events) {
   for (const auto& e : events)
     if (auto* f = std::get_if<AsrFailure>(&e)) return f;
   return nullptr;
 }
-
-}  // namespace
 
 AsrReply failureReply(const AsrFailure& f) {
   if (f.kind == AsrFailure::Kind::Unavailable) return failedReply(kCloseTryLater, "the recognizer is not available");

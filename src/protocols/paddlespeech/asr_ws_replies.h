@@ -20,6 +20,8 @@ struct AsrReply {
 // Errors of this protocol's own form: {"status":"failed","message":...} and then the close.
 AsrReply failedReply(int closeCode, const std::string& message);
 AsrReply failureReply(const AsrFailure& failure);  // the recognizer gave out: 1013 (try later) or 1011
+// A failure wins over whatever came before it in the same step: the session is over.
+const AsrFailure* failureIn(const AsrEvents& events);
 std::string readyMessage();
 std::string unknownSignalMessage();  // upstream's reply to a signal it does not know
 

@@ -154,7 +154,7 @@ void AsrWsSession::onBinary(std::string bytes) {
   net::post(work_, [self = selfAs<AsrWsSession>(), bytes = std::move(bytes)] {
     if (!self->asr_ || self->asr_->over()) return self->postReply({});  // the session already ended
     AsrEvents events = self->asr_->audio(bytes);
-    bool failed = !events.empty() && std::holds_alternative<AsrFailure>(events.front());
+    bool failed = failureIn(events) != nullptr;
     self->postReply(self->saveOnly_ && !failed ? saveFrameReply() : frameReply(events, self->replyForm()));
   });
 }
@@ -175,7 +175,7 @@ void AsrWsSession::handleEnd() {
   net::post(work_, [self = selfAs<AsrWsSession>(), ended = std::chrono::steady_clock::now()] {
     if (!self->asr_) return self->postReply({});
     AsrEvents events = self->asr_->end();
-    bool failed = !events.empty() && std::holds_alternative<AsrFailure>(events.front());
+    bool failed = failureIn(events) != nullptr;
     if (!failed && !self->saveOnly_)
       self->record()->asrFinal(self->engine_->name(),
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - ended).count());

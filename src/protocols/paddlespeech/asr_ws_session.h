@@ -50,9 +50,9 @@ class AsrWsSession : public WsConnection {
   ProtocolContext& context_;
   const bool saveOnly_;
   std::unique_ptr<SessionLimiter::Slot> slot_;
-  std::unique_ptr<SessionLimiter::Slot> asrSlot_;
+  std::unique_ptr<SessionLimiter::Slot> asrSlot_;  // voxgate.asr.max_sessions (memory: a decoder each)
   // The access log's result (ok | failed | cancelled), on the connection's strand.
-  std::string outcome_ = "cancelled";  // voxgate.asr.max_sessions (memory: a decoder each)
+  std::string outcome_ = "cancelled";
   WorkStrand work_;
   enum class State { Waiting, Started, Ending } state_ = State::Waiting;
   PcmFormat format_;

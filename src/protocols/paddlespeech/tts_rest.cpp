@@ -30,6 +30,8 @@ bool endsWith(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+constexpr const char* kSaveExists = "invalid save_path, the file exists (files are never overwritten)";
+
 // `save_path` is a client-chosen name: it must resolve inside the configured directory.
 std::optional<fs::path> resolveSavePath(const std::string& saveDir, const std::string& requested) {
   std::error_code ec;
@@ -96,7 +98,7 @@ class OfflineAnswer {
     fs::create_directories(saveTo_->parent_path(), ec);
     std::FILE* out = std::fopen(saveTo_->c_str(), "wbx");
     if (!out) {
-      if (errno == EEXIST) return refuse(400, "invalid save_path, the file exists (files are never overwritten)");
+      if (errno == EEXIST) return refuse(400, kSaveExists);
       return refuse(500, "could not write save_path");
     }
     bool ok = std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
@@ -138,8 +140,7 @@ void handleOfflineTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
     if (!saveTo)
       return ex->reply(businessError(req, 400, "invalid save_path, it must be a file inside the server's save_dir"));
     std::error_code ec;
-    if (fs::exists(*saveTo, ec))
-      return ex->reply(businessError(req, 400, "invalid save_path, the file exists (files are never overwritten)"));
+    if (fs::exists(*saveTo, ec)) return ex->reply(businessError(req, 400, kSaveExists));
   }
 
   auto slot = ctx.speech.sessions.tryAcquire();

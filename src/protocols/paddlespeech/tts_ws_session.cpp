@@ -36,6 +36,13 @@ class WsAudioOutput : public EncodedOutput {
   std::shared_ptr<TtsWsSession> session_;
 };
 
+// The defaults of the WebSocket base; the access log and /metrics name the protocol.
+WsOptions wsOptions() {
+  WsOptions options;
+  options.protocol = "paddlespeech_tts_ws";
+  return options;
+}
+
 }  // namespace
 
 void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context) {
@@ -44,7 +51,7 @@ void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolC
 }
 
 TtsWsSession::TtsWsSession(beast::tcp_stream stream, ProtocolContext& context)
-    : WsConnection(std::move(stream), context.transport, {.protocol = "paddlespeech_tts_ws"}),
+    : WsConnection(std::move(stream), context.transport, wsOptions()),
       context_(context),
       slot_(context.speech.sessions.tryAcquire()),
       sessionId_(newSessionId()) {}

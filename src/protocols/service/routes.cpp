@@ -28,11 +28,6 @@ void redactPaths(nlohmann::json& j) {
   }
 }
 
-bool holdsServerToken(const ProtocolContext& ctx, const HttpRequest& req) {
-  return ctx.config.auth.global.enabled() &&
-         tokenMatches(ctx.config.auth.global, bearerToken(req[http::field::authorization]));
-}
-
 // What /metrics samples when it is read: sessions, connections, engine queues and load state,
 // the process's memory and descriptors.
 std::vector<GaugeFamily> sampledGauges(ProtocolContext& ctx) {
@@ -90,7 +85,7 @@ void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
         nlohmann::json body = {
             {"status", "ok"},     {"version", VOXGATE_VERSION}, {"sample_rate", ctx.config.tts.sampleRate},
             {"engines", engines}, {"notes", ctx.speech.notes},  {"active_sessions", stats().activeSessions.load()}};
-        if (!holdsServerToken(ctx, ex->request())) redactPaths(body);
+        if (!bearerMatches(ctx.config.auth.global, ex->request())) redactPaths(body);
         ex->reply(jsonResponse(ex->request(), http::status::ok, body));
       },
       {"service", true});

@@ -21,7 +21,7 @@ nlohmann::json missingField(const char* field) {
 
 bool authorized(ProtocolContext& ctx, HttpExchange& ex) {
   const TokenAuth& auth = ctx.config.sessionApi.auth;
-  if (!auth.enabled() || tokenMatches(auth, bearerToken(ex.request()[http::field::authorization]))) return true;
+  if (!auth.enabled() || bearerMatches(auth, ex.request())) return true;
   ex.reply(detailError(ex.request(), http::status::unauthorized, "missing or invalid bearer token"));
   return false;
 }

@@ -59,7 +59,7 @@ void handleHttpTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
     ex->reply(withLogid(jsonTextResponse(req, status, errorJson(e)), logid));
   };
   const TokenAuth& auth = ctx.config.volcengine.auth;
-  if (auth.enabled() && !tokenMatches(auth, bearerToken(req[http::field::authorization])))
+  if (auth.enabled() && !bearerMatches(auth, req))
     return fail(http::status::unauthorized, {kInvalidRequest, "access denied: missing or invalid token", ""});
   auto parsed = parseRequest(req.body(), ctx);
   if (auto* e = std::get_if<RequestError>(&parsed)) return fail(statusFor(e->code), *e);

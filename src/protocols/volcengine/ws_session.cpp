@@ -77,7 +77,7 @@ std::string newLogid() {
 void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context) {
   std::string logid = newLogid();
   const TokenAuth& auth = context.config.volcengine.auth;
-  if (auth.enabled() && !tokenMatches(auth, bearerToken(request[http::field::authorization]))) {
+  if (auth.enabled() && !bearerMatches(auth, request)) {
     static LogLimiter limiter("volcengine: upgrade refused", 10);
     limiter.log(spdlog::level::info, "volcengine: upgrade refused (bad token), logid {}", logid);
     return refuse(std::move(stream), request, logid);
