@@ -429,6 +429,13 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
     if (p.empty() || p[0] != '/')
       throw ConfigError("config key `" + auth.keyPath("open_paths") + "` holds `" + p + "`; paths start with /");
   auth.finish();
+  ConfigSection tls = v.section("tls");
+  tls.read("cert", cfg.tls.cert);
+  tls.read("key", cfg.tls.key);
+  if (cfg.tls.cert.empty() != cfg.tls.key.empty())
+    throw ConfigError("config key `" + tls.keyPath(cfg.tls.cert.empty() ? "cert" : "key") +
+                      "` is needed too: TLS takes both a certificate and its private key");
+  tls.finish();
   v.read("models_dir", cfg.modelsDir);
   cfg.onnx = parseOnnx(v.section("onnx"));
   cfg.piper = parsePiper(v.section("piper"));

@@ -115,6 +115,14 @@ struct VoiceEntry {
   }
 };
 
+// `voxgate.tls`: both set, the port speaks TLS only (https and wss); neither, plain. PEM files,
+// read at start-up (the chain file may hold intermediates after the leaf).
+struct TlsConfig {
+  std::string cert;
+  std::string key;
+  bool enabled() const { return !cert.empty(); }
+};
+
 struct TokenAuth {
   std::vector<std::string> tokens;  // empty: no authentication
   bool enabled() const { return !tokens.empty(); }
@@ -249,6 +257,7 @@ struct AppConfig {
   std::string saveDir = "./output";
   SaveQuota saveQuota;
   AuthConfig auth;
+  TlsConfig tls;
   std::string modelsDir;  // empty: ModelStore::defaultDir()
   OnnxConfig onnx;
   PiperConfig piper;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/log_limiter.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/token_auth.h"
@@ -13,8 +14,8 @@ constexpr size_t kMaxPipelinedBytes = 64 * 1024;
 std::string_view pathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 }  // namespace
 
-HttpSession::HttpSession(tcp::socket&& socket, TransportContext& context, const Router& router)
-    : stream_(std::move(socket)), context_(context), router_(router), idleTimer_(stream_.get_executor()) {}
+HttpSession::HttpSession(ClientStream stream, TransportContext& context, const Router& router)
+    : stream_(std::move(stream)), context_(context), router_(router), idleTimer_(stream_.get_executor()) {}
 
 HttpSession::~HttpSession() {
   finishRecord(CancelReason::ClientGone);
@@ -27,7 +28,24 @@ HttpSession::~HttpSession() {
 
 void HttpSession::run() {
   context_.connections.add(shared_from_this());
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->awaitRequest(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (!self->stream_.tls()) return self->awaitRequest();
+    // The handshake is bounded like the wait for a first request.
+    self->stream_.lowest().expires_after(std::chrono::seconds(self->context_.config.limits.idleTimeoutS));
+    self->stream_.async_handshake(beast::bind_front_handler(&HttpSession::onHandshake, self));
+  });
+}
+
+void HttpSession::onHandshake(beast::error_code ec) {
+  stream_.lowest().expires_never();
+  if (ec) {
+    // A plain-HTTP client on the TLS port, an untrusted certificate, a scanner: the client's
+    // matter, so debug and rate-limited, never more.
+    static LogLimiter limiter("tls handshake failed", 10);
+    limiter.log(spdlog::level::debug, "tls: handshake failed: {}", ec.message());
+    return closeSocket();
+  }
+  awaitRequest();
 }
 
 void HttpSession::shutdown() {
@@ -92,8 +110,14 @@ void HttpSession::readMore() {
   // bounded: past the bound the next bytes stay in the socket until the response is done.
   if (buffer_.size() >= kMaxPipelinedBytes) return;
   reading_ = true;
-  stream_.socket().async_read_some(net::buffer(readBuf_),
-                                   beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+  auto onRead = beast::bind_front_handler(&HttpSession::onRead, shared_from_this());
+  // Plain: the socket itself, outside the stream's write timeouts. TLS reads go through the
+  // TLS stream; a write timeout can reach them only while a write is stuck, which ends the
+  // connection anyway.
+  if (stream_.tls())
+    stream_.async_read_some(net::buffer(readBuf_), std::move(onRead));
+  else
+    stream_.lowest().socket().async_read_some(net::buffer(readBuf_), std::move(onRead));
 }
 
 void HttpSession::onRead(beast::error_code ec, size_t bytes) {
@@ -104,7 +128,10 @@ void HttpSession::onRead(beast::error_code ec, size_t bytes) {
     pendingUpgrade_.reset();
     return dispatch(std::move(request));
   }
-  if (lingering_) return ec ? closeSocket() : drainThenClose();
+  if (lingering_) {
+    if (stream_.tls()) return ec && ec != net::error::operation_aborted ? closeSocket() : tlsClose();
+    return ec ? closeSocket() : drainThenClose();
+  }
   if (bytes) {
     net::buffer_copy(buffer_.prepare(bytes), net::buffer(readBuf_.data(), bytes));
     buffer_.commit(bytes);
@@ -185,12 +212,12 @@ void HttpSession::dispatch(HttpRequest request) {
     if (reading_) {  // a pipelined upgrade: the socket changes hands once the read is cancelled
       pendingUpgrade_ = std::move(request);
       beast::error_code ignored;
-      stream_.socket().cancel(ignored);
+      stream_.lowest().socket().cancel(ignored);
       return;
     }
     upgraded_ = true;
     idleTimer_.cancel();
-    stream_.expires_never();
+    stream_.lowest().expires_never();
     (*ws)(std::move(stream_), std::move(request));
     return;
   }
@@ -211,7 +238,7 @@ void HttpSession::dispatch(HttpRequest request) {
                                   "the server is shutting down (draining); retry on another instance"));
   }
 
-  stream_.expires_never();
+  stream_.lowest().expires_never();
   recordProtocol_ = route->options.protocol;
   current_ = std::make_shared<HttpExchange>(shared_from_this(), std::move(request), context_,
                                             std::make_shared<RequestRecord>(recordProtocol_, recordPath_));
@@ -274,7 +301,7 @@ void HttpSession::writeNext() {
   Outgoing& item = out_.front();
   auto self = shared_from_this();
   auto done = [self](beast::error_code ec, size_t) { self->onWritten(ec); };
-  stream_.expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
+  stream_.lowest().expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
   switch (item.kind) {
     case Outgoing::Kind::Response:
       status_ = item.response->result_int();
@@ -322,7 +349,7 @@ void HttpSession::onWritten(beast::error_code ec) {
     out_.clear();
     return;
   }
-  stream_.expires_never();
+  stream_.lowest().expires_never();
   Outgoing item = std::move(out_.front());
   out_.pop_front();
   if (item.flow) item.flow->removed(item.data.size());
@@ -359,9 +386,14 @@ void HttpSession::responseDone(bool keepAlive) {
 // read and discard what the peer still sends (bounded in bytes and time), then close.
 void HttpSession::lingerClose() {
   lingering_ = true;
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   idleTimer_.cancel();
+  beast::error_code ignored;
+  if (stream_.tls()) {  // TLS ends with close_notify, which needs the stream to itself
+    if (!reading_) return tlsClose();
+    stream_.lowest().socket().cancel(ignored);  // onRead goes on to tlsClose
+    return;
+  }
+  stream_.lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
   if (!reading_) drainThenClose();  // otherwise the outstanding read lands in onRead
 }
 
@@ -369,7 +401,7 @@ void HttpSession::drainThenClose() {
   constexpr size_t kMaxDrainBytes = 4 << 20;
   if (drained_ > kMaxDrainBytes) return closeSocket();
   reading_ = true;
-  stream_.expires_after(std::chrono::seconds(2));
+  stream_.lowest().expires_after(std::chrono::seconds(2));
   buffer_.clear();
   stream_.async_read_some(net::buffer(readBuf_), [self = shared_from_this()](beast::error_code ec, size_t n) {
     self->reading_ = false;
@@ -377,6 +409,12 @@ void HttpSession::drainThenClose() {
     if (ec || self->closed_) return self->closeSocket();
     self->drainThenClose();
   });
+}
+
+void HttpSession::tlsClose() {
+  if (closed_) return;
+  stream_.lowest().expires_after(std::chrono::seconds(2));
+  stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->closeSocket(); });
 }
 
 void HttpSession::peerGone() {
@@ -404,7 +442,7 @@ void HttpSession::closeSocket() {
   }
   idleTimer_.cancel();
   beast::error_code ignored;
-  stream_.socket().close(ignored);
+  stream_.lowest().socket().close(ignored);
   context_.connections.remove(this);
 }
 

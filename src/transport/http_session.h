@@ -7,6 +7,7 @@
 #include "core/cancel_token.h"
 #include "core/flow_control.h"
 #include "transport/beast.h"
+#include "transport/client_stream.h"
 #include "transport/connection_registry.h"
 #include "transport/router.h"
 #include "transport/transport_context.h"
@@ -15,7 +16,7 @@ namespace voxgate {
 
 class HttpExchange;
 
-// One TCP connection speaking HTTP/1.1 (and 1.0): reads requests, routes them, writes responses
+// One client connection (TCP, or TLS over it: ClientStream) speaking HTTP/1.1 (and 1.0): reads requests, routes them, writes responses
 // (plain or chunked; close-delimited for HTTP/1.0) in order, and hands upgrade requests to a
 // WebSocket handler. One read loop serves both parsing and, while a response streams, noticing
 // a client that leaves: bytes that arrive early (a pipelined request) wait in the buffer and
@@ -23,7 +24,7 @@ class HttpExchange;
 // in every state without a request in progress (defect 4).
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, TransportContext& context, const Router& router);
+  HttpSession(ClientStream stream, TransportContext& context, const Router& router);
   ~HttpSession() override;
   void run();
   void shutdown() override;
@@ -42,9 +43,10 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void post(Outgoing item);
 
  private:
-  void awaitRequest();   // no request in progress: a fresh parser, the idle timer armed
-  void parseBuffered();  // feeds buffered bytes to the parser; dispatches a whole request
-  void readMore();       // one socket read outstanding at most, bounded buffering
+  void onHandshake(beast::error_code ec);  // TLS only
+  void awaitRequest();                     // no request in progress: a fresh parser, the idle timer armed
+  void parseBuffered();                    // feeds buffered bytes to the parser; dispatches a whole request
+  void readMore();                         // one socket read outstanding at most, bounded buffering
   void onRead(beast::error_code ec, size_t bytes);
   void onIdleTimeout(beast::error_code ec);
   void parseFailed(beast::error_code ec);
@@ -58,13 +60,13 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void responseDone(bool keepAlive);
   void lingerClose();
   void drainThenClose();
+  void tlsClose();  // close_notify, the peer's answer awaited briefly, then the close
   void peerGone();
   void closeSocket();
-  void finishRecord(CancelReason why);
-  bool finalItemQueued()
-      const;  // the current response's last write is queued or on the wire  // the current exchange's access-log line
+  void finishRecord(CancelReason why);  // the current exchange's access-log line
+  bool finalItemQueued() const;         // the current response's last write is queued or on the wire
 
-  beast::tcp_stream stream_;
+  ClientStream stream_;
   TransportContext& context_;
   const Router& router_;
   beast::flat_buffer buffer_;          // received, not yet parsed; only touched on the strand

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "transport/beast.h"
+#include "transport/client_stream.h"
 
 namespace voxgate {
 
@@ -13,7 +14,7 @@ class HttpExchange;
 
 using HttpHandler = std::function<void(std::shared_ptr<HttpExchange>)>;
 // Takes over the connection after an upgrade request; does the WebSocket handshake itself.
-using WsHandler = std::function<void(beast::tcp_stream stream, HttpRequest request)>;
+using WsHandler = std::function<void(ClientStream stream, HttpRequest request)>;
 
 struct RouteOptions {
   std::string protocol = "other";  // the access log's and /metrics' `protocol`

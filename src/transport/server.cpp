@@ -83,13 +83,14 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& ioc, tcp::acceptor acceptor, TransportContext& ctx, const Router& router,
-           size_t maxConnections)
+           size_t maxConnections, net::ssl::context* tls)
       : ioc_(ioc),
         acceptor_(std::move(acceptor)),
         ctx_(ctx),
         router_(router),
         retry_(ioc),
-        maxConnections_(maxConnections) {}
+        maxConnections_(maxConnections),
+        tls_(tls) {}
 
   void accept() {
     acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
@@ -110,13 +111,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
         static LogLimiter limiter("connection refused", 1);
         limiter.log(spdlog::level::warn, "connection refused: {} connections open (voxgate.limits.max_connections)",
                     self->maxConnections_);
-        if (Refusal::inFlight < 64) std::make_shared<Refusal>(std::move(s))->run();
+        // Over TLS a plain 503 would be noise to the client: it sees the close.
+        if (!self->tls_ && Refusal::inFlight < 64) std::make_shared<Refusal>(std::move(s))->run();
         return self->accept();  // dropping `s` otherwise closes it
       }
       // Audio pieces are small, latency-critical writes: Nagle would hold them ~40 ms.
       beast::error_code ignored;
       s.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<HttpSession>(std::move(s), self->ctx_, self->router_)->run();
+      ClientStream stream = self->tls_ ? ClientStream(std::move(s), *self->tls_) : ClientStream(std::move(s));
+      std::make_shared<HttpSession>(std::move(stream), self->ctx_, self->router_)->run();
       self->accept();
     });
   }
@@ -133,7 +136,29 @@ class Listener : public std::enable_shared_from_this<Listener> {
   const Router& router_;
   net::steady_timer retry_;
   size_t maxConnections_;
+  net::ssl::context* tls_;  // null: plain
 };
+
+// `voxgate.tls`: TLS 1.2 and later, the certificate chain and key from PEM files. A file that
+// cannot be used stops start-up with the key that names it.
+std::unique_ptr<net::ssl::context> loadTls(const TlsConfig& tls) {
+  auto context = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                       net::ssl::context::single_dh_use);
+  auto use = [](const char* key, const std::string& path, auto&& load) {
+    beast::error_code ec;
+    load(ec);
+    if (ec) throw ConfigError("config key `voxgate.tls." + std::string(key) + "` (" + path + "): " + ec.message());
+  };
+  use("cert", tls.cert, [&](beast::error_code& ec) { context->use_certificate_chain_file(tls.cert, ec); });
+  use("key", tls.key,
+      [&](beast::error_code& ec) { context->use_private_key_file(tls.key, net::ssl::context::pem, ec); });
+  if (SSL_CTX_check_private_key(context->native_handle()) != 1)
+    throw ConfigError("config key `voxgate.tls.key` (" + tls.key +
+                      "): does not match the certificate in `voxgate.tls.cert`");
+  return context;
+}
 
 }  // namespace
 
@@ -141,6 +166,16 @@ int Server::run(const StartUp& startUp) {
   const AppConfig& config = context_.config;
   TransportContext& ctx = context_;
   setResponseCors(config.cors);
+
+  std::unique_ptr<net::ssl::context> tls;
+  if (config.tls.enabled()) {
+    try {
+      tls = loadTls(config.tls);
+    } catch (const ConfigError& e) {
+      spdlog::critical("{}", e.what());
+      return 2;
+    }
+  }
 
   net::io_context ioc(config.threads.io);
   tcp::acceptor acceptor(ioc);
@@ -155,9 +190,9 @@ int Server::run(const StartUp& startUp) {
     return 1;
   }
   size_t maxConnections = connectionBudget(config.limits.maxConnections);
-  spdlog::info("voxgate listening on {}:{} (HTTP and WebSocket, up to {} connections)", config.host,
-               acceptor.local_endpoint().port(), maxConnections);
-  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_, maxConnections);
+  spdlog::info("voxgate listening on {}:{} ({}, up to {} connections)", config.host, acceptor.local_endpoint().port(),
+               tls ? "TLS only: https and wss" : "HTTP and WebSocket", maxConnections);
+  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_, maxConnections, tls.get());
   listener->accept();
 
   int exitCode = 0;

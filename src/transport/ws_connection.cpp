@@ -7,7 +7,7 @@ namespace {
 // pings: a silent client is an idle one), the message size cap, and the response headers
 // (Server, plus the session's one extra). Beast restarts the idle timer when a read starts, so
 // a connection that stopped reading (its queue full) also times out.
-void setUpServerWebSocket(websocket::stream<beast::tcp_stream>& ws, const Limits& limits, const WsOptions& options) {
+void setUpServerWebSocket(websocket::stream<ClientStream>& ws, const Limits& limits, const WsOptions& options) {
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
   timeouts.idle_timeout = std::chrono::seconds(limits.idleTimeoutS);
@@ -23,7 +23,7 @@ void setUpServerWebSocket(websocket::stream<beast::tcp_stream>& ws, const Limits
 
 }  // namespace
 
-WsConnection::WsConnection(beast::tcp_stream stream, TransportContext& transport, WsOptions options)
+WsConnection::WsConnection(ClientStream stream, TransportContext& transport, WsOptions options)
     : transport_(transport), ws_(std::move(stream)), options_(std::move(options)), flow_(options_.producerBytes) {}
 
 WsConnection::~WsConnection() { transport_.connections.remove(this); }

@@ -8,6 +8,7 @@
 #include "core/flow_control.h"
 #include "core/request_record.h"
 #include "transport/beast.h"
+#include "transport/client_stream.h"
 #include "transport/connection_registry.h"
 #include "transport/transport_context.h"
 
@@ -52,7 +53,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
   const std::shared_ptr<RequestRecord>& record() const { return record_; }
 
  protected:
-  WsConnection(beast::tcp_stream stream, TransportContext& transport, WsOptions options);
+  WsConnection(ClientStream stream, TransportContext& transport, WsOptions options);
 
   // The hooks, on the strand. onText/onBinary only while the connection is open.
   virtual void onOpen() {}                         // after the handshake; reading starts after it
@@ -94,7 +95,7 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
   void onWritten(beast::error_code ec);
   void gone();
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<ClientStream> ws_;
   WsOptions options_;
   beast::flat_buffer buffer_;
   State state_ = State::Handshake;

@@ -70,12 +70,18 @@ class ServerProcess:
         self._log = None
 
     @property
+    def tls(self):
+        """`voxgate.tls` set: the port speaks https and wss only (the clients trust the
+        certificate through REQUESTS_CA_BUNDLE / SSL_CERT_FILE, as a deployment's would)."""
+        return isinstance(self.config, dict) and bool(self.config.get("voxgate", {}).get("tls"))
+
+    @property
     def base(self):
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     @property
     def ws_url(self):
-        return f"ws://{self.host}:{self.port}/paddlespeech/tts/streaming"
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/paddlespeech/tts/streaming"
 
     @property
     def stream_url(self):

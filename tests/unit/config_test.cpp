@@ -190,7 +190,18 @@ TEST(Config, UnknownKeyFarFromAnyListsTheKnownOnes) {
   std::string e = errorOf(kBase + "voxgate:\n  cors: {origins: ['*']}\n");
   EXPECT_EQ(e, "config key `voxgate.cors.origins`: unknown (known keys: allow_origin, allow_origins, enabled)");
   // Even with no value: a key that is present and misspelt is still misspelt.
-  EXPECT_NE(errorOf(kBase + "voxgate:\n  tls:\n").find("config key `voxgate.tls`: unknown"), std::string::npos);
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  ssl:\n").find("config key `voxgate.ssl`: unknown"), std::string::npos);
+}
+
+TEST(Config, TlsTakesBothACertificateAndItsKey) {
+  EXPECT_FALSE(parseConfig(kBase).tls.enabled());
+  AppConfig c = parseConfig(kBase + "voxgate:\n  tls: {cert: /etc/v/cert.pem, key: /etc/v/key.pem}\n");
+  EXPECT_TRUE(c.tls.enabled());
+  EXPECT_EQ(c.tls.key, "/etc/v/key.pem");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  tls: {cert: /etc/v/cert.pem}\n"),
+            "config key `voxgate.tls.key` is needed too: TLS takes both a certificate and its private key");
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  tls: {key: /etc/v/key.pem}\n"),
+            "config key `voxgate.tls.cert` is needed too: TLS takes both a certificate and its private key");
 }
 
 TEST(Config, EngineSectionsStayOpenButGuardVoxgatesKey) {

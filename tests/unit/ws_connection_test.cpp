@@ -16,7 +16,7 @@ namespace {
 // close after two more replies (and one that comes too late); "burst" queues three at once.
 class EchoSession : public WsConnection {
  public:
-  EchoSession(beast::tcp_stream stream, TransportContext& transport, WsOptions options)
+  EchoSession(ClientStream stream, TransportContext& transport, WsOptions options)
       : WsConnection(std::move(stream), transport, std::move(options)) {}
   std::atomic<int> received{0};
   std::atomic<bool> closed{false};
@@ -60,7 +60,7 @@ struct Fixture {
       beast::flat_buffer buffer;
       HttpRequest upgrade;
       http::read(s, buffer, upgrade);
-      session = std::make_shared<EchoSession>(beast::tcp_stream(std::move(s)), transport, std::move(options));
+      session = std::make_shared<EchoSession>(ClientStream(std::move(s)), transport, std::move(options));
       session->start(std::move(upgrade));
     });
     socket.connect(acceptor.local_endpoint());

@@ -31,11 +31,11 @@ WsOptions wsOptions(const AppConfig& config, bool saveOnly) {
 
 }  // namespace
 
-void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context, bool saveOnly) {
+void acceptAsrWebSocket(ClientStream stream, HttpRequest request, ProtocolContext& context, bool saveOnly) {
   std::make_shared<AsrWsSession>(std::move(stream), context, saveOnly)->start(std::move(request));
 }
 
-AsrWsSession::AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly)
+AsrWsSession::AsrWsSession(ClientStream stream, ProtocolContext& context, bool saveOnly)
     : WsConnection(std::move(stream), context.transport, wsOptions(context.config, saveOnly)),
       context_(context),
       saveOnly_(saveOnly),

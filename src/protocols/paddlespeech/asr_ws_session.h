@@ -21,7 +21,7 @@ namespace voxgate::paddlespeech {
 // has no recognizer to reach.
 class AsrWsSession : public WsConnection {
  public:
-  AsrWsSession(beast::tcp_stream stream, ProtocolContext& context, bool saveOnly);
+  AsrWsSession(ClientStream stream, ProtocolContext& context, bool saveOnly);
 
  private:
   using WorkStrand = net::strand<net::thread_pool::executor_type>;
@@ -68,6 +68,6 @@ class AsrWsSession : public WsConnection {
   std::string archivePath_;          // the archive file, once it opened
 };
 
-void acceptAsrWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context, bool saveOnly);
+void acceptAsrWebSocket(ClientStream stream, HttpRequest request, ProtocolContext& context, bool saveOnly);
 
 }  // namespace voxgate::paddlespeech

@@ -17,7 +17,7 @@ void registerTtsRoutes(Router& router, ProtocolContext& context) {
     router.http(http::verb::post, path,
                 [&context](std::shared_ptr<HttpExchange> ex) { handleStreamingTts(context, std::move(ex)); },
                 {"paddlespeech_tts_http"});
-    router.websocket(path, [&context](beast::tcp_stream stream, HttpRequest request) {
+    router.websocket(path, [&context](ClientStream stream, HttpRequest request) {
       acceptTtsWebSocket(std::move(stream), std::move(request), context);
     });
   }
@@ -33,11 +33,11 @@ void registerTtsRoutes(Router& router, ProtocolContext& context) {
   router.http(http::verb::post, "/paddlespeech/asr",
               [&context](std::shared_ptr<HttpExchange> ex) { handleOfflineAsr(context, std::move(ex)); },
               {"paddlespeech_asr_rest"});
-  router.websocket("/paddlespeech/asr/streaming", [&context](beast::tcp_stream stream, HttpRequest request) {
+  router.websocket("/paddlespeech/asr/streaming", [&context](ClientStream stream, HttpRequest request) {
     acceptAsrWebSocket(std::move(stream), std::move(request), context, false);
   });
   // The seed-002 variant's save-only path: archive what arrives, recognise nothing.
-  router.websocket("/paddlespeech/streaming/save", [&context](beast::tcp_stream stream, HttpRequest request) {
+  router.websocket("/paddlespeech/streaming/save", [&context](ClientStream stream, HttpRequest request) {
     acceptAsrWebSocket(std::move(stream), std::move(request), context, true);
   });
 }

@@ -1,8 +1,8 @@
 #include "protocols/paddlespeech/tts_validation.h"
 
+#include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
-#include "protocols/common/protocol_context.h"
 
 namespace voxgate::paddlespeech {
 

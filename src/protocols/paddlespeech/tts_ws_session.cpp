@@ -45,12 +45,12 @@ WsOptions wsOptions() {
 
 }  // namespace
 
-void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context) {
+void acceptTtsWebSocket(ClientStream stream, HttpRequest request, ProtocolContext& context) {
   auto session = std::make_shared<TtsWsSession>(std::move(stream), context);
   session->start(std::move(request));
 }
 
-TtsWsSession::TtsWsSession(beast::tcp_stream stream, ProtocolContext& context)
+TtsWsSession::TtsWsSession(ClientStream stream, ProtocolContext& context)
     : WsConnection(std::move(stream), context.transport, wsOptions()),
       context_(context),
       slot_(context.speech.sessions.tryAcquire()),

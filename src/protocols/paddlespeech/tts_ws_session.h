@@ -15,7 +15,7 @@ namespace voxgate::paddlespeech {
 // spoken in order, each one's audio framed as JSON on a worker strand.
 class TtsWsSession : public WsConnection {
  public:
-  TtsWsSession(beast::tcp_stream stream, ProtocolContext& context);
+  TtsWsSession(ClientStream stream, ProtocolContext& context);
 
   // From the worker strand, after the text's last audio message was posted.
   void postFinished(SynthStatus status, std::string error);
@@ -40,6 +40,6 @@ class TtsWsSession : public WsConnection {
   CancelTokenPtr currentCancel_;
 };
 
-void acceptTtsWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context);
+void acceptTtsWebSocket(ClientStream stream, HttpRequest request, ProtocolContext& context);
 
 }  // namespace voxgate::paddlespeech

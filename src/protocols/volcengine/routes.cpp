@@ -12,7 +12,7 @@ void registerRoutes(Router& router, ProtocolContext& context) {
     router.ownAuth("/api/v1/tts/ws_binary");
     router.ownAuth("/api/v1/tts");
   }
-  router.websocket("/api/v1/tts/ws_binary", [&context](beast::tcp_stream stream, HttpRequest request) {
+  router.websocket("/api/v1/tts/ws_binary", [&context](ClientStream stream, HttpRequest request) {
     acceptWebSocket(std::move(stream), std::move(request), context);
   });
   router.http(http::verb::post, "/api/v1/tts",

@@ -53,17 +53,17 @@ class SubmitOutput : public EncodedOutput {
   std::string held_;
 };
 
-void refuse(beast::tcp_stream stream, const HttpRequest& req, const std::string& logid) {
+void refuse(ClientStream stream, const HttpRequest& req, const std::string& logid) {
   auto res = std::make_shared<HttpResponse>(http::status::unauthorized, req.version());
   res->set(http::field::content_type, "application/json");
   res->set("X-Tt-Logid", logid);
   res->body() = errorJson({kInvalidRequest, "access denied: missing or invalid token in the Authorization header", ""});
   res->keep_alive(false);
   res->prepare_payload();
-  auto owned = std::make_shared<beast::tcp_stream>(std::move(stream));
+  auto owned = std::make_shared<ClientStream>(std::move(stream));
   http::async_write(*owned, *res, [owned, res](beast::error_code, size_t) {
     beast::error_code ignored;
-    owned->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    owned->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
   });
 }
 
@@ -74,7 +74,7 @@ std::string newLogid() {
   return std::to_string(ms.count()) + randomHex(16);
 }
 
-void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context) {
+void acceptWebSocket(ClientStream stream, HttpRequest request, ProtocolContext& context) {
   std::string logid = newLogid();
   const TokenAuth& auth = context.config.volcengine.auth;
   if (auth.enabled() && !bearerMatches(auth, request)) {
@@ -85,7 +85,7 @@ void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolCont
   std::make_shared<WsSession>(std::move(stream), context, logid)->start(std::move(request));
 }
 
-WsSession::WsSession(beast::tcp_stream stream, ProtocolContext& context, std::string logid)
+WsSession::WsSession(ClientStream stream, ProtocolContext& context, std::string logid)
     : WsConnection(std::move(stream), context.transport,
                    {.headerName = "X-Tt-Logid", .headerValue = logid, .protocol = "volcengine_ws"}),
       context_(context),

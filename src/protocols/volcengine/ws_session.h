@@ -14,7 +14,7 @@ struct RequestError;
 // `submit` streams audio frames (the last one negative and carrying audio), `query` sends one.
 class WsSession : public WsConnection {
  public:
-  WsSession(beast::tcp_stream stream, ProtocolContext& context, std::string logid);
+  WsSession(ClientStream stream, ProtocolContext& context, std::string logid);
 
   // From the encoding strand; audio frames go by postBinary.
   void postRequestDone(std::string lastFrame);  // empty: nothing more to send
@@ -34,7 +34,7 @@ class WsSession : public WsConnection {
 };
 
 // Checks the handshake's Authorization header; a refused upgrade gets HTTP 401 + JSON.
-void acceptWebSocket(beast::tcp_stream stream, HttpRequest request, ProtocolContext& context);
+void acceptWebSocket(ClientStream stream, HttpRequest request, ProtocolContext& context);
 std::string newLogid();
 
 }  // namespace voxgate::volcengine
