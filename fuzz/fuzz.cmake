@@ -1,6 +1,6 @@
 # libFuzzer harnesses (included by CMakeLists.txt when VOXGATE_FUZZ is on; scripts/fuzz.sh).
 # Every parser that reads bytes a client chose: the Volcengine frame codec, the WAV readers,
-# the config loader, the text splitter, the PaddleSpeech TTS JSON body and the string checks.
+# the config loader, the text splitter, each protocol's JSON requests and the string checks.
 # The code under test is built with coverage (fuzzer-no-link) and ASan + UBSan; a finding
 # aborts the run (-fno-sanitize-recover).
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -9,7 +9,9 @@ endif()
 set(FUZZ_FLAGS -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
 file(GLOB_RECURSE FUZZ_CORE_SOURCES CONFIGURE_DEPENDS src/core/*.cpp)
 add_library(voxgate_fuzz_core STATIC ${FUZZ_CORE_SOURCES} ${EMBEDDED_CONF_CPP} ${EMBEDDED_MANIFEST_CPP}
-            src/protocols/paddlespeech/tts_params.cpp)
+            src/protocols/paddlespeech/tts_params.cpp src/protocols/paddlespeech/asr_ws_messages.cpp
+            src/protocols/volcengine/request.cpp src/protocols/session_api/stream_request.cpp
+            src/protocols/alibaba/custom_tts_request.cpp)
 target_include_directories(voxgate_fuzz_core PUBLIC src)
 target_compile_options(voxgate_fuzz_core PUBLIC ${FUZZ_FLAGS})
 target_compile_definitions(voxgate_fuzz_core PUBLIC VOXGATE_VERSION="${PROJECT_VERSION}")

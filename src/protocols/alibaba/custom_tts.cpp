@@ -2,10 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "core/client_strings.h"
-#include "core/utf8.h"
+#include "protocols/alibaba/custom_tts_request.h"
 #include "protocols/common/chunked_audio_output.h"
 #include "protocols/common/protocol_context.h"
 #include "transport/http_exchange.h"
@@ -15,20 +13,6 @@
 
 namespace voxgate::alibaba {
 namespace {
-
-// ExtendData is documented as a JSON string but its own example is not valid JSON: try
-// JSON, then single quotes as double quotes; otherwise keep it opaque. Never a reason to refuse.
-nlohmann::json parseExtendData(const nlohmann::json& raw) {
-  if (raw.is_object()) return raw;
-  if (!raw.is_string()) return nlohmann::json::object();
-  std::string text = raw.get<std::string>();
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_discarded() && j.is_object()) return j;
-  std::replace(text.begin(), text.end(), '\'', '"');
-  j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_discarded() && j.is_object()) return j;
-  return {{"raw", raw}};
-}
 
 std::string field(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
@@ -51,31 +35,15 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
     if (!bearer && (token == j.end() || !token->is_string() || !tokenMatches(cfg.auth, token->get<std::string>())))
       return bad(http::status::unauthorized, "missing or invalid Token");
   }
-  auto text = j.find("Text");
-  if (text == j.end() || !text->is_string() ||
-      text->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos)
-    return bad(http::status::bad_request, "Text is required and must be a non-empty string");
-  auto rate = j.find("SampleRate");
-  int sampleRate = rate != j.end() && rate->is_number_integer() ? rate->get<int>() : 0;
-  if (sampleRate != 8000 && sampleRate != 16000 && sampleRate != 24000 && sampleRate != 48000)
-    return bad(http::status::bad_request, "SampleRate must be one of 8000, 16000, 24000, 48000");
-
-  TtsStreamOptions options = defaultStreamOptions(ctx.config);
-  options.text = text->get<std::string>();
-  if (utf8Decode(options.text).size() > ctx.config.limits.maxTextChars)
-    return bad(http::status::payload_too_large,
-               "Text exceeds the limit of " + std::to_string(ctx.config.limits.maxTextChars) + " characters");
-  options.sampleRate = sampleRate;
-  std::string voiceId = j.contains("VoiceId") && j["VoiceId"].is_string() ? j["VoiceId"].get<std::string>() : "";
-  options.voice = ctx.config.voiceByName(voiceId);
-  if (!options.voice) {
-    spdlog::warn("alibaba: unknown VoiceId `{}`, using the default voice", logSafe(voiceId, 64));
-    options.voice = &ctx.config.defaultVoice();
-  }
-  nlohmann::json extend = parseExtendData(j.value("ExtendData", nlohmann::json()));
+  auto parsed = parseCustomTts(j, ctx.config);
+  if (auto* refused = std::get_if<CustomTtsRefusal>(&parsed)) return bad(refused->status, refused->why);
+  CustomTtsRequest& r = std::get<CustomTtsRequest>(parsed);
+  if (!r.knownVoice) spdlog::warn("alibaba: unknown VoiceId `{}`, using the default voice", logSafe(r.voiceId, 64));
+  const nlohmann::json& extend = r.extendData;
+  int sampleRate = r.options.sampleRate;
   spdlog::info("alibaba TTS: instance={} channel={} sentence={} emotion={} voice={} rate={}",
                logSafe(field(extend, "InstanceId"), 64), logSafe(field(extend, "ChannelId"), 64),
-               logSafe(field(extend, "SentenceId"), 64), logSafe(field(extend, "Emotion"), 64), options.voice->name,
+               logSafe(field(extend, "SentenceId"), 64), logSafe(field(extend, "Emotion"), 64), r.options.voice->name,
                sampleRate);
 
   auto slot = ctx.speech.sessions.tryAcquire();
@@ -83,7 +51,7 @@ void handle(std::shared_ptr<HttpExchange> ex, ProtocolContext& ctx) {
   http::response<http::empty_body> header{http::status::ok, req.version()};
   header.set(http::field::content_type, cfg.contentType);
   header.set("X-Sample-Rate", std::to_string(sampleRate));
-  streamEncodedAudio(ctx, ex, std::move(options), AudioFormat::Pcm, std::move(header), std::move(slot), ex->cancel());
+  streamEncodedAudio(ctx, ex, std::move(r.options), AudioFormat::Pcm, std::move(header), std::move(slot), ex->cancel());
 }
 
 }  // namespace

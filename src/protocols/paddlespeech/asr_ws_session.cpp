@@ -7,19 +7,13 @@
 #include "core/asr/wav_archive.h"
 #include "core/client_strings.h"
 #include "core/log_limiter.h"
+#include "protocols/paddlespeech/asr_ws_messages.h"
 
 namespace voxgate::paddlespeech {
 namespace {
 
 constexpr int kMaxInflightFrames = 16;  // past this, stop reading until the decoder catches up
 LogLimiter archiveErrors("audio archive", 5);
-
-std::optional<int> intField(const nlohmann::json& j, const char* key, int fallback) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) return std::nullopt;
-  return it->get<int>();
-}
 
 // A binary frame may be as large as `asr.max_frame_bytes`; Beast answers a larger one with 1009.
 WsOptions wsOptions(const AppConfig& config, bool saveOnly) {
@@ -61,12 +55,10 @@ void AsrWsSession::onClosed() {
 }
 
 void AsrWsSession::onText(std::string message) {
-  nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
-  if (j.is_discarded() || !j.is_object())
-    return fail(websocket::close_code::bad_payload, "message is not a JSON object");
-  auto signal = j.find("signal");
-  std::string name = signal != j.end() && signal->is_string() ? signal->get<std::string>() : "";
-  if (name == "start") return handleStart(j);
+  std::optional<AsrMessage> m = parseAsrMessage(message);
+  if (!m) return fail(websocket::close_code::bad_payload, "message is not a JSON object");
+  const std::string& name = m->signal;
+  if (name == "start") return handleStart(m->body);
   if (name == "end") return handleEnd();
   // `recognize` is seed-002's, and only where there is something to recognize.
   if (name == "recognize" && segmentsForm() && !saveOnly_) return handleRecognize();
@@ -77,18 +69,15 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
   if (state_ != State::Waiting) return fail(websocket::close_code::policy_error, "start was already received");
   if (context_.speech.asr.empty() && !saveOnly_)
     return fail(websocket::close_code::policy_error, "this server has no ASR engine (engine_list has no asr_online)");
-  auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16),
-       channels = intField(j, "channels", 1);
-  if (!rate || !bits || !channels)
-    return fail(websocket::close_code::bad_payload, "sampleRate, bitsPerSample and channels must be integers");
-  format_ = PcmFormat{*rate, *bits, *channels};
-  if (auto why = unsupportedFormat(format_)) return fail(websocket::close_code::bad_payload, *why);
-  std::string lang =
-      j.contains("lang") && j["lang"].is_string() ? j["lang"].get<std::string>() : context_.config.asr.lang;
+  auto parsed = parseAsrStart(j);
+  if (auto* why = std::get_if<std::string>(&parsed)) return fail(websocket::close_code::bad_payload, *why);
+  AsrStart& start = std::get<AsrStart>(parsed);
+  format_ = start.format;
+  std::string lang = start.lang.value_or(context_.config.asr.lang);
   if (!saveOnly_ && !(engine_ = context_.speech.asrFor(lang)))
     return fail(websocket::close_code::policy_error, "no installed recognizer serves lang `" + lang +
                                                          "` (this server has " + context_.speech.asrLanguages() + ")");
-  std::string name = j.contains("name") && j["name"].is_string() ? j["name"].get<std::string>() : "";
+  std::string name = std::move(start.name);
   // The save-only path exists to archive: with archiving off it writes nothing (issue 11 defect 7).
   if (saveOnly_ && !context_.config.asrSettings.archive)
     return fail(websocket::close_code::policy_error,

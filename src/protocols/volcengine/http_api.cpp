@@ -61,7 +61,7 @@ void handleHttpTts(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   const TokenAuth& auth = ctx.config.volcengine.auth;
   if (auth.enabled() && !bearerMatches(auth, req))
     return fail(http::status::unauthorized, {kInvalidRequest, "access denied: missing or invalid token", ""});
-  auto parsed = parseRequest(req.body(), ctx);
+  auto parsed = parseRequest(req.body(), ctx.config);
   if (auto* e = std::get_if<RequestError>(&parsed)) return fail(statusFor(e->code), *e);
   Request& r = std::get<Request>(parsed);
   if (r.operation != "query")

@@ -2,8 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocols/common/protocol_context.h"
-
 namespace voxgate::volcengine {
 namespace {
 
@@ -34,7 +32,7 @@ std::string errorJson(const RequestError& e) {
       -1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::variant<Request, RequestError> parseRequest(std::string_view text, const ProtocolContext& ctx) {
+std::variant<Request, RequestError> parseRequest(std::string_view text, const AppConfig& config) {
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     return RequestError{kInvalidRequest, "request payload is not a JSON object", ""};
@@ -51,17 +49,16 @@ std::variant<Request, RequestError> parseRequest(std::string_view text, const Pr
   auto textField = request.find("text");
   if (textField == request.end() || !textField->is_string()) return fail(kInvalidText, "request.text is required");
   std::string speech = textField->get<std::string>();
-  if (speech.size() > ctx.config.volcengine.maxTextBytes)
+  if (speech.size() > config.volcengine.maxTextBytes)
     return fail(kTextTooLong, "text is " + std::to_string(speech.size()) + " bytes; the limit is " +
-                                  std::to_string(ctx.config.volcengine.maxTextBytes));
+                                  std::to_string(config.volcengine.maxTextBytes));
   if (segmentText(speech, {}).empty()) return fail(kInvalidText, "text is empty or has nothing to speak");
 
   std::string voiceType = audio.value("voice_type", Json("")).is_string() ? audio.value("voice_type", "") : "";
-  const VoiceEntry* voice = ctx.config.voiceByName(voiceType);
+  const VoiceEntry* voice = config.voiceByName(voiceType);
   if (!voice) {
-    if (ctx.config.volcengine.rejectUnknownVoice)
-      return fail(kVoiceNotFound, "voice_type `" + voiceType + "` not found");
-    voice = &ctx.config.defaultVoice();
+    if (config.volcengine.rejectUnknownVoice) return fail(kVoiceNotFound, "voice_type `" + voiceType + "` not found");
+    voice = &config.defaultVoice();
   }
 
   std::string encoding = audio.value("encoding", Json("pcm")).is_string() ? audio.value("encoding", "pcm") : "";
@@ -69,7 +66,7 @@ std::variant<Request, RequestError> parseRequest(std::string_view text, const Pr
   if (!format || encoding == "opus") return fail(kInvalidRequest, "audio.encoding must be pcm, wav, mp3 or ogg_opus");
   r.format = *format;
 
-  r.options = defaultStreamOptions(ctx.config);
+  r.options = defaultStreamOptions(config);
   r.options.text = std::move(speech);
   r.options.voice = voice;
   r.options.sampleRate = 24000;  // the service's documented default, whatever voxgate's own rate is

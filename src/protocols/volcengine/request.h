@@ -4,11 +4,10 @@
 #include <variant>
 
 #include "core/audio/audio_encoder.h"
+#include "core/config.h"
 #include "core/tts_stream.h"
 
-namespace voxgate {
-struct ProtocolContext;
-namespace volcengine {
+namespace voxgate::volcengine {
 
 // Error codes of spec §2.5.
 enum Code : uint32_t {
@@ -35,10 +34,10 @@ struct RequestError {
 };
 
 // The request JSON (§2.3) → validated request, or the error the protocol wants for it.
-std::variant<Request, RequestError> parseRequest(std::string_view json, const ProtocolContext& ctx);
+// Pure: the config (text limit, voice table) is all it reads, so fuzz/ can drive it alone.
+std::variant<Request, RequestError> parseRequest(std::string_view json, const AppConfig& config);
 
 // The JSON text carried by error frames and HTTP errors: {"reqid","code","message","backend_code"}.
 std::string errorJson(const RequestError& error);
 
-}  // namespace volcengine
-}  // namespace voxgate
+}  // namespace voxgate::volcengine

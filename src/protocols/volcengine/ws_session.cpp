@@ -99,7 +99,7 @@ void WsSession::onBinary(std::string frame) {
   auto parsed = parseClientRequest(frame);
   if (auto* err = std::get_if<FrameError>(&parsed))
     return sendError({kInvalidRequest, "malformed frame: " + err->message, ""});
-  auto request = parseRequest(std::get<std::string>(parsed), context_);
+  auto request = parseRequest(std::get<std::string>(parsed), context_.config);
   if (auto* err = std::get_if<RequestError>(&request)) return sendError(*err);
   Request& r = std::get<Request>(request);
   if (current_) return sendError({kInvalidRequest, "a request is already in progress on this connection", r.reqid});

@@ -1,0 +1,30 @@
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/asr/pcm_converter.h"
+
+namespace voxgate::paddlespeech {
+
+// The text messages of the streaming ASR WebSocket (spec §1.6, the variant's start fields of
+// §1.7). Pure functions, so fuzz/ drives them alone; the session decides what each means in
+// its state.
+struct AsrMessage {
+  std::string signal;  // "" when absent or not a string
+  nlohmann::json body;
+};
+// Not a JSON object: nullopt (the session closes 1007).
+std::optional<AsrMessage> parseAsrMessage(std::string_view text);
+
+struct AsrStart {
+  PcmFormat format;                 // absent fields: 16000 Hz, 16 bit, mono
+  std::optional<std::string> lang;  // absent: the server's `asr_online.lang`
+  std::string name;
+};
+// start's fields, or why they are refused (close 1007).
+std::variant<AsrStart, std::string> parseAsrStart(const nlohmann::json& start);
+
+}  // namespace voxgate::paddlespeech
