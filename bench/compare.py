@@ -10,8 +10,8 @@ drift in the machine's load falls on both. A run that fails (non-zero exit) is k
 ``*.failed`` and retried once at the end. Then, per bench, every numeric cell of every table row
 is reduced to its median over the runs, and printed as ``before → after (after / before)``.
 Rows are matched on their non-numeric cells. No assertions: it measures. Both binaries run
-with this checkout's config and models; the older one must accept the config (one that
-predates a key may refuse it).
+with this checkout's config and models; an older binary that refuses keys added since gets its
+own checkout's config with ``--before-config``.
 """
 import argparse
 import re
@@ -25,11 +25,13 @@ from common import log, require_binary
 
 BENCH = Path(__file__).resolve().parent
 NOT_METRICS = {"clients", "streams", "runs", "requests", "real-time streams"}  # part of a row's name
+TAKES_CONFIG = {"tts", "neural"}  # the benches that serve a config file (the others generate theirs)
 
 
-def run_once(bench, binary, path):
+def run_once(bench, binary, path, config=None):
+    extra = ["--config", config] if config and bench in TAKES_CONFIG else []
     with open(path, "w") as out, open(path.with_suffix(".err"), "w") as err:
-        rc = subprocess.run([sys.executable, str(BENCH / f"{bench}_bench.py"), "--bin", binary],
+        rc = subprocess.run([sys.executable, str(BENCH / f"{bench}_bench.py"), "--bin", binary, *extra],
                             stdout=out, stderr=err).returncode
     if rc != 0:
         path.rename(path.with_suffix(".failed"))
@@ -85,19 +87,22 @@ def main():
     ap.add_argument("--benches", default="tts,asr,neural")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", help="where the runs' outputs go (default: a new temporary directory)")
+    ap.add_argument("--before-config", help="conf/application.yaml of the older checkout, for a binary that "
+                    "refuses keys added since (the shipped values equal the code defaults, so both serve the same)")
     args = ap.parse_args()
     out = Path(args.out or tempfile.mkdtemp(prefix="voxgate-compare-"))
     out.mkdir(parents=True, exist_ok=True)
     benches = [b for b in args.benches.split(",") if b]
     binaries = {"before": str(require_binary(args.before)), "after": str(require_binary(args.after))}
+    configs = {"before": args.before_config, "after": None}
     for i in range(1, args.runs + 1):
         for side, binary in binaries.items():
             for bench in benches:
-                run_once(bench, binary, out / f"{side}_{bench}_{i}.md")
+                run_once(bench, binary, out / f"{side}_{bench}_{i}.md", configs[side])
     for side, binary in binaries.items():  # one retry per failed run
         for bench in benches:
             for failed in sorted(out.glob(f"{side}_{bench}_*.failed")):
-                run_once(bench, binary, out / f"{side}_{bench}_retry{failed.stem.rsplit('_', 1)[1]}.md")
+                run_once(bench, binary, out / f"{side}_{bench}_retry{failed.stem.rsplit('_', 1)[1]}.md", configs[side])
     print(f"outputs in {out}")
     for bench in benches:
         runs = {side: [rows(p) for p in sorted(out.glob(f"{side}_{bench}_*.md"))] for side in binaries}
