@@ -2,7 +2,6 @@
 
 #include "core/client_strings.h"
 #include "core/ids.h"
-#include "core/utf8.h"
 #include "protocols/common/chunked_audio_output.h"
 #include "protocols/common/protocol_context.h"
 #include "protocols/session_api/session_registry.h"
