@@ -32,10 +32,7 @@ class ClientStream {
   auto async_read_some(const Buffers& buffers, Token&& token) {
     return net::async_initiate<Token, void(beast::error_code, std::size_t)>(
         [this](auto handler, const Buffers& b) {
-          if (tls_)
-            tls_->async_read_some(b, std::move(handler));
-          else
-            plain_->async_read_some(b, std::move(handler));
+          withStream([&](auto& s) { s.async_read_some(b, std::move(handler)); });
         },
         token, buffers);
   }
@@ -44,10 +41,7 @@ class ClientStream {
   auto async_write_some(const Buffers& buffers, Token&& token) {
     return net::async_initiate<Token, void(beast::error_code, std::size_t)>(
         [this](auto handler, const Buffers& b) {
-          if (tls_)
-            tls_->async_write_some(b, std::move(handler));
-          else
-            plain_->async_write_some(b, std::move(handler));
+          withStream([&](auto& s) { s.async_write_some(b, std::move(handler)); });
         },
         token, buffers);
   }
@@ -65,22 +59,29 @@ class ClientStream {
   // The WebSocket close (Beast finds these by argument-dependent lookup): the TLS close first
   // where there is TLS, then the TCP one.
   friend void teardown(beast::role_type role, ClientStream& s, beast::error_code& ec) {
-    using beast::websocket::teardown;
-    if (s.tls_)
-      teardown(role, *s.tls_, ec);
-    else
-      teardown(role, *s.plain_, ec);
+    s.withStream([&](auto& inner) {
+      using beast::websocket::teardown;
+      teardown(role, inner, ec);
+    });
   }
   template <class Handler>
   friend void async_teardown(beast::role_type role, ClientStream& s, Handler&& handler) {
-    using beast::websocket::async_teardown;
-    if (s.tls_)
-      async_teardown(role, *s.tls_, std::forward<Handler>(handler));
-    else
-      async_teardown(role, *s.plain_, std::forward<Handler>(handler));
+    s.withStream([&](auto& inner) {
+      using beast::websocket::async_teardown;
+      async_teardown(role, inner, std::forward<Handler>(handler));
+    });
   }
 
  private:
+  // Runs `f` on the stream that carries the bytes: the TLS one, or the TCP one.
+  template <class F>
+  void withStream(F&& f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(*plain_);
+  }
+
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
 };

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from audio_checks import assert_plausible_speech, pcm_stats
-from tts_clients import EN_TEXT, MIXED_TEXT, ZH_ONE, ZH_TWO, assert_still_serving, stream_tts
+from tts_clients import EN_TEXT, MIXED_TEXT, ZH_ONE, ZH_TWO, assert_still_serving, recv_until_close, stream_tts
 
 
 # ------------------------------------------------------------------ basics
@@ -58,13 +58,8 @@ def test_one_piece_per_chunk_on_the_wire(server):
            b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
     with socket.create_connection((server.host, server.port), timeout=30) as s:
         s.sendall(req)
-        data = bytearray()
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            data += b
-    head, _, rest = bytes(data).partition(b"\r\n\r\n")
+        data = recv_until_close(s)
+    head, _, rest = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), head[:200]
     assert b"transfer-encoding: chunked" in head.lower()
     import base64

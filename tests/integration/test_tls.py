@@ -4,8 +4,6 @@ certificate they are told to trust, a plain-HTTP client or one that does not tru
 certificate is turned away without harm to the others, the TLS close is a real one
 (close_notify, so a close-delimited HTTP/1.0 body is not a truncation), and a certificate that
 cannot be used stops start-up naming its key."""
-import asyncio
-import base64
 import json
 import shutil
 import socket
@@ -14,13 +12,12 @@ import subprocess
 
 import pytest
 import requests
-import websockets
 
 from asr_util import ASR_PATH, Audio, run, stream_session
 from audio_checks import assert_plausible_speech
 from configs import asr_config, base_config
 from server_process import ServerProcess, stop_server
-from tts_clients import ZH_ONE, ZH_TWO, stream_tts
+from tts_clients import ZH_ONE, ZH_TWO, recv_until_close, stream_tts, tts_websocket_session
 
 pytestmark = pytest.mark.skipif(not shutil.which("openssl"), reason="openssl comes from scripts/setup.sh")
 
@@ -71,26 +68,9 @@ def test_https_health_and_streaming_tts(tls_server):
 
 def test_wss_tts_session(tls_server):
     srv, _ = tls_server
-
-    async def go():
-        async with websockets.connect(srv.ws_url, ping_interval=None, open_timeout=10) as ws:
-            await ws.send(json.dumps({"task": "tts", "signal": "start"}))
-            m = json.loads(await asyncio.wait_for(ws.recv(), 10))
-            assert m["signal"] == "server ready", m
-            await ws.send(json.dumps({"text": ZH_ONE, "spk_id": 0}))
-            pcm = bytearray()
-            while True:
-                m = json.loads(await asyncio.wait_for(ws.recv(), 30))
-                if m["status"] == 2:
-                    break
-                pcm += base64.b64decode(m["audio"])
-            await ws.send(json.dumps({"task": "tts", "signal": "end", "session": m.get("session", "")}))
-            await asyncio.wait_for(ws.recv(), 10)
-            await asyncio.wait_for(ws.wait_closed(), 10)
-            assert ws.close_code == 1000, "the WebSocket close completes over TLS (teardown with close_notify)"
-            return bytes(pcm)
-
-    assert_plausible_speech(run(go()), lo=0.3, hi=10.0)
+    pcm, close = run(tts_websocket_session(srv.ws_url))
+    assert close == 1000, "the WebSocket close completes over TLS (teardown with close_notify)"
+    assert_plausible_speech(pcm, lo=0.3, hi=10.0)
 
 
 def test_wss_asr_session(tls_server):
@@ -122,13 +102,8 @@ def test_http10_close_delimited_body_ends_with_close_notify(tls_server):
         with ctx.wrap_socket(raw, server_hostname="localhost", suppress_ragged_eofs=False) as s:
             s.sendall(b"POST /paddlespeech/tts/streaming HTTP/1.0\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" %
                       (len(body), body))
-            data = bytearray()
-            while True:
-                piece = s.recv(65536)
-                if not piece:
-                    break
-                data += piece
-    head, _, payload = bytes(data).partition(b"\r\n\r\n")
+            data = recv_until_close(s)
+    head, _, payload = data.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.0 200") and b"chunked" not in head.lower(), head
     assert len(payload) > 1000, "a close-delimited body of base64 audio"
 

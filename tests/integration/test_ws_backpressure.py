@@ -8,7 +8,6 @@ data" reply) and the Volcengine one (spec §2.5: every bad message gets an error
 """
 import asyncio
 import base64
-import json
 import os
 import socket
 
@@ -17,7 +16,7 @@ import pytest
 import volc_client as vc
 from audio_checks import assert_plausible_speech
 from configs import agent_config
-from tts_clients import ZH_ONE, assert_still_serving
+from tts_clients import ZH_ONE, assert_still_serving, tts_websocket_session
 
 FLOOD_BYTES = 24 << 20
 MAX_GROWTH_KIB = 64 << 10
@@ -66,27 +65,10 @@ def flood(sock, frame, total):
     return sent
 
 
-async def tts_websocket_session(srv):
-    import websockets
-    async with websockets.connect(srv.ws_url, open_timeout=30, close_timeout=5) as ws:
-        await ws.send(json.dumps({"task": "tts", "signal": "start"}))
-        ready = json.loads(await asyncio.wait_for(ws.recv(), 30))
-        assert ready["signal"] == "server ready", ready
-        await ws.send(json.dumps({"text": ZH_ONE, "spk_id": 0}))
-        pcm = bytearray()
-        while True:
-            m = json.loads(await asyncio.wait_for(ws.recv(), 30))
-            if m["status"] != 1:
-                assert m["status"] == 2, m
-                break
-            pcm += base64.b64decode(m["audio"])
-        await ws.send(json.dumps({"task": "tts", "signal": "end", "session": ready["session"]}))
-        return bytes(pcm)
-
-
 def assert_served(srv):
     """A TTS WebSocket session, a Volcengine submit and an HTTP stream all complete."""
-    assert_plausible_speech(asyncio.run(asyncio.wait_for(tts_websocket_session(srv), 60)))
+    pcm, _ = asyncio.run(asyncio.wait_for(tts_websocket_session(srv.ws_url), 60))
+    assert_plausible_speech(pcm)
     res = vc.run(vc.synthesize(vc.ws_url(srv), ZH_ONE))
     assert res.ok, res
     assert_plausible_speech(res.audio)

@@ -21,6 +21,40 @@ MIXED_TEXT = "我们使用 voxgate 来合成语音。This is a test."
 HEX32 = set("0123456789abcdef")
 
 
+def recv_until_close(sock):
+    """Every byte a raw (or TLS-wrapped) socket receives until the server closes it."""
+    data = bytearray()
+    while True:
+        piece = sock.recv(65536)
+        if not piece:
+            return bytes(data)
+        data += piece
+
+
+async def tts_websocket_session(url, text=ZH_ONE):
+    """One PaddleSpeech TTS WebSocket session: start, one text, end, the server's close.
+
+    Returns (pcm, close code)."""
+    import asyncio
+    import websockets
+    async with websockets.connect(url, open_timeout=30, close_timeout=5, ping_interval=None) as ws:
+        await ws.send(json.dumps({"task": "tts", "signal": "start"}))
+        ready = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        assert ready["signal"] == "server ready", ready
+        await ws.send(json.dumps({"text": text, "spk_id": 0}))
+        pcm = bytearray()
+        while True:
+            m = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            if m["status"] != 1:
+                assert m["status"] == 2, m
+                break
+            pcm += base64.b64decode(m["audio"])
+        await ws.send(json.dumps({"task": "tts", "signal": "end", "session": ready["session"]}))
+        await asyncio.wait_for(ws.recv(), 10)  # "connection will be closed"
+        await asyncio.wait_for(ws.wait_closed(), 10)
+        return bytes(pcm), ws.close_code
+
+
 def long_zh_text(n):
     """n short sentences with no internal punctuation (one clause each)."""
     base = ["今天天气很好", "我们去公园散步", "欢迎使用语音合成服务", "这是一个很长的测试文本",
