@@ -33,7 +33,7 @@ std::shared_ptr<WhisperModel> loadWhisper(const AppConfig& cfg, ModelStore& mode
   } else {
     throw ModelError("voxgate.asr.whisper.model `" + w.model + "` is neither a models/manifest.json name nor a file");
   }
-  return std::make_shared<WhisperModel>(WhisperConfig{path, w.threads, w.concurrency, w.beamSize});
+  return std::make_shared<WhisperModel>(WhisperConfig{path, w.threads, w.concurrency, w.beamSize, w.guards});
 }
 
 }  // namespace
@@ -64,7 +64,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
     }
     if (final)
       engines.asr[lang] =
-          std::make_shared<TwoPassEngine>(lang, streaming, final, cfg.asrSettings.whisper.partialIntervalMs);
+          std::make_shared<TwoPassEngine>(lang, streaming, final, cfg.asrSettings.whisper.partialIntervalMs,
+                                          cfg.asrSettings.whisper.guards.speechMarginMs);
     else if (streaming)
       engines.asr[lang] = streaming;
     else

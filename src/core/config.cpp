@@ -337,6 +337,14 @@ WhisperSettings parseWhisper(ConfigSection s) {
   s.read("concurrency", w.concurrency, 1, 16);
   s.read("beam_size", w.beamSize, 1, 8);
   s.read("partial_interval_ms", w.partialIntervalMs, 200, 10000);
+  ConfigSection g = s.section("guards");
+  g.read("speech_margin_ms", w.guards.speechMarginMs, 0, 5000);
+  g.read("compression_ratio", w.guards.compressionRatio, 1.0, 100.0);
+  g.read("logprob", w.guards.logprob, -100.0, 0.0);
+  g.read("retry_beam", w.guards.retryBeam, 0, 8);
+  g.read("no_speech_prob", w.guards.noSpeechProb, 0.0, 1.0);
+  g.read("tokens_per_s", w.guards.tokensPerS, 1.0, 100.0);
+  g.finish();
   s.finish();
   return w;
 }

@@ -194,12 +194,23 @@ struct RecognizerChoice {
   std::string final;      // whisper | ""
 };
 
+// OpenAI's transcribe rules, applied by voxgate to every decoded window (engines/whisper/whisper_guards.h).
+struct WhisperGuards {
+  int speechMarginMs = 200;       // the final pass decodes the speech the VAD found plus this much either side
+  double compressionRatio = 2.4;  // zlib ratio of the text above this: a loop
+  double logprob = -1.0;          // average token log probability below this: not confident
+  int retryBeam = 5;              // a window that breaks a rule is decoded again with this beam, then dropped
+  double noSpeechProb = 0.6;      // a segment Whisper calls silent (and decodes with p < 0.5) is dropped
+  double tokensPerS = 12;         // at most this many text tokens per second of audio
+};
+
 struct WhisperSettings {
   std::string model = "whisper_base";  // a models/manifest.json name, or a path to a ggml file
   int threads = 2;
   int concurrency = 1;           // utterances decoded at once
   int beamSize = 1;              // 1: greedy; more: beam search (slower)
   int partialIntervalMs = 1000;  // languages without a streaming pass: re-run this often for partials
+  WhisperGuards guards;
 };
 
 // Pocketsphinx decoders are pooled (each holds ~85 MB and takes ~0.5 s to build).

@@ -155,3 +155,29 @@ def test_config_rejects_an_unserved_default_language(tmp_path):
     with pytest.raises(RuntimeError, match="exited with 2"):
         srv.start(timeout=10)
     assert "no recognizer serves `fr`" in srv.log_tail(), srv.log_tail()
+
+
+def non_speech(kind, seconds=3.0, rate=16000):
+    """s16le mono: seeded white noise, a tone with harmonics, a clipped square wave, or silence."""
+    import array
+    import math
+    import random
+    rng = random.Random(13)
+    n = int(seconds * rate)
+    if kind == "noise":
+        samples = (int(rng.gauss(0, 6000)) for _ in range(n))
+    elif kind == "tone":
+        samples = (int(8000 * sum(math.sin(2 * math.pi * 220 * k * i / rate) / k for k in (1, 2, 3)))
+                   for i in range(n))
+    elif kind == "clipped":
+        samples = (32767 if math.sin(2 * math.pi * 150 * i / rate) > 0 else -32768 for i in range(n))
+    else:
+        samples = (0 for _ in range(n))
+    return array.array("h", (max(-32768, min(32767, s)) for s in samples)).tobytes()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("kind", ["noise", "tone", "clipped", "silence"])
+def test_non_speech_gives_no_text(whisper_srv, kind, lang):
+    """Issue 13: silence, noise and music-like tones never come back as invented text."""
+    assert recognise(whisper_srv, non_speech(kind), 16000, lang=lang) == ""

@@ -22,6 +22,7 @@ struct FakeLog {
   int finishes = 0;
   int failOpenAt = 0;   // the n-th open (1-based) throws; 0: never
   int16_t throwOn = 0;  // accept() throws when it sees this sample value; 0: never
+  std::vector<std::pair<int64_t, int64_t>> spans;  // each speechSpan() the session gave
 };
 
 class FakeStream : public AsrStream {
@@ -39,6 +40,7 @@ class FakeStream : public AsrStream {
     }
   }
   std::string partial() override { return text(words(true)); }
+  void speechSpan(int64_t begin, int64_t end) override { log_.spans.emplace_back(begin, end); }
   AsrResult finish() override {
     ++log_.finishes;
     auto w = words(true);
@@ -207,6 +209,36 @@ TEST_F(AsrSessionTest, EndpointComesAfterTheConfiguredSilence) {
   EXPECT_DOUBLE_EQ(utteranceOf(finals[0]).t0, u.t1);
   EXPECT_DOUBLE_EQ(utteranceOf(finals[0]).t1, r.seconds());
   EXPECT_TRUE(s->over());
+}
+
+// The final pass leaves out what the VAD did not call speech (issue 13: trailing silence makes
+// Whisper invent text): each utterance's stream is told where its speech was, in its own samples.
+TEST_F(AsrSessionTest, EachUtteranceTellsItsStreamWhereTheSpeechWas) {
+  Recording r;
+  r.silence(10).speech(31, 7).silence(60).speech(20, 3).silence(5);
+  auto s = open(r);
+  auto steps = stream(*s, r);
+  ASSERT_EQ(only<AsrEndpoint>(steps).size(), 1u);
+  ASSERT_EQ(engine->log.spans.size(), 2u);
+  EXPECT_EQ(engine->log.spans[0], (std::make_pair<int64_t, int64_t>(10 * kWindow, 41 * kWindow)));
+  // The second utterance starts where the frame that carried the endpoint ended.
+  int64_t endSample = int64_t(10 + 31 + windowsFor(1000)) * kWindow;
+  int64_t second = ((endSample - 1) / kFrame + 1) * kFrame;
+  EXPECT_EQ(engine->log.spans[1], (std::make_pair(101 * kWindow - second, 121 * kWindow - second)));
+}
+
+TEST_F(AsrSessionTest, AnUtteranceWithoutSpeechSaysSo) {
+  Recording r;
+  r.silence(40);
+  auto s = open(r);
+  stream(*s, r);
+  ASSERT_EQ(engine->log.spans.size(), 1u);
+  EXPECT_EQ(engine->log.spans[0], (std::make_pair<int64_t, int64_t>(0, 0)));
+  Recording plain;
+  plain.speech(40, 5);
+  auto noVad = open(plain, false);
+  stream(*noVad, plain);
+  EXPECT_EQ(engine->log.spans.size(), 1u) << "without a VAD nothing is said about speech";
 }
 
 TEST_F(AsrSessionTest, SilenceShorterThanTheEndpointKeepsOneUtterance) {

@@ -53,6 +53,8 @@ TEST(Config, RecognizersPerLanguage) {
   EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    recognizers:\n      en: {streaming: none}\n").find("neither"),
             std::string::npos);
   EXPECT_THROW(parseConfig(kBase + "voxgate:\n  asr:\n    whisper: {beam_size: 0}\n"), ConfigError);
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    whisper: {guards: {retry_beam: 9}}\n"),
+            "config key `voxgate.asr.whisper.guards.retry_beam` = 9 is out of range [0, 8]");
 }
 
 TEST(Config, NeuralVoicesNeedAModel) {

@@ -30,6 +30,10 @@ class AsrStream {
   virtual void accept(std::span<const int16_t> pcm) = 0;  // mono at the engine's rate
   virtual std::string partial() = 0;                      // the whole current hypothesis
   virtual AsrResult finish() = 0;                         // final text with word timings
+  // Where the session's VAD heard speech in this utterance, in samples from the utterance's
+  // first one (begin >= end: none). Given just before finish(); a stream may leave the rest out
+  // (a final pass decoding trailing silence invents text). Ignored by default.
+  virtual void speechSpan(int64_t /*begin*/, int64_t /*end*/) {}
 };
 
 // A recogniser for one language, loaded once; `open` hands out per-session streams.

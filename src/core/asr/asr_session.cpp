@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
 
 namespace voxgate {
@@ -19,6 +20,9 @@ struct AsrSession::Recognition {
   std::vector<float> probabilities;
   int64_t samplesIn = 0;     // at the engine's rate, since the start: the stream's clock
   int64_t segmentStart = 0;  // where the current utterance began (the previous one closed)
+  int64_t vadSamples = 0;    // samples the VAD has judged, in whole windows
+  int64_t speechBegin = -1;  // the first and last speech window of the current utterance (stream clock)
+  int64_t speechEnd = -1;
 
   Recognition(PcmFormat format, AsrRecognizer r)
       : engine(std::move(r.engine)),
@@ -127,7 +131,15 @@ bool AsrSession::feed(std::span<const int16_t> pcm) {
   r.probabilities.clear();
   r.vad->accept(pcm, r.probabilities);
   bool endpoint = false;
-  for (float p : r.probabilities) endpoint = r.endpointer->push(p) || endpoint;
+  const int64_t window = r.vad->windowSamples();
+  for (float p : r.probabilities) {
+    if (p >= r.settings.vad.threshold) {
+      if (r.speechBegin < 0) r.speechBegin = r.vadSamples;
+      r.speechEnd = r.vadSamples + window;
+    }
+    r.vadSamples += window;
+    endpoint = r.endpointer->push(p) || endpoint;
+  }
   return endpoint;
 }
 
@@ -136,6 +148,13 @@ AsrUtterance AsrSession::closeUtterance(bool reopen, AsrEvents& events) {
   AsrUtterance u;
   u.t0 = r.seconds(r.segmentStart);
   u.t1 = r.seconds(r.samplesIn);
+  if (r.vad) {
+    if (r.speechBegin < 0)
+      r.stream->speechSpan(0, 0);
+    else
+      r.stream->speechSpan(std::max<int64_t>(0, r.speechBegin - r.segmentStart), r.speechEnd - r.segmentStart);
+    r.speechBegin = r.speechEnd = -1;
+  }
   u.result = r.stream->finish();
   for (auto& w : u.result.words) {  // the engine's times are utterance-relative
     w.begin += u.t0;

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 namespace voxgate {
 
@@ -43,13 +46,29 @@ class TwoPassStream : public AsrStream {
     return slot_->text;
   }
 
+  void speechSpan(int64_t begin, int64_t end) override { speech_ = {begin, end}; }
+
   AsrResult finish() override {
     slot_->cancel.cancel();  // a partial run still going gives its slot back to the final pass
     AsrResult streamed = first_ ? first_->finish() : AsrResult{};
-    if (audio_.empty()) return streamed;
+    // Only the speech the VAD heard, plus the margin: Whisper invents text in silence (issue 13).
+    std::span<const float> audio = audio_;
+    if (speech_) {
+      if (speech_->first >= speech_->second) return {};  // no speech: nothing to say, not a guess
+      const int64_t margin = int64_t(engine_->speechMarginMs_) * 16, size = int64_t(audio_.size());
+      int64_t b = std::clamp<int64_t>(speech_->first - margin, 0, size);
+      int64_t e = std::clamp<int64_t>(speech_->second + margin, b, size);
+      audio = audio.subspan(size_t(b), size_t(e - b));
+      offset_ = double(b) / 16000.0;
+    }
+    if (audio.empty()) return streamed;
     try {
-      AsrResult result = engine_->final_->transcribe(audio_, engine_->lang_, cancel_.get());
+      AsrResult result = engine_->final_->transcribe(audio, engine_->lang_, cancel_.get());
       if (cancel_ && cancel_->cancelled()) return streamed;
+      for (auto& w : result.words) {  // times from the utterance's start, not the decoded span's
+        w.begin += offset_;
+        w.end += offset_;
+      }
       return result;
     } catch (const std::exception& e) {
       spdlog::error("{} final pass failed, using the streaming result: {}", engine_->final_->name(), e.what());
@@ -84,15 +103,18 @@ class TwoPassStream : public AsrStream {
   CancelTokenPtr cancel_;
   std::shared_ptr<PartialSlot> slot_;
   std::vector<float> audio_;  // the utterance so far, for the final pass
+  std::optional<std::pair<int64_t, int64_t>> speech_;  // where the VAD heard speech, if it listened
+  double offset_ = 0;
   size_t lastPartialAt_ = 0;
 };
 
 TwoPassEngine::TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming,
-                             std::shared_ptr<AsrFinalPass> final, int partialIntervalMs)
+                             std::shared_ptr<AsrFinalPass> final, int partialIntervalMs, int speechMarginMs)
     : lang_(std::move(lang)),
       streaming_(std::move(streaming)),
       final_(std::move(final)),
-      partialIntervalMs_(partialIntervalMs) {}
+      partialIntervalMs_(partialIntervalMs),
+      speechMarginMs_(speechMarginMs) {}
 
 TwoPassEngine::~TwoPassEngine() { partialRuns_.join(); }
 

@@ -15,8 +15,10 @@ namespace voxgate {
 // streaming pass's own result.
 class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoPassEngine> {
  public:
+  // The final pass decodes only the speech the session's VAD found, with `speechMarginMs` of
+  // audio either side (AsrStream::speechSpan).
   TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming, std::shared_ptr<AsrFinalPass> final,
-                int partialIntervalMs);
+                int partialIntervalMs, int speechMarginMs = 200);
   ~TwoPassEngine() override;
 
   std::string name() const override;
@@ -31,6 +33,7 @@ class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoP
   std::shared_ptr<AsrEngine> streaming_;  // null: partials from the final pass
   std::shared_ptr<AsrFinalPass> final_;
   int partialIntervalMs_;
+  int speechMarginMs_;
   boost::asio::thread_pool partialRuns_{1};
 };
 

@@ -2,10 +2,12 @@
 
 #include <pocketsphinx.h>
 #include <sphinxbase/cmn.h>
+#include <sphinxbase/err.h>
 #include <sphinxbase/feat.h>
 
 #include <cmath>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
@@ -75,7 +77,18 @@ class PocketsphinxStream : public AsrStream {
 
 }  // namespace
 
+// sphinxbase logs through one process-wide FILE*. `-logfn` on a decoder makes ps_init fopen a new
+// one and fclose the old while other threads' decoders are writing to it (every ps_end_utt logs):
+// a use-after-free of the FILE that corrupted the heap under decoder churn (malloc_trim then
+// aborted in glibc's tcache checks). Logging is switched off once, before any decoder exists, and
+// no decoder is given `-logfn`.
+static void silenceSphinxLogging() {
+  static std::once_flag once;
+  std::call_once(once, [] { err_set_logfp(nullptr); });
+}
+
 PocketsphinxEngine::PocketsphinxEngine(PocketsphinxConfig config) : config_(std::move(config)) {
+  silenceSphinxLogging();
   namespace fs = std::filesystem;
   for (const char* part : {"en-us", "en-us.lm.bin", "cmudict-en-us.dict"})
     if (!fs::exists(fs::path(config_.modelDir) / part))
@@ -123,7 +136,7 @@ ps_decoder_t* PocketsphinxEngine::create() {
   std::string dir = config_.modelDir;
   cmd_ln_t* cfg =
       cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", (dir + "/en-us").c_str(), "-lm", (dir + "/en-us.lm.bin").c_str(),
-                  "-dict", (dir + "/cmudict-en-us.dict").c_str(), "-logfn", "/dev/null",
+                  "-dict", (dir + "/cmudict-en-us.dict").c_str(),
                   // Its built-in silence removal renumbers frames: word times would
                   // not match the stream's clock.
                   "-remove_silence", "no", nullptr);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/utf8.h"
+#include "engines/whisper/whisper_guards.h"
 
 namespace voxgate {
 namespace {
@@ -172,7 +173,7 @@ std::optional<AsrResult> WhisperModel::tryTranscribe(std::span<const float> audi
 AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const float> audio, const std::string& lang,
                                       const CancelToken* cancel) {
   try {
-    AsrResult r = run(state, audio, lang, cancel);
+    AsrResult r = run(state, audio, lang, cancel);  // may replace the state
     release(state);
     return r;
   } catch (...) {
@@ -181,17 +182,9 @@ AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const floa
   }
 }
 
-AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, const std::string& lang,
-                            const CancelToken* cancel) {
-  const double duration = double(audio.size()) / kRate;  // before padding
-  std::vector<float> padded;
-  if (audio.size() < kMinSamples) {
-    padded.assign(audio.begin(), audio.end());
-    padded.resize(kMinSamples, 0.0f);
-    audio = padded;
-  }
-  whisper_full_params p =
-      whisper_full_default_params(config_.beamSize > 1 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
+bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, const std::string& lang, int beam,
+                          const CancelToken* cancel, std::vector<DecodedWindow>& windows) {
+  whisper_full_params p = whisper_full_default_params(beam > 1 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
   p.n_threads = config_.threads;
   p.language = lang.c_str();
   p.translate = false;
@@ -200,9 +193,10 @@ AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, 
   p.token_timestamps = true;
   p.suppress_blank = true;
   p.suppress_nst = true;
-  p.beam_search.beam_size = config_.beamSize;
+  p.beam_search.beam_size = beam;
   // No temperature fallback: its sampling draws from the decoder state's random generator,
   // which earlier runs (partials) have advanced, so the same audio could give different text.
+  // The guards' beam-search retry takes its place.
   p.temperature_inc = 0.0f;
   // The encoder always attends over a 30 s window; an utterance shorter than that gets a window
   // cut to its length (plus headroom), which costs far less time on a CPU.
@@ -218,37 +212,73 @@ AsrResult WhisperModel::run(whisper_state* state, std::span<const float> audio, 
   p.encoder_begin_callback_user_data = const_cast<CancelToken*>(cancel);
 
   if (whisper_full_with_state(ctx_, state, p, audio.data(), int(audio.size())) != 0) {
-    if (cancel && cancel->cancelled()) return {};
+    if (cancel && cancel->cancelled()) return false;
     throw std::runtime_error("whisper.cpp failed to transcribe");
   }
-  AsrResult result;
-  WordBuilder words;
   const whisper_token eot = whisper_token_eot(ctx_);
   const int segments = whisper_full_n_segments_from_state(state);
   std::string previous;
   for (int i = 0; i < segments; ++i) {
-    const int tokens = whisper_full_n_tokens_from_state(state, i);
+    const int n = whisper_full_n_tokens_from_state(state, i);
+    std::vector<DecodedToken> tokens;
     double pSum = 0;
-    int counted = 0;
-    for (int j = 0; j < tokens; ++j) {
+    for (int j = 0; j < n; ++j) {
       whisper_token_data d = whisper_full_get_token_data_from_state(state, i, j);
       if (d.id >= eot) continue;  // special and timestamp tokens
       pSum += d.p;
-      ++counted;
+      tokens.push_back({whisper_full_get_token_text_from_state(ctx_, state, i, j), d.t0 / 100.0, d.t1 / 100.0, d.plog});
     }
     // OpenAI's rule: a window the model calls silent and decodes without confidence is noise.
     float noSpeech = whisper_full_get_segment_no_speech_prob_from_state(state, i);
-    if (counted == 0 || (noSpeech > config_.noSpeechThreshold && pSum / counted < 0.5)) continue;
+    if (tokens.empty() || (noSpeech > config_.guards.noSpeechProb && pSum / double(tokens.size()) < 0.5)) continue;
     std::string text = whisper_full_get_segment_text_from_state(state, i);
-    if (text == previous) continue;  // a decoder loop repeating the window, not speech said twice
+    if (text == previous) continue;  // a decoder loop repeating the segment, not speech said twice
     previous = text;
-    result.text += text;
-    for (int j = 0; j < tokens; ++j) {
-      whisper_token_data d = whisper_full_get_token_data_from_state(state, i, j);
-      if (d.id >= eot) continue;
-      words.add(whisper_full_get_token_text_from_state(ctx_, state, i, j), d.t0 / 100.0, d.t1 / 100.0);
-    }
+    // OpenAI judges each 30 s window of the audio as a whole (whisper.cpp times are in 10 ms).
+    size_t window = size_t(std::max<int64_t>(0, whisper_full_get_segment_t0_from_state(state, i)) / 3000);
+    if (windows.size() <= window) windows.resize(window + 1);
+    for (auto& t : tokens) windows[window].tokens.push_back(std::move(t));
   }
+  return true;
+}
+
+AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio, const std::string& lang,
+                            const CancelToken* cancel) {
+  const double duration = double(audio.size()) / kRate;  // before padding
+  std::vector<float> padded;
+  if (audio.size() < kMinSamples) {
+    padded.assign(audio.begin(), audio.end());
+    padded.resize(kMinSamples, 0.0f);
+    audio = padded;
+  }
+  const WhisperGuards& guards = config_.guards;
+  std::vector<DecodedWindow> windows;
+  if (!decode(state, audio, lang, config_.beamSize, cancel, windows)) return {};
+  auto broken = std::find_if(windows.begin(), windows.end(),
+                             [&](const DecodedWindow& w) { return !brokenRule(w, guards).empty(); });
+  if (broken != windows.end() && guards.retryBeam > config_.beamSize) {
+    spdlog::debug("whisper: {}; decoding again with beam {}", brokenRule(*broken, guards), guards.retryBeam);
+    // A fresh state: a used one changes the next run's text (see release()).
+    whisper_free_state(state);
+    state = whisper_init_state(ctx_);
+    if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
+    windows.clear();
+    if (!decode(state, audio, lang, guards.retryBeam, cancel, windows)) return {};
+  }
+  std::erase_if(windows, [&](const DecodedWindow& w) {
+    std::string why = brokenRule(w, guards);
+    if (!why.empty()) spdlog::debug("whisper: window dropped: {}", why);
+    return !why.empty();
+  });
+  capTokens(windows, duration, guards);
+
+  AsrResult result;
+  WordBuilder words;
+  for (const auto& w : windows)
+    for (const auto& t : w.tokens) {
+      result.text += t.text;
+      words.add(t.text, t.t0, t.t1);
+    }
   size_t a = result.text.find_first_not_of(' ');
   result.text = a == std::string::npos ? "" : result.text.substr(a, result.text.find_last_not_of(' ') - a + 1);
   result.words = words.take(duration);
@@ -264,6 +294,7 @@ nlohmann::json WhisperModel::describe() const {
           {"model", config_.modelPath},
           {"multilingual", multilingual_},
           {"decoding", config_.beamSize > 1 ? "beam" : "greedy"},
+          {"retry_beam", config_.guards.retryBeam},
           {"concurrency", config_.concurrency}};
 }
 

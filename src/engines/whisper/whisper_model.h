@@ -6,6 +6,7 @@
 
 #include "core/text/unihan.h"
 #include "core/asr/asr_engine.h"
+#include "engines/whisper/whisper_guards.h"
 
 struct whisper_context;
 struct whisper_state;
@@ -16,8 +17,8 @@ struct WhisperConfig {
   std::string modelPath;           // a ggml file (scripts/install_models.py converts the packaged weights)
   int threads = 2;                 // compute threads per run
   int concurrency = 1;             // runs at once; each holds its own decoder state (~100 MB for base)
-  int beamSize = 1;                // 1: greedy (with temperature fallback), >1: beam search
-  float noSpeechThreshold = 0.6f;  // drop a window Whisper itself judges silent (hallucination guard)
+  int beamSize = 1;                // 1: greedy, >1: beam search
+  WhisperGuards guards;            // hallucination and loop guards (whisper_guards.h)
 };
 
 // whisper.cpp: one context (the weights) shared by every session, and a pool of decoder
@@ -40,7 +41,11 @@ class WhisperModel : public AsrFinalPass {
   void release(whisper_state* state);
   AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const std::string& lang,
                           const CancelToken* cancel);
-  AsrResult run(whisper_state* state, std::span<const float> audio, const std::string& lang, const CancelToken* cancel);
+  AsrResult run(whisper_state*& state, std::span<const float> audio, const std::string& lang,
+                const CancelToken* cancel);
+  // One whisper.cpp pass; false when cancelled. Kept segments' tokens, grouped in 30 s windows.
+  bool decode(whisper_state* state, std::span<const float> audio, const std::string& lang, int beam,
+              const CancelToken* cancel, std::vector<DecodedWindow>& windows);
 
   WhisperConfig config_;
   whisper_context* ctx_ = nullptr;

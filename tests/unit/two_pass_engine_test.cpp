@@ -1,0 +1,76 @@
+// TwoPassEngine: what the final pass is given (issue 13: only the speech the VAD found).
+#include "core/asr/two_pass_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+namespace voxgate {
+namespace {
+
+// Says one word, "heard", from 0.1 s to 0.2 s of whatever it is given, and counts what it got.
+class FakeFinalPass : public AsrFinalPass {
+ public:
+  std::string name() const override { return "fake-final"; }
+  bool serves(const std::string&) const override { return true; }
+  AsrResult transcribe(std::span<const float> audio, const std::string&, const CancelToken*) override {
+    std::lock_guard lock(mutex);
+    given.push_back(audio.size());
+    return {"heard", {{"heard", 0.1, 0.2}}};
+  }
+  std::optional<AsrResult> tryTranscribe(std::span<const float>, const std::string&, const CancelToken*) override {
+    return std::nullopt;
+  }
+  nlohmann::json describe() const override { return {}; }
+  std::mutex mutex;
+  std::vector<size_t> given;
+};
+
+class TwoPassTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<AsrStream> fiveSeconds() {
+    auto stream = engine->open();
+    std::vector<int16_t> pcm(16000 * 5, 100);
+    stream->accept(pcm);
+    return stream;
+  }
+  std::shared_ptr<FakeFinalPass> final = std::make_shared<FakeFinalPass>();
+  // No streaming pass; partial re-runs only every 10 s, so none starts in these 5 s.
+  std::shared_ptr<TwoPassEngine> engine = std::make_shared<TwoPassEngine>("zh", nullptr, final, 10000, 200);
+};
+
+TEST_F(TwoPassTest, FinalPassGetsTheSpeechPlusTheMargin) {
+  auto stream = fiveSeconds();
+  stream->speechSpan(16000, 32000);  // speech from 1 s to 2 s, then 3 s of silence
+  AsrResult r = stream->finish();
+  ASSERT_EQ(final->given.size(), 1u);
+  EXPECT_EQ(final->given[0], size_t(32000 + 3200 - (16000 - 3200)));
+  ASSERT_EQ(r.words.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.words[0].begin, 0.8 + 0.1) << "times stay relative to the utterance";
+  EXPECT_DOUBLE_EQ(r.words[0].end, 0.8 + 0.2);
+}
+
+TEST_F(TwoPassTest, MarginStopsAtTheUtterancesEdges) {
+  auto stream = fiveSeconds();
+  stream->speechSpan(1000, 16000 * 5);
+  stream->finish();
+  ASSERT_EQ(final->given.size(), 1u);
+  EXPECT_EQ(final->given[0], size_t(16000 * 5));
+}
+
+TEST_F(TwoPassTest, NoSpeechMeansNoFinalPassAndNoText) {
+  auto stream = fiveSeconds();
+  stream->speechSpan(0, 0);
+  EXPECT_EQ(stream->finish().text, "");
+  EXPECT_TRUE(final->given.empty());
+}
+
+TEST_F(TwoPassTest, WithoutASpanTheWholeUtteranceIsDecoded) {
+  auto stream = fiveSeconds();
+  EXPECT_EQ(stream->finish().text, "heard");
+  ASSERT_EQ(final->given.size(), 1u);
+  EXPECT_EQ(final->given[0], size_t(16000 * 5));
+}
+
+}  // namespace
+}  // namespace voxgate
