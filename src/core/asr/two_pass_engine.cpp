@@ -53,21 +53,22 @@ class TwoPassStream : public AsrStream {
     AsrResult streamed = first_ ? first_->finish() : AsrResult{};
     // Only the speech the VAD heard, plus the margin: Whisper invents text in silence (issue 13).
     std::span<const float> audio = audio_;
+    double offset = 0;  // where the decoded audio starts in the utterance, in seconds
     if (speech_) {
       if (speech_->first >= speech_->second) return {};  // no speech: nothing to say, not a guess
       const int64_t margin = int64_t(engine_->speechMarginMs_) * 16, size = int64_t(audio_.size());
       int64_t b = std::clamp<int64_t>(speech_->first - margin, 0, size);
       int64_t e = std::clamp<int64_t>(speech_->second + margin, b, size);
       audio = audio.subspan(size_t(b), size_t(e - b));
-      offset_ = double(b) / 16000.0;
+      offset = double(b) / 16000.0;
     }
     if (audio.empty()) return streamed;
     try {
       AsrResult result = engine_->final_->transcribe(audio, engine_->lang_, cancel_.get());
       if (cancel_ && cancel_->cancelled()) return streamed;
       for (auto& w : result.words) {  // times from the utterance's start, not the decoded span's
-        w.begin += offset_;
-        w.end += offset_;
+        w.begin += offset;
+        w.end += offset;
       }
       return result;
     } catch (const std::exception& e) {
@@ -104,7 +105,6 @@ class TwoPassStream : public AsrStream {
   std::shared_ptr<PartialSlot> slot_;
   std::vector<float> audio_;  // the utterance so far, for the final pass
   std::optional<std::pair<int64_t, int64_t>> speech_;  // where the VAD heard speech, if it listened
-  double offset_ = 0;
   size_t lastPartialAt_ = 0;
 };
 
