@@ -13,6 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest libutfcpp-dev
   libespeak-ng-dev espeak-ng-data libsoxr-dev
   libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libbz2-dev libssl-dev unicode-data
+  libflac-dev libavformat-dev libavcodec-dev libavutil-dev libswresample-dev  # OpenAI API: FLAC, AAC, any upload
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   # programs the tests run: ffprobe/ffmpeg (decode what the server sent), sox (convert the recordings),
   # socat + openssl (the wss:// test), curl (the Alibaba client test)
@@ -41,5 +42,14 @@ fi
 # outside the repository so later runs do not download them again.
 RUNTIMES="$(/usr/bin/python3 scripts/install_models.py | tail -n 1)"
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $RUNTIMES >/dev/null
+# The official openai SDK, pinned, for tests/openai (the second CTest entry): a venv in the cache that
+# also sees Debian's python3 packages (pytest, numpy, requests); websockets >= 13 for its realtime client.
+OPENAI_VENV="$HOME/.cache/voxgate/venv-openai"
+if ! "$OPENAI_VENV/bin/python" -c 'import openai, websockets, sys; sys.exit(openai.__version__ != "3.57.0")' 2>/dev/null; then
+  echo "setup: installing the openai SDK into $OPENAI_VENV"
+  /usr/bin/python3 -m venv --system-site-packages "$OPENAI_VENV"
+  "$OPENAI_VENV/bin/pip" install -q --disable-pip-version-check 'openai==3.57.0' 'websockets==17.4'
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOXGATE_OPENAI_PYTHON="$OPENAI_VENV/bin/python" $RUNTIMES >/dev/null
 cmake --build build -j2

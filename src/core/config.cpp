@@ -416,6 +416,40 @@ OpenSpeechConfig parseOpenSpeech(ConfigSection s) {
   return o;
 }
 
+OpenAiConfig parseOpenAi(ConfigSection s, const AppConfig& cfg) {
+  OpenAiConfig c;
+  for (const auto& [name, row] : defaultOpenAiVoices())
+    c.voices[name] = cfg.voiceByName(row) && cfg.voiceByName(row)->name == row ? row : cfg.defaultVoice().name;
+  ConfigSection voices = s.section("voices", "(OpenAI voice name: voice-table row name)");
+  for (const auto& name : voices.keys()) {
+    auto shipped = defaultOpenAiVoices().find(name);
+    auto row = voices.get<std::string>(name, shipped == defaultOpenAiVoices().end() ? "" : shipped->second);
+    const VoiceEntry* voice = cfg.voiceByName(row);
+    if (row.empty() || !voice)
+      throw ConfigError("config key `" + voices.keyPath(name) + "` names voice `" + row +
+                        "`, which voxgate.voices does not have");
+    c.voices[name] = voice->name;
+  }
+  voices.finish();
+  auto keys = s.get<std::vector<std::string>>("api_keys", {});
+  for (const auto& k : keys)
+    if (k.empty()) throw ConfigError("config key `" + s.keyPath("api_keys") + "` holds an empty key");
+  c.apiKeys.tokens = keys;
+  s.read("max_upload_bytes", c.maxUploadBytes, 1024, size_t(1) << 30);
+  s.read("max_uploads", c.maxUploads, 1, 1024);
+  const auto& recognizers = cfg.asrSettings.recognizers;
+  if (!recognizers.empty() && !recognizers.count(c.defaultLanguage)) c.defaultLanguage = recognizers.begin()->first;
+  s.read("default_language", c.defaultLanguage);
+  if (!recognizers.empty() && !recognizers.count(c.defaultLanguage)) {
+    std::string have;
+    for (const auto& [lang, choice] : cfg.asrSettings.recognizers) have += (have.empty() ? "" : ", ") + lang;
+    throw ConfigError("config key `" + s.keyPath("default_language") + "` is `" + c.defaultLanguage +
+                      "`, which voxgate.asr.recognizers does not serve (it has " + have + ")");
+  }
+  s.finish();
+  return c;
+}
+
 void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   ConfigSection v = root.section("voxgate");
   cfg.threads = parseThreads(v);
@@ -455,10 +489,11 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   cfg.alibaba = parseAlibaba(v.section("alibaba"));
   cfg.volcengine = parseVolcengine(v.section("volcengine"));
   cfg.openspeech = parseOpenSpeech(v.section("openspeech"));
+  cfg.openai = parseOpenAi(v.section("openai"), cfg);
   v.finish();
   // A protocol with its own token list also accepts the server-wide ones; one without a list is
   // guarded by the transport with the server-wide list alone.
-  for (TokenAuth* own : {&cfg.sessionApi.auth, &cfg.alibaba.auth, &cfg.volcengine.auth})
+  for (TokenAuth* own : {&cfg.sessionApi.auth, &cfg.alibaba.auth, &cfg.volcengine.auth, &cfg.openai.apiKeys})
     if (own->enabled())
       own->tokens.insert(own->tokens.end(), cfg.auth.global.tokens.begin(), cfg.auth.global.tokens.end());
 
@@ -541,6 +576,15 @@ const VoiceEntry* AppConfig::voiceById(int spkId) const {
   for (const auto& v : voices)
     if (v.spkId == spkId) return &v;
   return nullptr;
+}
+
+const std::map<std::string, std::string>& defaultOpenAiVoices() {
+  static const std::map<std::string, std::string> voices = {
+      {"alloy", "default"}, {"ash", "joe"},      {"ballad", "joe"},    {"coral", "default"},
+      {"echo", "joe"},      {"fable", "default"}, {"nova", "heart"},    {"onyx", "michael"},
+      {"sage", "default"},  {"shimmer", "heart"}, {"verse", "joe"},
+  };
+  return voices;
 }
 
 const VoiceEntry* AppConfig::voiceByName(std::string_view key) const {

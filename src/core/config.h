@@ -158,6 +158,23 @@ struct VolcengineConfig {
   size_t maxTextBytes = 1024;
 };
 
+// `voxgate.openai` (issue 14): the OpenAI audio API under /v1.
+struct OpenAiConfig {
+  // OpenAI's voice names (alloy, ash, ...) → voice-table row names. The shipped mapping is
+  // complete; an entry naming a row the table lacks takes the table's first voice instead.
+  std::map<std::string, std::string> voices;
+  TokenAuth apiKeys;                   // `Authorization: Bearer`; empty: open (or the server-wide tokens)
+  size_t maxUploadBytes = 26214400;    // 25 MiB, OpenAI's limit; a larger file → 413
+  int maxUploads = 4;                  // transcriptions read and decoded at once; more → 429
+  // A transcription without `language` (no language detection yet): en, or where voxgate.asr.recognizers
+  // has no en, its first language.
+  std::string defaultLanguage = "en";
+};
+
+// The OpenAI names with their shipped rows (conf/application.yaml): the fast Piper voice for
+// the neutral names, Kokoro's for those OpenAI describes as warm or deep.
+const std::map<std::string, std::string>& defaultOpenAiVoices();
+
 // Upstream engine: an OpenSpeech-compatible endpoint (OPENSPEECH_* environment variables
 // fill what the file leaves empty).
 struct OpenSpeechConfig {
@@ -279,6 +296,7 @@ struct AppConfig {
   AlibabaConfig alibaba;
   VolcengineConfig volcengine;
   OpenSpeechConfig openspeech;
+  OpenAiConfig openai;
 
   const VoiceEntry* voiceById(int spkId) const;
   const VoiceEntry* voiceByName(std::string_view nameOrAlias) const;  // empty → the first voice

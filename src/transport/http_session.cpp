@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/log_limiter.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
@@ -68,8 +70,13 @@ void HttpSession::awaitRequest() {
   if (closed_ || upgraded_) return;
   if (context_.stopping) return closeSocket();
   parser_.emplace();
-  parser_->eager(true);
-  parser_->body_limit(context_.config.limits.maxBodyBytes);
+  // The header first: its route decides the body limit (an upload route may take more than
+  // limits.max_body_bytes). Beast checks Content-Length when the header ends, so the parser
+  // starts at the largest limit and headerParsed() holds the request to its own.
+  parser_->eager(false);
+  headerDone_ = false;
+  bodyLimit_ = context_.config.limits.maxBodyBytes;
+  parser_->body_limit(std::max(bodyLimit_, router_.largestBodyLimit()));
   // Covers the wait for the next request and its arrival (a slow sender is cut too).
   idleTimer_.expires_after(std::chrono::seconds(context_.config.limits.idleTimeoutS));
   idleTimer_.async_wait(beast::bind_front_handler(&HttpSession::onIdleTimeout, shared_from_this()));
@@ -92,6 +99,7 @@ void HttpSession::parseBuffered() {
     buffer_.consume(used);
     if (ec == http::error::need_more) break;
     if (ec) return parseFailed(ec);
+    if (!headerDone_ && parser_->is_header_done() && !headerParsed()) return;
     if (used == 0) break;
   }
   if (parser_->is_done()) {
@@ -148,6 +156,21 @@ void HttpSession::onRead(beast::error_code ec, size_t bytes) {
   parseBuffered();
 }
 
+bool HttpSession::headerParsed() {
+  headerDone_ = true;
+  const auto& header = parser_->get();
+  bool exists = false;
+  const HttpRoute* route = router_.findHttp(header.method(), pathOf(header.target()), exists);
+  if (route && route->options.maxBodyBytes) bodyLimit_ = route->options.maxBodyBytes;
+  if (auto length = parser_->content_length(); length && *length > bodyLimit_) {
+    parseFailed(http::error::body_limit);
+    return false;
+  }
+  parser_->body_limit(bodyLimit_);  // a chunked body is counted from here
+  parser_->eager(true);
+  return true;
+}
+
 void HttpSession::parseFailed(beast::error_code ec) {
   // Past a parse error the byte stream cannot be trusted: answer, then close.
   idleTimer_.cancel();
@@ -160,7 +183,7 @@ void HttpSession::parseFailed(beast::error_code ec) {
   if (ec == http::error::body_limit)
     return replyNow(detailError(
         head, http::status::payload_too_large,
-        "request body exceeds the limit of " + std::to_string(context_.config.limits.maxBodyBytes) + " bytes"));
+        "request body exceeds the limit of " + std::to_string(bodyLimit_) + " bytes"));
   replyNow(detailError(head, http::status::bad_request, "malformed HTTP request: " + ec.message()));
 }
 
@@ -188,12 +211,7 @@ void HttpSession::dispatch(HttpRequest request) {
   closeDelimited_ = false;
   status_ = 0;
   // Routed paths are a fixed set; anything else is logged as "-" (a client's path is not ours to log).
-  bool known = router_.findWebsocket(path) || [&] {
-    bool exists = false;
-    router_.findHttp(request.method(), path, exists);
-    return exists;
-  }();
-  recordPath_ = known ? path : "-";
+  recordPath_ = router_.loggedPath(path);
   recordProtocol_ = websocket::is_upgrade(request) ? "ws" : "http";
   bool preflight =
       request.method() == http::verb::options && !request[http::field::access_control_request_method].empty();

@@ -50,6 +50,7 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   void onRead(beast::error_code ec, size_t bytes);
   void onIdleTimeout(beast::error_code ec);
   void parseFailed(beast::error_code ec);
+  bool headerParsed();  // the route's body limit applies from here; false: refused
   void dispatch(HttpRequest request);
   // Origin and server-wide token checks; false after answering the request itself.
   bool admitted(const HttpRequest& request, std::string_view path);
@@ -85,6 +86,8 @@ class HttpSession : public Connection, public std::enable_shared_from_this<HttpS
   bool writing_ = false;
   bool reading_ = false;
   bool peerClosed_ = false;
+  bool headerDone_ = false;  // the current request's header was parsed and its body limit set
+  size_t bodyLimit_ = 0;     // the current request's: its route's, else limits.max_body_bytes
   bool closed_ = false;
   bool upgraded_ = false;
   bool lingering_ = false;

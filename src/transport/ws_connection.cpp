@@ -167,4 +167,15 @@ void WsConnection::gone() {
                     transport_.stopping ? CancelReason::Shutdown : CancelReason::None);
 }
 
+void refuseUpgrade(ClientStream stream, HttpResponse response) {
+  auto res = std::make_shared<HttpResponse>(std::move(response));
+  res->keep_alive(false);
+  res->prepare_payload();
+  auto owned = std::make_shared<ClientStream>(std::move(stream));
+  http::async_write(*owned, *res, [owned, res](beast::error_code, size_t) {
+    beast::error_code ignored;
+    owned->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  });
+}
+
 }  // namespace voxgate

@@ -111,4 +111,8 @@ class WsConnection : public Connection, public std::enable_shared_from_this<WsCo
   std::shared_ptr<RequestRecord> record_;
 };
 
+// Answers an upgrade request with `response` instead of a WebSocket (a refused key, a wrong
+// query), then closes: the handler owns the stream once the transport handed it over.
+void refuseUpgrade(ClientStream stream, HttpResponse response);
+
 }  // namespace voxgate

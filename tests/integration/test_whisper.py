@@ -127,6 +127,21 @@ def test_offline_rest_mandarin_float_24k(whisper_srv):
     assert edit_distance(hanzi(hyp), ref) <= 4, f"heard {hyp!r} for {''.join(ref)}"
 
 
+@pytest.mark.recorded_audio
+def test_offline_rest_takes_an_mp3(whisper_srv):
+    """Issue 14: POST /paddlespeech/asr reads any common recording through the sandboxed decoder."""
+    import base64
+    from recorded_audio import AUDIO_DIR
+    mp3 = (AUDIO_DIR / "zh_funasr_asr_example.mp3").read_bytes()
+    body = {"audio": base64.b64encode(mp3).decode("ascii"), "audio_format": "mp3", "sample_rate": 16000,
+            "lang": "zh"}
+    j = requests.post(whisper_srv.base + "/paddlespeech/asr", json=body, timeout=60).json()
+    assert j["success"] is True, j
+    ref = hanzi(references()["zh_funasr_asr_example.mp3"][1])
+    hyp = j["result"]["transcription"]
+    assert edit_distance(hanzi(hyp), ref) <= 5, f"heard {hyp!r} for {''.join(ref)}"
+
+
 def test_missing_whisper_model_falls_back(tmp_path):
     """No Whisper model: English keeps pocketsphinx (noted), Mandarin is refused with 1008."""
     empty = tmp_path / "models"

@@ -123,6 +123,13 @@ AsrEvents AsrSession::end() {
   }
 }
 
+std::optional<double> AsrSession::speechStartedAt() const {
+  if (over() || !recognition_ || !recognition_->endpointer || !recognition_->endpointer->inUtterance())
+    return std::nullopt;
+  const Recognition& r = *recognition_;
+  return r.seconds(r.speechBegin >= 0 ? r.speechBegin : r.segmentStart);
+}
+
 bool AsrSession::feed(std::span<const int16_t> pcm) {
   Recognition& r = *recognition_;
   r.stream->accept(pcm);
@@ -215,6 +222,38 @@ std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEn
   if (events.empty()) return AsrFailure{AsrFailure::Kind::Failed, "the session ended without a result"};
   if (auto* f = std::get_if<AsrFailure>(&events.front())) return *f;
   return std::get<AsrFinal>(events.front()).utterance;
+}
+
+std::optional<AsrFailure> transcribeUtterances(std::shared_ptr<AsrEngine> engine, std::shared_ptr<VadModel> vad,
+                                               const VadSettings& vadSettings, std::span<const int16_t> audio,
+                                               CancelTokenPtr cancel,
+                                               const std::function<void(const AsrUtterance&)>& onUtterance) {
+  AsrSessionSettings settings;
+  settings.partials = false;
+  settings.continuousDecoding = true;
+  settings.vad = vadSettings;
+  PcmFormat format{engine->sampleRate(), 16, 1};
+  auto opened = AsrSession::open(format, AsrRecognizer{std::move(engine), std::move(vad), settings, cancel});
+  if (auto* f = std::get_if<AsrFailure>(&opened)) return *f;
+  AsrSession& session = *std::get<std::unique_ptr<AsrSession>>(opened);
+  // Reports what `events` closed; a failure ends the recording.
+  auto report = [&](const AsrEvents& events) -> std::optional<AsrFailure> {
+    for (const auto& e : events) {
+      if (auto* f = std::get_if<AsrFailure>(&e)) return *f;
+      const AsrUtterance* u = nullptr;
+      if (auto* ep = std::get_if<AsrEndpoint>(&e)) u = &ep->utterance;
+      if (auto* fin = std::get_if<AsrFinal>(&e)) u = &fin->utterance;
+      if (u && u->result.text.find_first_not_of(" \t\r\n") != std::string::npos) onUtterance(*u);
+    }
+    return std::nullopt;
+  };
+  const auto piece = static_cast<size_t>(format.sampleRate);  // one second
+  for (size_t at = 0; at < audio.size() && !(cancel && cancel->cancelled()); at += piece) {
+    auto part = audio.subspan(at, std::min(piece, audio.size() - at));
+    std::string_view bytes(reinterpret_cast<const char*>(part.data()), part.size() * 2);
+    if (auto f = report(session.audio(bytes))) return f;
+  }
+  return report(session.end());
 }
 
 }  // namespace voxgate

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -63,6 +64,9 @@ class AsrSession {
   AsrEvents end();
 
   bool recognizes() const { return recognition_ != nullptr; }
+  // Where the current utterance's speech began (seconds of the stream), once the VAD opened the
+  // utterance; nullopt before that, or without a VAD. (OpenAI's realtime speech_started.)
+  std::optional<double> speechStartedAt() const;
   // Finished or failed: further calls do nothing and report nothing.
   bool over() const { return state_ != State::Open; }
 
@@ -92,5 +96,14 @@ class AsrSession {
 // 1 s pieces so a client that leaves (`cancel`) stops it early. Its final utterance, or why not.
 std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEngine> engine, PcmFormat format,
                                                            std::string_view bytes, CancelTokenPtr cancel);
+
+// A whole recording cut into utterances by the VAD (continuous decoding, as a live session would
+// hear it), each handed to `onUtterance` as soon as it is decoded, so an answer can stream.
+// Utterances without text are not reported. Without a VAD the recording is one utterance. The
+// audio is mono s16 at the engine's rate; `cancel` stops it between seconds of audio.
+std::optional<AsrFailure> transcribeUtterances(std::shared_ptr<AsrEngine> engine, std::shared_ptr<VadModel> vad,
+                                               const VadSettings& vadSettings, std::span<const int16_t> audio,
+                                               CancelTokenPtr cancel,
+                                               const std::function<void(const AsrUtterance&)>& onUtterance);
 
 }  // namespace voxgate

@@ -27,14 +27,20 @@ std::string_view contentType(AudioFormat format) {
       return "audio/mpeg";
     case AudioFormat::OggOpus:
       return "audio/ogg";
+    case AudioFormat::Flac:
+      return "audio/flac";
+    case AudioFormat::Aac:
+      return "audio/aac";
   }
   return "application/octet-stream";
 }
 
 bool supportsRate(AudioFormat format, int rate) {
-  // MPEG-1/2/2.5 sample rates; Opus and the PCM formats take any rate voxgate produces.
+  // MPEG-1/2/2.5 sample rates (AAC's table holds the same nine); Opus, FLAC and the PCM formats
+  // take any rate voxgate produces.
   static constexpr std::array<int, 9> kMp3Rates = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
-  if (format == AudioFormat::Mp3) return std::find(kMp3Rates.begin(), kMp3Rates.end(), rate) != kMp3Rates.end();
+  if (format == AudioFormat::Mp3 || format == AudioFormat::Aac)
+    return std::find(kMp3Rates.begin(), kMp3Rates.end(), rate) != kMp3Rates.end();
   return rate >= 8000 && rate <= 48000;
 }
 
@@ -49,6 +55,10 @@ std::unique_ptr<AudioEncoder> makeEncoder(AudioFormat format, int rate) {
       return makeMp3Encoder(rate);
     case AudioFormat::OggOpus:
       return makeOpusEncoder(rate);
+    case AudioFormat::Flac:
+      return makeFlacEncoder(rate);
+    case AudioFormat::Aac:
+      return makeAacEncoder(rate);
   }
   throw std::invalid_argument("unknown format");
 }

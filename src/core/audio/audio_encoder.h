@@ -8,9 +8,10 @@
 
 namespace voxgate {
 
-enum class AudioFormat { Pcm, Wav, Mp3, OggOpus };
+enum class AudioFormat { Pcm, Wav, Mp3, OggOpus, Flac, Aac };
 
-// "pcm", "wav", "mp3", "opus"/"ogg_opus" (the session API's and Volcengine's names).
+// "pcm", "wav", "mp3", "opus"/"ogg_opus" (the session API's and Volcengine's names). FLAC and
+// AAC (ADTS) are OpenAI's; that adapter names them itself, so the older protocols' lists stay theirs.
 std::optional<AudioFormat> parseAudioFormat(std::string_view name);
 std::string_view contentType(AudioFormat format);
 

@@ -20,6 +20,9 @@ class OpusEncoder : public AudioEncoder {
     ope_comments_destroy(comments);
     if (!enc_) throw std::invalid_argument(std::string("libopusenc: ") + ope_strerror(error));
     ope_encoder_ctl(enc_, OPE_SET_MUXING_DELAY(4800));  // 100 ms at 48 kHz
+    // libopusenc holds 96000 samples (2 s) by default before it encodes, to choose frame sizes:
+    // a stream's first page left only after 2 s of audio (issue 14's codec test found it).
+    ope_encoder_ctl(enc_, OPE_SET_DECISION_DELAY(4800));
     ope_encoder_ctl(enc_, OPUS_SET_BITRATE(32000));
     ope_encoder_flush_header(enc_);
   }

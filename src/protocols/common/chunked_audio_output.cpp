@@ -10,12 +10,13 @@ namespace voxgate {
 
 ChunkedAudioOutput::ChunkedAudioOutput(std::shared_ptr<HttpExchange> exchange, http::response<http::empty_body> header,
                                        std::unique_ptr<SessionLimiter::Slot> slot, bool interruptible,
-                                       std::function<void()> onDone)
+                                       std::function<void()> onDone, std::shared_ptr<ChunkFraming> framing)
     : exchange_(std::move(exchange)),
       header_(std::move(header)),
       slot_(std::move(slot)),
       interruptible_(interruptible),
-      onDone_(std::move(onDone)) {}
+      onDone_(std::move(onDone)),
+      framing_(std::move(framing)) {}
 
 void ChunkedAudioOutput::startIfNeeded() {
   if (started_) return;
@@ -27,7 +28,7 @@ void ChunkedAudioOutput::onBytes(std::string bytes) {
   std::lock_guard lock(mutex_);
   if (ended_) return;
   startIfNeeded();
-  exchange_->writeChunk(std::move(bytes));
+  exchange_->writeChunk(framing_ ? framing_->piece(std::move(bytes)) : std::move(bytes));
 }
 
 void ChunkedAudioOutput::endNow() {
@@ -54,6 +55,7 @@ void ChunkedAudioOutput::onFinished(SynthStatus status, const std::string& error
   if (status == SynthStatus::Cancelled && !started_ && !interruptible_)
     return exchange_->reply(detailError(req, http::status::service_unavailable, "cancelled"));
   startIfNeeded();
+  if (framing_ && status == SynthStatus::Done) exchange_->writeChunk(framing_->end());
   exchange_->endChunked();
 }
 
@@ -67,7 +69,7 @@ void streamEncodedAudio(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex, 
   addCorsHeaders(responseCors(), ex->request(), header.base());
   header.keep_alive(ex->request().keep_alive());
   auto output = std::make_shared<ChunkedAudioOutput>(ex, std::move(header), std::move(slot), audio.interruptible,
-                                                     std::move(onDone));
+                                                     std::move(onDone), std::move(audio.framing));
   auto sink = encodingSink(ctx.speech.newWorkStrand(), audio.format, options.sampleRate, output, audio.text);
   // An interrupt ends the body now, not when the engine reaches this request in its queue.
   if (audio.interruptible)

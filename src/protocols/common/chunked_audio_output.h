@@ -13,11 +13,21 @@ namespace voxgate {
 class HttpExchange;
 struct ProtocolContext;
 
+// What wraps each encoded piece into the body, and what closes a body that finished (OpenAI's
+// SSE events, docs/openai.md). Called on the worker strand, in order.
+class ChunkFraming {
+ public:
+  virtual ~ChunkFraming() = default;
+  virtual std::string piece(std::string encoded) = 0;
+  virtual std::string end() = 0;
+};
+
 // What a chunked audio answer carries and how it ends when cancelled.
 struct ChunkedAudio {
   ChunkedAudio(AudioFormat f) : format(f) {}  // implicit: most answers only name a format
   ChunkedAudio(AudioFormat f, PieceText t, bool i) : format(f), text(t), interruptible(i) {}
   AudioFormat format;
+  std::shared_ptr<ChunkFraming> framing;  // null: the encoded bytes are the body
   PieceText text = PieceText::Bytes;  // Base64: each HTTP chunk is one padded base64 string (spec §1.4)
   // true (session API §3.2, Alibaba): a cancel is an interrupt; the body ends at once, even empty.
   // false (PaddleSpeech): a cancel is the client leaving or the server stopping; the body ends when
@@ -32,7 +42,7 @@ class ChunkedAudioOutput : public EncodedOutput {
  public:
   ChunkedAudioOutput(std::shared_ptr<HttpExchange> exchange, http::response<http::empty_body> header,
                      std::unique_ptr<SessionLimiter::Slot> slot, bool interruptible = true,
-                     std::function<void()> onDone = {});
+                     std::function<void()> onDone = {}, std::shared_ptr<ChunkFraming> framing = nullptr);
   void onBytes(std::string bytes) override;
   void onFinished(SynthStatus status, const std::string& error) override;
   FlowControl* flowControl() override;
@@ -49,6 +59,7 @@ class ChunkedAudioOutput : public EncodedOutput {
   std::unique_ptr<SessionLimiter::Slot> slot_;
   bool interruptible_;
   std::function<void()> onDone_;
+  std::shared_ptr<ChunkFraming> framing_;
   bool started_ = false;
 };
 

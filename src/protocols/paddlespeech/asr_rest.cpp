@@ -4,6 +4,7 @@
 
 #include "core/asr/asr_session.h"
 #include "core/asr/wav_reader.h"
+#include "core/audio/media_decoder.h"
 #include "core/base64.h"
 #include "core/client_strings.h"
 #include "protocols/common/protocol_context.h"
@@ -52,10 +53,20 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
 
   // Decoding takes a good part of the audio's duration: on the ASR pool.
   ex->record()->setLang(engine->language());
-  net::post(ctx.speech.asrWorkers, [ex, engine, bytes = std::move(*bytes)] {
+  int maxSeconds = ctx.config.asrSettings.maxSessionS;
+  net::post(ctx.speech.asrWorkers, [ex, engine, maxSeconds, bytes = std::move(*bytes)] {
     const HttpRequest& req = ex->request();
     auto wav = readWav(bytes);
-    if (auto* why = std::get_if<std::string>(&wav)) return ex->reply(envelope(req, false, 400, "audio: " + *why));
+    DecodedMedia decoded;  // the samples, when the upload is not a WAV voxgate reads itself
+    if (auto* why = std::get_if<std::string>(&wav)) {
+      // Any other common recording (MP3, M4A, Ogg, WebM, FLAC), through the sandboxed decoder.
+      auto media = decodeMedia(bytes, {double(maxSeconds), engine->sampleRate()});
+      if (std::holds_alternative<std::string>(media)) return ex->reply(envelope(req, false, 400, "audio: " + *why));
+      decoded = std::move(std::get<DecodedMedia>(media));
+      wav = WavContents{PcmFormat{engine->sampleRate(), 16, 1},
+                        std::string_view(reinterpret_cast<const char*>(decoded.samples.data()),
+                                         decoded.samples.size() * 2)};
+    }
     const WavContents& audio = std::get<WavContents>(wav);
     RequestRecord& record = *ex->record();
     record.asrAudio(double(audio.data.size()) / double(audio.format.frameBytes()) / audio.format.sampleRate);

@@ -54,17 +54,11 @@ class SubmitOutput : public EncodedOutput {
 };
 
 void refuse(ClientStream stream, const HttpRequest& req, const std::string& logid) {
-  auto res = std::make_shared<HttpResponse>(http::status::unauthorized, req.version());
-  res->set(http::field::content_type, "application/json");
-  res->set("X-Tt-Logid", logid);
-  res->body() = errorJson({kInvalidRequest, "access denied: missing or invalid token in the Authorization header", ""});
-  res->keep_alive(false);
-  res->prepare_payload();
-  auto owned = std::make_shared<ClientStream>(std::move(stream));
-  http::async_write(*owned, *res, [owned, res](beast::error_code, size_t) {
-    beast::error_code ignored;
-    owned->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  });
+  HttpResponse res(http::status::unauthorized, req.version());
+  res.set(http::field::content_type, "application/json");
+  res.set("X-Tt-Logid", logid);
+  res.body() = errorJson({kInvalidRequest, "access denied: missing or invalid token in the Authorization header", ""});
+  refuseUpgrade(std::move(stream), std::move(res));
 }
 
 }  // namespace

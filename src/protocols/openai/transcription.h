@@ -1,0 +1,50 @@
+#pragma once
+// `POST /v1/audio/transcriptions` (docs/openai.md "Transcriptions"): the form's fields, and the
+// transcript in each response_format. Pure; fuzz/multipart_fuzz.cpp drives the form reader.
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/asr/asr_events.h"
+#include "core/config.h"
+#include "protocols/openai/errors.h"
+#include "protocols/openai/models.h"
+#include "protocols/openai/multipart.h"
+
+namespace voxgate::openai {
+
+enum class TranscriptFormat { Json, Text, Srt, Vtt, VerboseJson };
+
+struct TranscriptionRequest {
+  std::string_view file;  // the upload, still encoded (into the request body)
+  std::string model;
+  std::string language;  // ISO 639-1, lower case; the configured default when the form has none
+  std::string prompt;    // accepted; not yet passed to the recognizer
+  TranscriptFormat format = TranscriptFormat::Json;
+  bool wordTimes = false;     // timestamp_granularities[] has `word`
+  bool segmentTimes = false;  // ... `segment` (verbose_json has segments either way, as OpenAI's)
+  bool stream = false;        // SSE transcript.text.delta events, then transcript.text.done
+};
+
+std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::vector<FormPart>& parts,
+                                                                    const AppConfig& config,
+                                                                    const ModelCatalog& models);
+
+// What the recognizer made of the whole upload: one utterance per stretch of speech the VAD cut.
+struct Transcript {
+  std::string language;  // ISO 639-1
+  double durationS = 0;
+  std::vector<AsrUtterance> utterances;  // only those with text
+};
+
+// The utterances' text joined as the language writes (no space between Mandarin sentences).
+std::string transcriptText(const Transcript& t);
+
+struct RenderedTranscript {
+  std::string body;
+  std::string contentType;
+};
+RenderedTranscript renderTranscript(const Transcript& t, const TranscriptionRequest& request);
+
+}  // namespace voxgate::openai
