@@ -1,4 +1,5 @@
-"""Scoring recognised text against a reference: edit distance over words or digits."""
+"""Scoring recognised text against a reference: edit distance over words, digits or characters."""
+import re
 
 DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
@@ -33,3 +34,30 @@ def digits_of(text):
 def digit_errors(hyp, ref):
     r, h = digits_of(ref), digits_of(hyp)
     return edit_distance(h, r), len(r)
+
+
+def spoken_digits(text):
+    """The digits said, from Whisper's numerals ("1,001") or spelled-out words ("one oh")."""
+    out = []
+    for token in re.findall(r"[a-z]+|\d", text.lower()):
+        out.extend([DIGIT_WORDS[token]] if token in DIGIT_WORDS else [token] if token.isdigit() else [])
+    return out
+
+
+CN_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
+
+
+def hanzi(text):
+    """Characters to score Mandarin on: Han and digits (as Chinese numerals), no punctuation."""
+    return [CN_DIGITS.get(c, c) for c in text if c.isalnum()]
+
+
+def digit_misses(hyp, ref):
+    """Edit distance between the digits said in `hyp` and in `ref` (numerals or words)."""
+    return edit_distance(spoken_digits(hyp), spoken_digits(ref))
+
+
+def hanzi_error_rate(hyp, ref):
+    """Character error rate over hanzi(): Mandarin scoring without punctuation."""
+    r = hanzi(ref)
+    return edit_distance(hanzi(hyp), r) / len(r)

@@ -14,10 +14,8 @@ import websockets
 from asr_util import (ASR_PATH, check_final, expect_failure, read_wav, recognise, run, start_msg,
                       stream_session)
 from recorded_audio import EN_DIGITS, ZH_24K, ZH_AISHELL, references
-from scoring import edit_distance
+from scoring import edit_distance, hanzi, spoken_digits as digits
 from server_process import ServerProcess, stop_server
-
-CN_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
 
 
 def whisper_config(archive_dir, models_dir=None, asr_lang="en"):
@@ -33,42 +31,6 @@ def whisper_config(archive_dir, models_dir=None, asr_lang="en"):
     if models_dir is not None:
         cfg["voxgate"]["models_dir"] = str(models_dir)
     return cfg
-
-
-def digits(text):
-    """The digits said, from Whisper's numerals ("1,001") or spelled-out words ("one oh")."""
-    words = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-             "six": "6", "seven": "7", "eight": "8", "nine": "9"}
-    out = []
-    for token in re.findall(r"[a-z]+|\d", text.lower()):
-        out.extend([words[token]] if token in words else [token] if token.isdigit() else [])
-    return out
-
-
-def hanzi(text):
-    """Characters to score Mandarin on: Han and digits (as Chinese numerals), no punctuation."""
-    return [CN_DIGITS.get(c, c) for c in text if c.isalnum()]
-
-
-@pytest.fixture(scope="module")
-def whisper_srv(tmp_path_factory):
-    d = tmp_path_factory.mktemp("whisper")
-    srv = ServerProcess(d, whisper_config(d / "archive"), name="whisper")
-    srv.start(timeout=60)
-    yield srv
-    stop_server(srv)
-
-
-@pytest.fixture(scope="module")
-def en_run(whisper_srv):
-    return run(stream_session(f"ws://{whisper_srv.host}:{whisper_srv.port}{ASR_PATH}", read_wav(EN_DIGITS)))
-
-
-@pytest.fixture(scope="module")
-def zh_run(whisper_srv):
-    """The AISHELL clip paced in real time, so background partial runs have audio to work on."""
-    url = f"ws://{whisper_srv.host}:{whisper_srv.port}{ASR_PATH}"
-    return run(stream_session(url, read_wav(ZH_AISHELL), realtime=True, extra_start={"lang": "zh"}))
 
 
 def test_healthz_lists_both_languages(whisper_srv):

@@ -10,7 +10,7 @@ import websockets
 
 from conftest import API_KEY
 from recorded_audio import EN_DIGITS, references
-from scoring import digit_errors
+from scoring import digit_misses
 
 pytestmark = pytest.mark.recorded_audio
 CHUNK = 4800  # 100 ms of 24 kHz s16le
@@ -51,9 +51,11 @@ def test_server_vad_gives_deltas_and_a_completed_item_per_utterance(client, digi
             "audio": {"input": {"format": {"type": "audio/pcm", "rate": 24000},
                                 "transcription": {"model": "whisper-1", "language": "en"},
                                 "turn_detection": {"type": "server_vad", "threshold": 0.5,
-                                                   "prefix_padding_ms": 300, "silence_duration_ms": 800}}}})
+                                                   "prefix_padding_ms": 300, "silence_duration_ms": 3000}}}})
         assert conn.recv().type == "session.updated"
-        _append_all(conn, digits_24k + b"\0" * (CHUNK * 20))  # then 2 s of silence
+        # Whisper base reads the digits' groups well together and badly one by one (a 1.2 s silence
+        # cuts this file into three): 3 s keeps it one utterance. Then 4 s of silence closes it.
+        _append_all(conn, digits_24k + b"\0" * (CHUNK * 40))
         conn.input_audio_buffer.commit()
         events = _events_until_manual_commit(conn)
     types = [e.type for e in events]
@@ -69,7 +71,7 @@ def test_server_vad_gives_deltas_and_a_completed_item_per_utterance(client, digi
     started = [e.audio_start_ms for e in events if e.type == "input_audio_buffer.speech_started"]
     assert started == sorted(started) and all(0 <= s < 12000 for s in started), started
     heard = " ".join(e.transcript for e in spoken)
-    assert digit_errors(heard, references()[EN_DIGITS.name][1]) <= 3, heard
+    assert digit_misses(heard, references()[EN_DIGITS.name][1]) <= 3, heard
 
 
 def test_no_turn_detection_commits_by_hand(client, digits_24k):
@@ -86,7 +88,7 @@ def test_no_turn_detection_commits_by_hand(client, digits_24k):
     assert "input_audio_buffer.speech_started" not in types, types
     assert "conversation.item.input_audio_transcription.delta" in types, types
     done = events[-1]
-    assert digit_errors(done.transcript, references()[EN_DIGITS.name][1]) <= 2, done.transcript
+    assert digit_misses(done.transcript, references()[EN_DIGITS.name][1]) <= 2, done.transcript
 
 
 def _ws_url(server):

@@ -33,8 +33,9 @@ def test_every_format_decodes_to_the_same_speech(client):
         assert info["codec"] == codec, (fmt, info["codec"], info["probe_err"])
         assert info["sample_rate"] == (48000 if fmt == "opus" else 24000), (fmt, info["sample_rate"])
         assert info["ffmpeg_rc"] == 0, (fmt, info["ffmpeg_err"][-300:])
-        # Codec priming and frame padding add a frame or two, no more.
-        assert abs(info["duration"] - reference) < 0.12, (fmt, info["duration"], reference)
+        # Piper's durations vary from run to run (its noise_w), so each format is its own synthesis:
+        # the same text within 15%, as the other protocols' format tests allow.
+        assert abs(info["duration"] - reference) < 0.15 * reference, (fmt, info["duration"], reference)
 
 
 def test_default_format_is_mp3_and_aliases_work(client):
@@ -125,11 +126,14 @@ def test_wrong_key_is_401(server):
 def test_full_sessions_are_429_with_retry_after(client, server):
     from conftest import MAX_SESSIONS
     import contextlib
+    readers = []  # a dropped iter_bytes generator closes its response: they are kept until the end
     with contextlib.ExitStack() as held:
         for _ in range(MAX_SESSIONS):
             r = held.enter_context(client.audio.speech.with_streaming_response.create(
                 model="tts-1", voice="alloy", input=LONG, response_format="pcm"))
-            next(r.iter_bytes(1024))
+            readers.append(r.iter_bytes(1024))
+            next(readers[-1])
+        assert server.stats()["active_sessions"] == MAX_SESSIONS
         with pytest.raises(openai.RateLimitError) as e:
             _speech(client)
         assert e.value.response.headers["retry-after"] == "1"

@@ -7,7 +7,7 @@ import pytest
 
 import recorded_audio
 from recorded_audio import AUDIO_DIR, EN_DIGITS, ZH_AISHELL, references
-from scoring import digit_errors, edit_distance
+from scoring import digit_misses, hanzi_error_rate
 
 pytestmark = pytest.mark.recorded_audio
 
@@ -16,11 +16,6 @@ MODEL = "whisper-1"
 
 def _reference(path):
     return references()[path.name][1]
-
-
-def _cer(hyp, ref):
-    hyp = "".join(c for c in hyp if c.isalnum())
-    return edit_distance(list(hyp), list(ref)) / len(ref)
 
 
 def _transcribe(client, path, **kw):
@@ -36,7 +31,7 @@ def verbose(client):
 
 def test_json_text_matches_the_recording(client):
     r = _transcribe(client, EN_DIGITS)
-    assert digit_errors(r.text, _reference(EN_DIGITS)) <= 2, r.text
+    assert digit_misses(r.text, _reference(EN_DIGITS)) <= 2, r.text
 
 
 def test_verbose_json_has_segments_and_word_times(verbose):
@@ -44,7 +39,9 @@ def test_verbose_json_has_segments_and_word_times(verbose):
     assert 5 < verbose.duration < 20
     assert verbose.segments, verbose
     words = verbose.words
-    assert len(words) >= 10, words
+    # Whisper writes the digits as numerals ("1,001"): a few words that say them all.
+    assert len(words) >= 3, words
+    assert digit_misses(" ".join(w.word for w in words), _reference(EN_DIGITS)) <= 2, words
     starts = [w.start for w in words]
     assert starts == sorted(starts)
     assert all(0 <= w.start <= w.end <= verbose.duration + 0.5 for w in words), words
@@ -53,7 +50,7 @@ def test_verbose_json_has_segments_and_word_times(verbose):
 
 def test_text_srt_and_vtt(client, verbose):
     text = _transcribe(client, EN_DIGITS, response_format="text")
-    assert isinstance(text, str) and digit_errors(text, _reference(EN_DIGITS)) <= 2, text
+    assert isinstance(text, str) and digit_misses(text, _reference(EN_DIGITS)) <= 2, text
     srt = _transcribe(client, EN_DIGITS, response_format="srt")
     assert srt.startswith("1\n00:00:") and " --> " in srt, srt
     vtt = _transcribe(client, EN_DIGITS, response_format="vtt")
@@ -62,14 +59,14 @@ def test_text_srt_and_vtt(client, verbose):
 
 def test_mandarin(client):
     r = _transcribe(client, ZH_AISHELL, language="zh")
-    assert _cer(r.text, _reference(ZH_AISHELL)) <= 0.3, r.text
+    assert hanzi_error_rate(r.text, _reference(ZH_AISHELL)) <= 0.3, r.text
 
 
 def test_the_packaged_mp3_upload(client):
     path = AUDIO_DIR / "zh_funasr_asr_example.mp3"
     recorded_audio.recording(path)
     r = _transcribe(client, path, language="zh")
-    assert _cer(r.text, references()[path.name][1]) <= 0.3, r.text
+    assert hanzi_error_rate(r.text, references()[path.name][1]) <= 0.3, r.text
 
 
 @pytest.mark.parametrize("suffix, codec", [(".m4a", "aac"), (".ogg", "libopus"), (".webm", "libopus"),
@@ -79,7 +76,7 @@ def test_common_upload_formats(client, tmp_path, suffix, codec):
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(EN_DIGITS), "-c:a", codec, str(out)],
                    check=True, timeout=60)
     r = _transcribe(client, out)
-    assert digit_errors(r.text, _reference(EN_DIGITS)) <= 2, (suffix, r.text)
+    assert digit_misses(r.text, _reference(EN_DIGITS)) <= 2, (suffix, r.text)
 
 
 def test_streamed_transcription(client):
@@ -89,7 +86,7 @@ def test_streamed_transcription(client):
     assert types[-1] == "transcript.text.done" and "transcript.text.delta" in types, types
     deltas = "".join(e.delta for e in events if e.type == "transcript.text.delta")
     assert deltas == events[-1].text
-    assert digit_errors(events[-1].text, _reference(EN_DIGITS)) <= 2, events[-1].text
+    assert digit_misses(events[-1].text, _reference(EN_DIGITS)) <= 2, events[-1].text
 
 
 def test_refusals(client, server, tmp_path):

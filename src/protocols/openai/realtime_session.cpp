@@ -207,7 +207,7 @@ void RealtimeSession::append(std::string bytes) {
   totalS_ += seconds;
 }
 
-void RealtimeSession::report(const AsrEvents& events) {
+void RealtimeSession::report(const AsrEvents& events, bool byClient) {
   auto announce = [this](double at) {
     speechAnnounced_ = true;
     int startMs = std::max(0, int((offsetS_ + at) * 1000) - active_.turn.prefixPaddingMs);
@@ -223,7 +223,9 @@ void RealtimeSession::report(const AsrEvents& events) {
       return;
     }
     if (auto* ep = std::get_if<AsrEndpoint>(&e)) {
-      if (!speechAnnounced_ && active_.turn.serverVad) announce(ep->utterance.t0);
+      // Speech that began and ended within one append is announced with its end; a commit of
+      // audio the VAD heard no speech in has neither.
+      if (!speechAnnounced_ && active_.turn.serverVad && !byClient) announce(ep->utterance.t0);
       utteranceClosed(ep->utterance);
       closed = true;
     }
@@ -277,7 +279,7 @@ void RealtimeSession::commit(std::string eventId) {
     e.code = "input_audio_buffer_commit_empty";
     return sendError(e, eventId);
   }
-  report(asr_->recognize());
+  report(asr_->recognize(), /*byClient=*/true);
 }
 
 void RealtimeSession::clear() {

@@ -35,7 +35,7 @@ class RealtimeSession : public WsConnection {
   void append(std::string bytes);
   void commit(std::string eventId);
   void clear();
-  void report(const AsrEvents& events);
+  void report(const AsrEvents& events, bool byClient = false);  // byClient: a commit closed the item
   void utteranceClosed(const AsrUtterance& u);
   void dropSession();  // the current utterance is discarded; the stream clock carries on
 

@@ -220,7 +220,12 @@ void handleVoices(std::shared_ptr<HttpExchange> ex, Api& api) {
   for (const VoiceEntry& v : config.voices) {
     EngineRouter router = api.ctx.speech.engineFor(v);
     nlohmann::json languages = nlohmann::json::object();
-    for (const char* lang : {"en", "zh"}) languages[lang] = router.forLang(lang).engine->name();
+    // By the engines' ids (those /v1/models lists), not their display names.
+    for (const char* lang : {"en", "zh"}) {
+      const TtsEngine* engine = router.forLang(lang).engine;
+      for (const auto& [id, loaded] : api.ctx.speech.engines)
+        if (loaded.get() == engine) languages[lang] = id;
+    }
     nlohmann::json openaiNames = nlohmann::json::array();
     for (const auto& [name, row] : config.openai.voices)
       if (row == v.name) openaiNames.push_back(name);
