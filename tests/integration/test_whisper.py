@@ -33,6 +33,27 @@ def whisper_config(archive_dir, models_dir=None, asr_lang="en"):
     return cfg
 
 
+@pytest.fixture(scope="module")
+def whisper_srv(tmp_path_factory):
+    d = tmp_path_factory.mktemp("whisper")
+    srv = ServerProcess(d, whisper_config(d / "archive"), name="whisper")
+    srv.start(timeout=60)
+    yield srv
+    stop_server(srv)
+
+
+@pytest.fixture(scope="module")
+def en_run(whisper_srv):
+    return run(stream_session(f"ws://{whisper_srv.host}:{whisper_srv.port}{ASR_PATH}", read_wav(EN_DIGITS)))
+
+
+@pytest.fixture(scope="module")
+def zh_run(whisper_srv):
+    """The AISHELL clip paced in real time, so background partial runs have audio to work on."""
+    url = f"ws://{whisper_srv.host}:{whisper_srv.port}{ASR_PATH}"
+    return run(stream_session(url, read_wav(ZH_AISHELL), realtime=True, extra_start={"lang": "zh"}))
+
+
 def test_healthz_lists_both_languages(whisper_srv):
     engines = requests.get(whisper_srv.base + "/api/healthz", timeout=5).json()["engines"]
     langs = engines["asr_languages"]
