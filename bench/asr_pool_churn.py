@@ -22,7 +22,7 @@ from pathlib import Path
 import websockets
 
 from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, audio_dir, log, read_wav,
-                    require_binary, section, write_readme)
+                    publish, require_binary)
 
 CONFIG = """\
 host: 127.0.0.1
@@ -127,12 +127,9 @@ def main():
     ap.add_argument("--idle-s", type=int, default=2)
     ap.add_argument("--env", action="append", default=[], help="K=V for the server's environment")
     args = ap.parse_args()
-    body = asyncio.run(main_async(args))
-    print(body)
-    if args.write:
-        text = section("asr_pool_churn.py", "loopback, pocketsphinx ASR (en) only.",
-                       "the clients run on the same machine.", body)
-        write_readme(args.readme, "asr_pool_churn", text, heading="ASR decoder pool churn")
+    publish(args, "asr_pool_churn.py", "asr_pool_churn", "ASR decoder pool churn",
+            "loopback, pocketsphinx ASR (en) only.", "the clients run on the same machine.",
+            asyncio.run(main_async(args)))
 
 
 if __name__ == "__main__":

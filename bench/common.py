@@ -174,6 +174,13 @@ def section(script, measured, command_note, body):
     ])
 
 
+def publish(args, script, name, heading, measured, command_note, body):
+    """Print the figures; with --write, put them in their bench/README.md section."""
+    print(body)
+    if args.write:
+        write_readme(args.readme, name, section(script, measured, command_note, body), heading=heading)
+
+
 def write_readme(path, name, text, heading=None):
     """Replace only the bench:NAME section of the README (appended, under `heading`, if its markers are missing)."""
     begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"

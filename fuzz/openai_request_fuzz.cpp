@@ -1,6 +1,7 @@
 // The OpenAI adapter's request readers (docs/openai.md): the first line is the request's
 // Content-Type, the rest its body, read as a multipart form and then as a transcription
-// request; the same body as the speech JSON and as a realtime client event. Any input is a request or an OpenAI-shaped error.
+// request; the same body as the speech JSON and as a realtime client event. Any input is a request or an OpenAI-shaped
+// error.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -9,6 +9,7 @@
 
 #include "core/asr/pcm_converter.h"
 #include "core/asr/wav_reader.h"
+#include "core/audio/media_decoder.h"
 #include "core/net.h"
 
 namespace voxgate::cli {
@@ -27,13 +28,19 @@ int runAsrClient(const AsrClientOptions& o) {
     std::stringstream ss;
     ss << in.rdbuf();
     std::string file = ss.str();
-    auto wav = readWav(file);
-    if (auto* why = std::get_if<std::string>(&wav)) throw std::runtime_error(o.input + ": " + *why);
-    const WavContents& audio = std::get<WavContents>(wav);
     std::vector<int16_t> pcm;
-    PcmConverter converter(audio.format, kRate);
-    converter.convert(audio.data, pcm);
-    converter.flush(pcm);
+    auto wav = readWav(file);
+    if (auto* audio = std::get_if<WavContents>(&wav)) {
+      PcmConverter converter(audio->format, kRate);
+      converter.convert(audio->data, pcm);
+      converter.flush(pcm);
+    } else {
+      // Any other common recording (MP3, M4A, Ogg, WebM, FLAC) through the server's decoder.
+      auto media = decodeMedia(file, {3600, kRate});
+      if (auto* why = std::get_if<std::string>(&media))
+        throw std::runtime_error(o.input + ": " + std::get<std::string>(wav) + "; " + *why);
+      pcm = std::move(std::get<DecodedMedia>(media).samples);
+    }
     pcm.resize((pcm.size() + kPacketSamples - 1) / kPacketSamples * kPacketSamples, 0);  // zero-pad the last packet
     double duration = double(pcm.size()) / kRate;
 

@@ -5,9 +5,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/audio/audio_encoder.h"
 #include "core/base64.h"
-#include "core/wav.h"
 #include "core/net.h"
+#include "core/wav.h"
 
 namespace voxgate::cli {
 namespace {
@@ -128,18 +129,33 @@ Timings streamWebsocket(const TtsClientOptions& o, std::vector<int16_t>& audio) 
 
 }  // namespace
 
+// --format, else the output's extension, else WAV.
+static AudioFormat outputFormat(const TtsClientOptions& o) {
+  std::string name = o.format;
+  if (name.empty()) {
+    auto dot = o.output.rfind('.');
+    name = dot == std::string::npos ? "wav" : o.output.substr(dot + 1);
+    if (name == "ogg") name = "opus";
+  }
+  for (auto [n, f] : {std::pair{"wav", AudioFormat::Wav},
+                      {"pcm", AudioFormat::Pcm},
+                      {"mp3", AudioFormat::Mp3},
+                      {"opus", AudioFormat::OggOpus},
+                      {"flac", AudioFormat::Flac},
+                      {"aac", AudioFormat::Aac}})
+    if (name == n) return f;
+  return AudioFormat::Wav;  // an unknown extension: WAV, as before
+}
+
 int runTtsClient(const TtsClientOptions& o) {
   try {
     int rate = o.sampleRate ? o.sampleRate : fetchSampleRate(o);
     std::vector<int16_t> audio;
     Timings t = o.protocol == "websocket" ? streamWebsocket(o, audio) : streamHttp(o, audio);
+    AudioFormat format = outputFormat(o);
     std::ofstream out(o.output, std::ios::binary);
-    if (o.output.size() >= 4 && o.output.compare(o.output.size() - 4, 4, ".pcm") == 0) {
-      out.write(reinterpret_cast<const char*>(audio.data()), static_cast<std::streamsize>(audio.size() * 2));
-    } else {
-      std::string wav = makeWav(audio, rate);
-      out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
-    }
+    std::string bytes = encodeAll(format, rate, audio);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     double duration = static_cast<double>(audio.size()) / rate;
     std::cout << "sample rate: " << rate << " Hz\n"
               << "first response: " << t.first << " s\n"

@@ -11,6 +11,7 @@ struct TtsClientOptions {
   int port = 8092;
   std::string input;
   std::string output = "output.wav";
+  std::string format;  // wav | pcm | mp3 | opus | flac | aac; empty: from the output's extension
   int spkId = 0;
   double speed = 1.0;
   double volume = 1.0;

@@ -580,8 +580,8 @@ const VoiceEntry* AppConfig::voiceById(int spkId) const {
 
 const std::map<std::string, std::string>& defaultOpenAiVoices() {
   static const std::map<std::string, std::string> voices = {
-      {"alloy", "default"}, {"ash", "joe"},      {"ballad", "joe"},    {"coral", "default"},
-      {"echo", "joe"},      {"fable", "default"}, {"nova", "heart"},    {"onyx", "michael"},
+      {"alloy", "default"}, {"ash", "joe"},       {"ballad", "joe"}, {"coral", "default"},
+      {"echo", "joe"},      {"fable", "default"}, {"nova", "heart"}, {"onyx", "michael"},
       {"sage", "default"},  {"shimmer", "heart"}, {"verse", "joe"},
   };
   return voices;

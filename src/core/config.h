@@ -163,9 +163,9 @@ struct OpenAiConfig {
   // OpenAI's voice names (alloy, ash, ...) → voice-table row names. The shipped mapping is
   // complete; an entry naming a row the table lacks takes the table's first voice instead.
   std::map<std::string, std::string> voices;
-  TokenAuth apiKeys;                   // `Authorization: Bearer`; empty: open (or the server-wide tokens)
-  size_t maxUploadBytes = 26214400;    // 25 MiB, OpenAI's limit; a larger file → 413
-  int maxUploads = 4;                  // transcriptions read and decoded at once; more → 429
+  TokenAuth apiKeys;                 // `Authorization: Bearer`; empty: open (or the server-wide tokens)
+  size_t maxUploadBytes = 26214400;  // 25 MiB, OpenAI's limit; a larger file → 413
+  int maxUploads = 4;                // transcriptions read and decoded at once; more → 429
   // A transcription without `language` (no language detection yet): en, or where voxgate.asr.recognizers
   // has no en, its first language.
   std::string defaultLanguage = "en";

@@ -181,9 +181,8 @@ void HttpSession::parseFailed(beast::error_code ec) {
   head.keep_alive(false);
   currentKeepAlive_ = false;
   if (ec == http::error::body_limit)
-    return replyNow(detailError(
-        head, http::status::payload_too_large,
-        "request body exceeds the limit of " + std::to_string(bodyLimit_) + " bytes"));
+    return replyNow(detailError(head, http::status::payload_too_large,
+                                "request body exceeds the limit of " + std::to_string(bodyLimit_) + " bytes"));
   replyNow(detailError(head, http::status::bad_request, "malformed HTTP request: " + ec.message()));
 }
 

@@ -16,12 +16,11 @@ namespace voxgate {
 
 class HttpExchange;
 
-// One client connection (TCP, or TLS over it: ClientStream) speaking HTTP/1.1 (and 1.0): reads requests, routes them, writes responses
-// (plain or chunked; close-delimited for HTTP/1.0) in order, and hands upgrade requests to a
-// WebSocket handler. One read loop serves both parsing and, while a response streams, noticing
-// a client that leaves: bytes that arrive early (a pipelined request) wait in the buffer and
-// are parsed when the response before them is done (issue 11 defect 5). The idle timeout holds
-// in every state without a request in progress (defect 4).
+// One client connection (TCP, or TLS over it: ClientStream) speaking HTTP/1.1 (and 1.0): reads requests, routes them,
+// writes responses (plain or chunked; close-delimited for HTTP/1.0) in order, and hands upgrade requests to a WebSocket
+// handler. One read loop serves both parsing and, while a response streams, noticing a client that leaves: bytes that
+// arrive early (a pipelined request) wait in the buffer and are parsed when the response before them is done (issue 11
+// defect 5). The idle timeout holds in every state without a request in progress (defect 4).
 class HttpSession : public Connection, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(ClientStream stream, TransportContext& context, const Router& router);

@@ -56,25 +56,35 @@ TEST(Multipart, RefusesBrokenForms) {
     return std::holds_alternative<std::string>(parseMultipart(type, b));
   };
   EXPECT_TRUE(refused("application/json", body));
-  EXPECT_TRUE(refused("multipart/form-data", body));                    // no boundary
-  EXPECT_TRUE(refused("multipart/form-data; boundary=Other", body));    // not this body's
+  EXPECT_TRUE(refused("multipart/form-data", body));                                            // no boundary
+  EXPECT_TRUE(refused("multipart/form-data; boundary=Other", body));                            // not this body's
   EXPECT_TRUE(refused("multipart/form-data; boundary=XyZ", body.substr(0, body.size() - 12)));  // cut inside
-  EXPECT_TRUE(refused("multipart/form-data; boundary=XyZ", "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--"));
+  EXPECT_TRUE(
+      refused("multipart/form-data; boundary=XyZ", "--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--"));
   std::string many;
   for (int i = 0; i < 70; ++i) many += "--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nv\r\n";
   EXPECT_TRUE(refused("multipart/form-data; boundary=XyZ", many + "--XyZ--"));
 }
 
 TEST(OpenAiSpeech, MapsVoicesFormatsAndRefusesInOpenAisWords) {
-  auto ok = [](const nlohmann::json& body) { return std::get<SpeechRequest>(parseSpeechRequest(body, config(), catalog())); };
-  auto refused = [](const nlohmann::json& body) { return std::get<ApiError>(parseSpeechRequest(body, config(), catalog())); };
+  auto ok = [](const nlohmann::json& body) {
+    return std::get<SpeechRequest>(parseSpeechRequest(body, config(), catalog()));
+  };
+  auto refused = [](const nlohmann::json& body) {
+    return std::get<ApiError>(parseSpeechRequest(body, config(), catalog()));
+  };
   SpeechRequest r = ok({{"model", "tts-1"}, {"input", "Hello."}, {"voice", "nova"}});
   EXPECT_EQ(r.options.voice->name, "heart");  // the shipped mapping
   EXPECT_EQ(r.format, AudioFormat::Mp3);
   EXPECT_EQ(r.options.sampleRate, 24000);
   EXPECT_FALSE(r.sse);
-  r = ok({{"model", "piper"}, {"input", "Hi"}, {"voice", {{"id", "joe"}}}, {"response_format", "pcm"},
-          {"speed", 4.0}, {"stream_format", "sse"}, {"instructions", "cheerful"}});
+  r = ok({{"model", "piper"},
+          {"input", "Hi"},
+          {"voice", {{"id", "joe"}}},
+          {"response_format", "pcm"},
+          {"speed", 4.0},
+          {"stream_format", "sse"},
+          {"instructions", "cheerful"}});
   EXPECT_EQ(r.options.voice->name, "joe");
   EXPECT_EQ(r.format, AudioFormat::Pcm);
   EXPECT_DOUBLE_EQ(r.options.speed, 4.0);
@@ -103,9 +113,13 @@ TEST(OpenAiTranscription, ReadsTheFormWithDefaults) {
     auto parts = std::get<std::vector<FormPart>>(parseMultipart("multipart/form-data; boundary=XyZ", held));
     return parseTranscriptionForm(parts, config(), catalog());
   };
-  std::string body = form({{"file", "WAV"}, {"model", "whisper-1"}, {"language", "ZH"},
-                           {"response_format", "verbose_json"}, {"timestamp_granularities[]", "word"},
-                           {"stream", "false"}, {"temperature", "0.2"}});
+  std::string body = form({{"file", "WAV"},
+                           {"model", "whisper-1"},
+                           {"language", "ZH"},
+                           {"response_format", "verbose_json"},
+                           {"timestamp_granularities[]", "word"},
+                           {"stream", "false"},
+                           {"temperature", "0.2"}});
   auto parts = std::get<std::vector<FormPart>>(parseMultipart("multipart/form-data; boundary=XyZ", body));
   auto parsed = parseTranscriptionForm(parts, config(), catalog());
   ASSERT_TRUE(std::holds_alternative<TranscriptionRequest>(parsed));

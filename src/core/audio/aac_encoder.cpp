@@ -6,8 +6,8 @@ extern "C" {
 
 #include <algorithm>
 #include <memory>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 #include "core/audio/av_util.h"
 #include "core/audio/encoders.h"

@@ -30,9 +30,9 @@ class FlacEncoder : public AudioEncoder {
 
   std::string encode(std::span<const int16_t> pcm) override {
     wide_.assign(pcm.begin(), pcm.end());  // libFLAC takes 32-bit samples
-    if (!wide_.empty() && !FLAC__stream_encoder_process_interleaved(enc_, wide_.data(), static_cast<unsigned>(wide_.size())))
-      throw std::runtime_error(std::string("libFLAC: ") +
-                               FLAC__stream_encoder_get_resolved_state_string(enc_));
+    if (!wide_.empty() &&
+        !FLAC__stream_encoder_process_interleaved(enc_, wide_.data(), static_cast<unsigned>(wide_.size())))
+      throw std::runtime_error(std::string("libFLAC: ") + FLAC__stream_encoder_get_resolved_state_string(enc_));
     return std::move(out_);
   }
 

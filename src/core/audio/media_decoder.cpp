@@ -41,7 +41,7 @@ int64_t seekInput(void* opaque, int64_t offset, int whence) {
   auto* in = static_cast<MemoryInput*>(opaque);
   auto size = static_cast<int64_t>(in->bytes.size());
   if (whence & AVSEEK_SIZE) return size;
-  int64_t base = (whence & ~AVSEEK_FORCE) == SEEK_CUR ? static_cast<int64_t>(in->at)
+  int64_t base = (whence & ~AVSEEK_FORCE) == SEEK_CUR   ? static_cast<int64_t>(in->at)
                  : (whence & ~AVSEEK_FORCE) == SEEK_END ? size
                                                         : 0;
   int64_t to = base + offset;
@@ -113,6 +113,14 @@ std::variant<DecodedMedia, std::string> decodeMedia(std::string_view bytes, cons
   av_dict_free(&codecOptions);
   if (rc < 0) return why("audio codec", rc);
 
+  // A header may claim any rate: libswresample builds its filter for the ratio, and a claimed
+  // 1.9 GHz stalled swr_init for seconds (fuzz/media_decoder_fuzz found it). Real audio is in here.
+  if (r.codec->sample_rate < 1000 || r.codec->sample_rate > 384000)
+    return std::string("not a recording voxgate can read: a sample rate of ") + std::to_string(r.codec->sample_rate) +
+           " Hz";
+  if (r.codec->ch_layout.nb_channels > 16)
+    return std::string("not a recording voxgate can read: ") + std::to_string(r.codec->ch_layout.nb_channels) +
+           " channels";
   AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
   if (r.codec->ch_layout.nb_channels <= 0) av_channel_layout_default(&r.codec->ch_layout, 1);
   if ((rc = swr_alloc_set_opts2(&r.swr, &mono, AV_SAMPLE_FMT_S16, limits.outRate, &r.codec->ch_layout,
@@ -134,8 +142,8 @@ std::variant<DecodedMedia, std::string> decodeMedia(std::string_view bytes, cons
     size_t at = out.samples.size();
     out.samples.resize(at + static_cast<size_t>(room));
     auto* dst = reinterpret_cast<uint8_t*>(out.samples.data() + at);
-    int got = swr_convert(r.swr, &dst, room, frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr,
-                          inSamples);
+    int got =
+        swr_convert(r.swr, &dst, room, frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr, inSamples);
     if (got < 0) return got;
     out.samples.resize(at + static_cast<size_t>(got));
     return 0;

@@ -28,7 +28,7 @@ struct ChunkedAudio {
   ChunkedAudio(AudioFormat f, PieceText t, bool i) : format(f), text(t), interruptible(i) {}
   AudioFormat format;
   std::shared_ptr<ChunkFraming> framing;  // null: the encoded bytes are the body
-  PieceText text = PieceText::Bytes;  // Base64: each HTTP chunk is one padded base64 string (spec §1.4)
+  PieceText text = PieceText::Bytes;      // Base64: each HTTP chunk is one padded base64 string (spec §1.4)
   // true (session API §3.2, Alibaba): a cancel is an interrupt; the body ends at once, even empty.
   // false (PaddleSpeech): a cancel is the client leaving or the server stopping; the body ends when
   // the engine stops, and a request cancelled before any audio is answered 503.

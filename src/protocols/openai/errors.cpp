@@ -20,7 +20,10 @@ ApiError busy(std::string message) {
 nlohmann::json errorJson(const ApiError& error) {
   auto orNull = [](const std::string& s) { return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s); };
   return {{"error",
-           {{"message", error.message}, {"type", error.type}, {"param", orNull(error.param)}, {"code", orNull(error.code)}}}};
+           {{"message", error.message},
+            {"type", error.type},
+            {"param", orNull(error.param)},
+            {"code", orNull(error.code)}}}};
 }
 
 }  // namespace voxgate::openai

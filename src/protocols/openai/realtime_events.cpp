@@ -128,8 +128,9 @@ std::variant<ClientEvent, ApiError> parseClientEvent(std::string_view text, Real
     if (error) return *error;
     std::string lang = next.language.empty() ? config.openai.defaultLanguage : next.language;
     if (!config.asrSettings.recognizers.count(lang))
-      return bad(next.beta ? "session.input_audio_transcription.language" : "session.audio.input.transcription.language",
-                 "No installed recognizer serves language '" + lang + "'.");
+      return bad(
+          next.beta ? "session.input_audio_transcription.language" : "session.audio.input.transcription.language",
+          "No installed recognizer serves language '" + lang + "'.");
     event.kind = ClientEventKind::SessionUpdate;
     event.changesRecognizer = next.language != settings.language || next.inputRate != settings.inputRate ||
                               next.turn.serverVad != settings.turn.serverVad ||
@@ -157,8 +158,9 @@ std::variant<ClientEvent, ApiError> parseClientEvent(std::string_view text, Real
   }
   // Shown to the client as its own text only when it is a plain name.
   bool plain = type.size() <= 64 && type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_.") == std::string::npos;
-  return bad("type", "Unsupported event type" + (plain ? " '" + type + "'" : std::string()) +
-                         " on a transcription session.", "unknown_event");
+  return bad("type",
+             "Unsupported event type" + (plain ? " '" + type + "'" : std::string()) + " on a transcription session.",
+             "unknown_event");
 }
 
 nlohmann::json sessionJson(const RealtimeSettings& s, const std::string& id, const AppConfig& config) {

@@ -35,8 +35,8 @@ enum class ClientEventKind { SessionUpdate, Append, Commit, Clear };
 
 struct ClientEvent {
   ClientEventKind kind;
-  std::string eventId;  // the client's, echoed in an error about it (checked: safe to send back)
-  std::string audio;    // Append: the decoded bytes (s16le mono at inputRate)
+  std::string eventId;             // the client's, echoed in an error about it (checked: safe to send back)
+  std::string audio;               // Append: the decoded bytes (s16le mono at inputRate)
   bool changesRecognizer = false;  // SessionUpdate: language, model or turn detection changed
 };
 

@@ -37,15 +37,16 @@ void acceptRealtime(ClientStream stream, HttpRequest request, ProtocolContext& c
     refuseUpgrade(std::move(stream), jsonResponse(request, status, errorJson(error)));
   };
   if (query.find("intent=transcription") == std::string_view::npos)
-    return refuse(http::status::bad_request,
-                  invalidParam("intent", "voxgate serves realtime transcription only: connect to "
-                                         "/v1/realtime?intent=transcription."));
+    return refuse(http::status::bad_request, invalidParam("intent",
+                                                          "voxgate serves realtime transcription only: connect to "
+                                                          "/v1/realtime?intent=transcription."));
   // Browsers cannot set headers on a WebSocket, so the key may come as a subprotocol, as OpenAI allows.
   std::vector<std::string> offered = offeredProtocols(request);
   const TokenAuth& keys = context.config.openai.apiKeys;
   bool keyed = !keys.enabled() || bearerMatches(keys, request);
   for (const auto& p : offered)
-    if (!keyed && p.starts_with(kKeyProtocol)) keyed = tokenMatches(keys, std::string_view(p).substr(strlen(kKeyProtocol)));
+    if (!keyed && p.starts_with(kKeyProtocol))
+      keyed = tokenMatches(keys, std::string_view(p).substr(strlen(kKeyProtocol)));
   if (!keyed)
     return refuse(http::status::unauthorized, {http::status::unauthorized, "Incorrect API key provided.",
                                                "invalid_request_error", "", "invalid_api_key"});
@@ -54,8 +55,7 @@ void acceptRealtime(ClientStream stream, HttpRequest request, ProtocolContext& c
   options.protocol = "openai_realtime";
   // A client that offers subprotocols must be answered with one of them (browsers insist).
   for (const auto& p : offered)
-    if (p == "realtime" || (options.headerValue.empty() && !p.starts_with(kKeyProtocol)))
-      options.headerValue = p;
+    if (p == "realtime" || (options.headerValue.empty() && !p.starts_with(kKeyProtocol))) options.headerValue = p;
   if (!options.headerValue.empty()) options.headerName = "Sec-WebSocket-Protocol";
   bool beta = request["OpenAI-Beta"].find("realtime") != std::string_view::npos ||
               std::find(offered.begin(), offered.end(), "openai-beta.realtime-v1") != offered.end();
@@ -217,8 +217,9 @@ void RealtimeSession::report(const AsrEvents& events, bool byClient) {
   for (const auto& e : events) {
     if (auto* f = std::get_if<AsrFailure>(&e)) {
       spdlog::warn("realtime: recognition failed: {}", logSafe(f->detail));
-      sendError({http::status::internal_server_error, "Transcription failed.", "server_error", "", "transcription_failed"},
-                "");
+      sendError(
+          {http::status::internal_server_error, "Transcription failed.", "server_error", "", "transcription_failed"},
+          "");
       asr_.reset();
       return;
     }
@@ -274,8 +275,9 @@ void RealtimeSession::utteranceClosed(const AsrUtterance& u) {
 
 void RealtimeSession::commit(std::string eventId) {
   if (!asr_ || bufferedS_ < 0.1) {
-    ApiError e = invalidParam("", "Error committing input audio buffer: buffer too small. Expected at least 100ms "
-                                  "of audio.");
+    ApiError e = invalidParam("",
+                              "Error committing input audio buffer: buffer too small. Expected at least 100ms "
+                              "of audio.");
     e.code = "input_audio_buffer_commit_empty";
     return sendError(e, eventId);
   }

@@ -56,8 +56,8 @@ class RealtimeSession : public WsConnection {
   double offsetS_ = 0;               // session time when asr_ opened (audio given to earlier ones)
   double totalS_ = 0;                // all audio appended so far
   double bufferedS_ = 0;             // audio since the last commit or endpoint
-  std::string itemId_;    // the current item (speech heard or audio buffered)
-  std::string previous_;  // the last committed item
+  std::string itemId_;               // the current item (speech heard or audio buffered)
+  std::string previous_;             // the last committed item
   bool speechAnnounced_ = false;
   std::string sentText_;  // the deltas sent for the current item
 };

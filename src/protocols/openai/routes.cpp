@@ -66,11 +66,10 @@ class SpeechSse : public ChunkFraming {
     return sseEvent({{"type", "speech.audio.delta"}, {"audio", base64Encode(encoded)}});
   }
   std::string end() override {
-    return sseEvent({{"type", "speech.audio.done"},
-                     {"usage",
-                      {{"input_tokens", inputChars_},
-                       {"output_tokens", deltas_},
-                       {"total_tokens", inputChars_ + deltas_}}}});
+    return sseEvent(
+        {{"type", "speech.audio.done"},
+         {"usage",
+          {{"input_tokens", inputChars_}, {"output_tokens", deltas_}, {"total_tokens", inputChars_ + deltas_}}}});
   }
 
  private:
@@ -132,17 +131,17 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
     streamedText = std::move(text);
   };
   auto started = std::chrono::steady_clock::now();
-  auto failure = transcribeUtterances(engine, api.ctx.speech.vad, config.asrSettings.vad, samples, ex->cancel(),
-                                      onUtterance);
+  auto failure =
+      transcribeUtterances(engine, api.ctx.speech.vad, config.asrSettings.vad, samples, ex->cancel(), onUtterance);
   if (failure) {
     record.asrEnded(ex->cancel()->cancelled() ? "cancelled" : "failed");
     spdlog::error("transcription failed: {}", logSafe(failure->detail));
     if (streamed) return ex->endChunked();
     bool busyNow = failure->kind == AsrFailure::Kind::Unavailable;
-    return ex->reply(errorResponse(req, busyNow ? busy("Every recognizer is busy; retry shortly.")
-                                                : ApiError{http::status::internal_server_error,
-                                                           "The server could not transcribe the file.",
-                                                           "server_error", "", ""}));
+    return ex->reply(
+        errorResponse(req, busyNow ? busy("Every recognizer is busy; retry shortly.")
+                                   : ApiError{http::status::internal_server_error,
+                                              "The server could not transcribe the file.", "server_error", "", ""}));
   }
   record.asrFinal(engine->name(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   record.asrEnded("ok");
@@ -181,15 +180,14 @@ void handleTranscription(std::shared_ptr<HttpExchange> ex, Api& api) {
                                          "invalid_request_error", "file", ""}));
   auto engine = api.ctx.speech.asrFor(r.language);
   if (!engine)
-    return ex->reply(errorResponse(req, invalidParam("language", "No installed recognizer serves language '" +
-                                                                     r.language + "' (this server has " +
-                                                                     api.ctx.speech.asrLanguages() + ").")));
+    return ex->reply(
+        errorResponse(req, invalidParam("language", "No installed recognizer serves language '" + r.language +
+                                                        "' (this server has " + api.ctx.speech.asrLanguages() + ").")));
   std::shared_ptr<SessionLimiter::Slot> slot = api.uploads.tryAcquire();
   if (!slot) return ex->reply(errorResponse(req, busy("Too many transcriptions at once; retry shortly.")));
   ex->record()->setLang(engine->language());
-  boost::asio::post(api.ctx.speech.asrWorkers, [ex, &api, r = std::move(r), engine, slot] {
-    transcribe(ex, api, r, engine);
-  });
+  boost::asio::post(api.ctx.speech.asrWorkers,
+                    [ex, &api, r = std::move(r), engine, slot] { transcribe(ex, api, r, engine); });
 }
 
 nlohmann::json modelJson(const ModelEntry& m, std::time_t created) {
@@ -209,7 +207,8 @@ void handleModel(std::shared_ptr<HttpExchange> ex, Api& api) {
   std::string_view target = ex->request().target();
   std::string id(target.substr(0, target.find('?')).substr(std::string_view("/v1/models/").size()));
   ModelCatalog models = api.models();
-  if (const ModelEntry* m = models.find(id)) return ex->reply(jsonResponse(ex->request(), http::status::ok, modelJson(*m, api.started)));
+  if (const ModelEntry* m = models.find(id))
+    return ex->reply(jsonResponse(ex->request(), http::status::ok, modelJson(*m, api.started)));
   ex->reply(errorResponse(ex->request(), modelNotFound(id.size() > 128 ? id.substr(0, 128) + "..." : id)));
 }
 

@@ -8,7 +8,8 @@ namespace {
 // A required string field: the value, or the error naming it.
 std::variant<std::string, ApiError> requiredString(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return invalidParam(key, std::string("Missing required parameter: '") + key + "'.");
+  if (it == j.end() || it->is_null())
+    return invalidParam(key, std::string("Missing required parameter: '") + key + "'.");
   if (!it->is_string()) return invalidParam(key, std::string("'") + key + "' must be a string.");
   return it->get<std::string>();
 }
@@ -54,8 +55,7 @@ std::variant<SpeechRequest, ApiError> parseSpeechRequest(const nlohmann::json& j
   options = defaultStreamOptions(config);
   options.sampleRate = kSpeechRate;
   options.text = std::get<std::string>(input);
-  if (options.text.find_first_not_of(" \t\r\n") == std::string::npos)
-    return invalidParam("input", "'input' is empty.");
+  if (options.text.find_first_not_of(" \t\r\n") == std::string::npos) return invalidParam("input", "'input' is empty.");
   size_t chars = utf8Decode(options.text).size();
   if (chars > config.limits.maxTextChars)
     return invalidParam("input", "'input' has " + std::to_string(chars) + " characters; the limit is " +
@@ -63,7 +63,8 @@ std::variant<SpeechRequest, ApiError> parseSpeechRequest(const nlohmann::json& j
 
   // A name (OpenAI's, voxgate's own row name or alias), or the newer {"id": name} form.
   auto voiceField = j.find("voice");
-  if (voiceField == j.end() || voiceField->is_null()) return invalidParam("voice", "Missing required parameter: 'voice'.");
+  if (voiceField == j.end() || voiceField->is_null())
+    return invalidParam("voice", "Missing required parameter: 'voice'.");
   const nlohmann::json* voiceName = &*voiceField;
   if (voiceField->is_object() && voiceField->contains("id")) voiceName = &(*voiceField)["id"];
   if (!voiceName->is_string() || voiceName->get<std::string>().empty())
@@ -77,7 +78,8 @@ std::variant<SpeechRequest, ApiError> parseSpeechRequest(const nlohmann::json& j
   auto format = optionalString(j, "response_format", "mp3", error);
   if (!format) return *error;
   auto parsed = parseOpenAiFormat(*format);
-  if (!parsed) return invalidParam("response_format", "'response_format' must be one of mp3, opus, aac, flac, wav, pcm.");
+  if (!parsed)
+    return invalidParam("response_format", "'response_format' must be one of mp3, opus, aac, flac, wav, pcm.");
   r.format = *parsed;
 
   if (auto speed = j.find("speed"); speed != j.end() && !speed->is_null()) {

@@ -63,16 +63,25 @@ std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::v
     } else if (p.name == "prompt") {
       r.prompt = value;
     } else if (p.name == "response_format") {
-      if (value == "json") r.format = TranscriptFormat::Json;
-      else if (value == "text") r.format = TranscriptFormat::Text;
-      else if (value == "srt") r.format = TranscriptFormat::Srt;
-      else if (value == "vtt") r.format = TranscriptFormat::Vtt;
-      else if (value == "verbose_json") r.format = TranscriptFormat::VerboseJson;
-      else return invalidParam("response_format", "'response_format' must be json, text, srt, vtt or verbose_json.");
+      if (value == "json")
+        r.format = TranscriptFormat::Json;
+      else if (value == "text")
+        r.format = TranscriptFormat::Text;
+      else if (value == "srt")
+        r.format = TranscriptFormat::Srt;
+      else if (value == "vtt")
+        r.format = TranscriptFormat::Vtt;
+      else if (value == "verbose_json")
+        r.format = TranscriptFormat::VerboseJson;
+      else
+        return invalidParam("response_format", "'response_format' must be json, text, srt, vtt or verbose_json.");
     } else if (p.name == "timestamp_granularities[]" || p.name == "timestamp_granularities") {
-      if (value == "word") r.wordTimes = true;
-      else if (value == "segment") r.segmentTimes = true;
-      else return invalidParam("timestamp_granularities", "'timestamp_granularities[]' holds 'word' or 'segment'.");
+      if (value == "word")
+        r.wordTimes = true;
+      else if (value == "segment")
+        r.segmentTimes = true;
+      else
+        return invalidParam("timestamp_granularities", "'timestamp_granularities[]' holds 'word' or 'segment'.");
     } else if (p.name == "stream") {
       if (value != "true" && value != "false") return invalidParam("stream", "'stream' must be true or false.");
       r.stream = value == "true";

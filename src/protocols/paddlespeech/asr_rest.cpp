@@ -63,9 +63,9 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
       auto media = decodeMedia(bytes, {double(maxSeconds), engine->sampleRate()});
       if (std::holds_alternative<std::string>(media)) return ex->reply(envelope(req, false, 400, "audio: " + *why));
       decoded = std::move(std::get<DecodedMedia>(media));
-      wav = WavContents{PcmFormat{engine->sampleRate(), 16, 1},
-                        std::string_view(reinterpret_cast<const char*>(decoded.samples.data()),
-                                         decoded.samples.size() * 2)};
+      wav = WavContents{
+          PcmFormat{engine->sampleRate(), 16, 1},
+          std::string_view(reinterpret_cast<const char*>(decoded.samples.data()), decoded.samples.size() * 2)};
     }
     const WavContents& audio = std::get<WavContents>(wav);
     RequestRecord& record = *ex->record();
