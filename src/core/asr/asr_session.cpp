@@ -85,6 +85,7 @@ AsrEvents AsrSession::audio(std::string_view bytes) {
     }
     // This audio ended an utterance (spec §1.8): with continuous decoding the stream goes on
     // with a fresh recognizer, else this utterance is the whole session.
+    if (r.settings.onEndpoint) r.settings.onEndpoint(r.seconds(r.samplesIn));
     if (r.settings.continuousDecoding) return endpointAndGoOn(std::move(events));
     return finalAndFinish();
   } catch (const std::exception& e) {

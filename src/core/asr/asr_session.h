@@ -23,6 +23,10 @@ struct AsrSessionSettings {
   bool continuousDecoding = true;  // false: the first endpoint ends the stream (spec §1.6, §1.8)
   bool partials = true;            // report the hypothesis after audio that closed no utterance
   VadSettings vad;                 // endpointing, when a VAD model is given
+  // Called (from audio(), on the session's strand) the moment the VAD ends an utterance, with
+  // the stream time in seconds, before its final pass runs: a protocol can say "speech stopped"
+  // at once instead of after the seconds the final pass takes (OpenAI's realtime API).
+  std::function<void(double)> onEndpoint;
 };
 
 // What a recognizing session is made of.

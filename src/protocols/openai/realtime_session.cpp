@@ -184,6 +184,8 @@ bool RealtimeSession::ensureSession() {
   s.vad.threshold = active_.turn.threshold;
   s.vad.negThreshold = std::max(0.0f, active_.turn.threshold - 0.15f);
   s.vad.endpointSilenceMs = active_.turn.silenceDurationMs;
+  // speech_stopped and committed leave when the VAD decides, before the final pass runs.
+  s.onEndpoint = [this](double at) { stoppedByVad(at); };
   auto vad = active_.turn.serverVad ? context_.speech.vad : nullptr;
   auto opened = AsrSession::open(PcmFormat{active_.inputRate, 16, 1}, AsrRecognizer{engine, vad, s, cancel_});
   if (auto* failure = std::get_if<AsrFailure>(&opened)) {
@@ -207,12 +209,7 @@ void RealtimeSession::append(std::string bytes) {
   totalS_ += seconds;
 }
 
-void RealtimeSession::report(const AsrEvents& events, bool byClient) {
-  auto announce = [this](double at) {
-    speechAnnounced_ = true;
-    int startMs = std::max(0, int((offsetS_ + at) * 1000) - active_.turn.prefixPaddingMs);
-    sendEvent({{"type", "input_audio_buffer.speech_started"}, {"audio_start_ms", startMs}, {"item_id", itemId_}});
-  };
+void RealtimeSession::report(const AsrEvents& events) {
   bool closed = false;
   for (const auto& e : events) {
     if (auto* f = std::get_if<AsrFailure>(&e)) {
@@ -224,15 +221,12 @@ void RealtimeSession::report(const AsrEvents& events, bool byClient) {
       return;
     }
     if (auto* ep = std::get_if<AsrEndpoint>(&e)) {
-      // Speech that began and ended within one append is announced with its end; a commit of
-      // audio the VAD heard no speech in has neither.
-      if (!speechAnnounced_ && active_.turn.serverVad && !byClient) announce(ep->utterance.t0);
       utteranceClosed(ep->utterance);
       closed = true;
     }
     if (auto* p = std::get_if<AsrPartial>(&e)) {
       if (!speechAnnounced_ && active_.turn.serverVad)
-        if (auto at = asr_->speechStartedAt()) announce(*at);
+        if (auto at = asr_->speechStartedAt()) announceSpeech(*at);
       // Deltas only add: a partial that rewrote what was sent waits for the completed event.
       bool speaking = speechAnnounced_ || !active_.turn.serverVad;
       if (speaking && p->text.size() > sentText_.size() && p->text.starts_with(sentText_)) {
@@ -244,20 +238,37 @@ void RealtimeSession::report(const AsrEvents& events, bool byClient) {
       }
     }
   }
-  if (closed && asr_ && !speechAnnounced_ && active_.turn.serverVad)
+  // The next utterance may already have begun in the audio that closed this one.
+  if (closed && asr_ && active_.turn.serverVad)
     if (auto at = asr_->speechStartedAt()) {
-      if (itemId_.empty()) itemId_ = "item_" + randomHex(20);
-      announce(*at);
+      itemId_ = "item_" + randomHex(20);
+      announceSpeech(*at);
     }
 }
 
-void RealtimeSession::utteranceClosed(const AsrUtterance& u) {
-  if (speechAnnounced_)
-    sendEvent({{"type", "input_audio_buffer.speech_stopped"},
-               {"audio_end_ms", int((offsetS_ + u.t1) * 1000)},
-               {"item_id", itemId_}});
+void RealtimeSession::stoppedByVad(double at) {
+  if (itemId_.empty()) itemId_ = "item_" + randomHex(20);
+  if (!speechAnnounced_) announceSpeech(at);  // it began and ended within one append
+  sendEvent({{"type", "input_audio_buffer.speech_stopped"},
+             {"audio_end_ms", int((offsetS_ + at) * 1000)},
+             {"item_id", itemId_}});
+  commitItem();
+}
+
+void RealtimeSession::commitItem() {
   nlohmann::json previous = previous_.empty() ? nlohmann::json(nullptr) : nlohmann::json(previous_);
   sendEvent({{"type", "input_audio_buffer.committed"}, {"item_id", itemId_}, {"previous_item_id", previous}});
+  committed_ = true;
+}
+
+void RealtimeSession::announceSpeech(double at) {
+  speechAnnounced_ = true;
+  int startMs = std::max(0, int((offsetS_ + at) * 1000) - active_.turn.prefixPaddingMs);
+  sendEvent({{"type", "input_audio_buffer.speech_started"}, {"audio_start_ms", startMs}, {"item_id", itemId_}});
+}
+
+void RealtimeSession::utteranceClosed(const AsrUtterance& u) {
+  if (!committed_) commitItem();  // the client's commit (the VAD's was sent when it decided)
   std::string text = u.result.text;
   size_t b = text.find_first_not_of(" \t\r\n");
   text = b == std::string::npos ? "" : text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1);
@@ -269,6 +280,7 @@ void RealtimeSession::utteranceClosed(const AsrUtterance& u) {
   previous_ = itemId_;
   itemId_.clear();
   speechAnnounced_ = false;
+  committed_ = false;
   sentText_.clear();
   bufferedS_ = 0;
 }
@@ -281,7 +293,7 @@ void RealtimeSession::commit(std::string eventId) {
     e.code = "input_audio_buffer_commit_empty";
     return sendError(e, eventId);
   }
-  report(asr_->recognize(), /*byClient=*/true);
+  report(asr_->recognize());
 }
 
 void RealtimeSession::clear() {

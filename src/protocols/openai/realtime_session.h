@@ -35,8 +35,11 @@ class RealtimeSession : public WsConnection {
   void append(std::string bytes);
   void commit(std::string eventId);
   void clear();
-  void report(const AsrEvents& events, bool byClient = false);  // byClient: a commit closed the item
+  void report(const AsrEvents& events);
   void utteranceClosed(const AsrUtterance& u);
+  void stoppedByVad(double at);  // AsrSessionSettings::onEndpoint: before the final pass
+  void announceSpeech(double at);
+  void commitItem();
   void dropSession();  // the current utterance is discarded; the stream clock carries on
 
   ProtocolContext& context_;
@@ -59,7 +62,8 @@ class RealtimeSession : public WsConnection {
   std::string itemId_;               // the current item (speech heard or audio buffered)
   std::string previous_;             // the last committed item
   bool speechAnnounced_ = false;
-  std::string sentText_;  // the deltas sent for the current item
+  bool committed_ = false;  // the current item's committed event was sent
+  std::string sentText_;    // the deltas sent for the current item
 };
 
 void acceptRealtime(ClientStream stream, HttpRequest request, ProtocolContext& context);
