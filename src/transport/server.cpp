@@ -6,8 +6,11 @@
 
 #include <array>
 #include <atomic>
+#include <memory>
+#include <mutex>
 
 #include <thread>
+#include <vector>
 
 #include "core/log_limiter.h"
 
@@ -83,14 +86,24 @@ class Refusal : public std::enable_shared_from_this<Refusal> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(net::io_context& ioc, tcp::acceptor acceptor, TransportContext& ctx, const Router& router,
-           size_t maxConnections, net::ssl::context* tls)
+           size_t maxConnections, std::unique_ptr<net::ssl::context> tls)
       : ioc_(ioc),
         acceptor_(std::move(acceptor)),
         ctx_(ctx),
         router_(router),
         retry_(ioc),
-        maxConnections_(maxConnections),
-        tls_(tls) {}
+        maxConnections_(maxConnections) {
+    if (tls) useTls(std::move(tls));
+  }
+
+  // SIGHUP (issue 11): connections accepted from now on use `tls` (a renewed certificate);
+  // those already open keep theirs. Every context loaded stays alive for the server's life,
+  // since a TLS stream refers to its context; reloads are rare, so that is a few KB each.
+  void useTls(std::unique_ptr<net::ssl::context> tls) {
+    std::lock_guard lock(tlsMutex_);
+    contexts_.push_back(std::move(tls));
+    tls_ = contexts_.back().get();
+  }
 
   void accept() {
     acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
@@ -112,13 +125,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
         limiter.log(spdlog::level::warn, "connection refused: {} connections open (voxgate.limits.max_connections)",
                     self->maxConnections_);
         // Over TLS a plain 503 would be noise to the client: it sees the close.
-        if (!self->tls_ && Refusal::inFlight < 64) std::make_shared<Refusal>(std::move(s))->run();
+        if (!self->currentTls() && Refusal::inFlight < 64) std::make_shared<Refusal>(std::move(s))->run();
         return self->accept();  // dropping `s` otherwise closes it
       }
       // Audio pieces are small, latency-critical writes: Nagle would hold them ~40 ms.
       beast::error_code ignored;
       s.set_option(tcp::no_delay(true), ignored);
-      ClientStream stream = self->tls_ ? ClientStream(std::move(s), *self->tls_) : ClientStream(std::move(s));
+      net::ssl::context* tls = self->currentTls();
+      ClientStream stream = tls ? ClientStream(std::move(s), *tls) : ClientStream(std::move(s));
       std::make_shared<HttpSession>(std::move(stream), self->ctx_, self->router_)->run();
       self->accept();
     });
@@ -135,8 +149,15 @@ class Listener : public std::enable_shared_from_this<Listener> {
   TransportContext& ctx_;
   const Router& router_;
   net::steady_timer retry_;
+  net::ssl::context* currentTls() {
+    std::lock_guard lock(tlsMutex_);
+    return tls_;
+  }
+
   size_t maxConnections_;
-  net::ssl::context* tls_;  // null: plain
+  std::mutex tlsMutex_;  // the acceptor's strand reads, the signal handler swaps
+  std::vector<std::unique_ptr<net::ssl::context>> contexts_;
+  net::ssl::context* tls_ = nullptr;  // the newest of contexts_; null: plain
 };
 
 // `voxgate.tls`: TLS 1.2 and later, the certificate chain and key from PEM files. A file that
@@ -192,7 +213,8 @@ int Server::run(const StartUp& startUp) {
   size_t maxConnections = connectionBudget(config.limits.maxConnections);
   spdlog::info("voxgate listening on {}:{} ({}, up to {} connections)", config.host, acceptor.local_endpoint().port(),
                tls ? "TLS only: https and wss" : "HTTP and WebSocket", maxConnections);
-  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_, maxConnections, tls.get());
+  bool tlsOn = tls != nullptr;
+  auto listener = std::make_shared<Listener>(ioc, std::move(acceptor), ctx, router_, maxConnections, std::move(tls));
   listener->accept();
 
   int exitCode = 0;
@@ -236,12 +258,27 @@ int Server::run(const StartUp& startUp) {
     waitForConnections([&] { stopNow(0); });
   };
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  // SIGHUP: the certificate and key are read again (a renewal); a pair that cannot be used is
+  // said and the running one kept. Without TLS there is nothing to reload.
+  auto reloadTls = [&] {
+    if (!tlsOn) return spdlog::info("SIGHUP: no voxgate.tls to reload");
+    try {
+      listener->useTls(loadTls(config.tls));
+      spdlog::info("SIGHUP: TLS certificate reloaded from {}; new connections use it", config.tls.cert);
+    } catch (const ConfigError& e) {
+      spdlog::error("SIGHUP: TLS certificate not reloaded, the running one stays: {}", e.what());
+    }
+  };
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
   std::function<void()> listen = [&] {
     signals.async_wait([&](beast::error_code ec, int sig) {
       if (ec) return;
       spdlog::info("received signal {}", sig);
-      if (sig == SIGTERM && !ctx.stopping) {
+      if (sig == SIGHUP) {
+        reloadTls();
+        listen();
+      } else if (sig == SIGTERM && !ctx.stopping) {
         beginDrain();
         listen();
       } else {

@@ -123,3 +123,48 @@ def test_unusable_tls_config_stops_start_up(tmp_path, case):
     with pytest.raises(RuntimeError) as err:
         srv.start(timeout=10)
     assert "exited with 2" in str(err.value) and key_named in str(err.value), str(err.value)
+
+
+def test_sighup_reloads_the_certificate_for_new_connections(tmp_path):
+    """Issue 11: a renewed certificate is picked up on SIGHUP without a restart; one that cannot be
+    used leaves the running one in place."""
+    import signal
+    import time
+    cert, key = make_cert(tmp_path)
+    srv = ServerProcess(tmp_path, tls_config(tmp_path, cert, key), name="tls_reload")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    srv.start()
+
+    def served_cert():
+        with socket.create_connection((srv.host, srv.port), timeout=5) as raw:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+            with ctx.wrap_socket(raw) as s:
+                return s.getpeercert(binary_form=True)
+
+    def wait_log(needle):
+        for _ in range(100):
+            if needle in srv.log_tail(20000):
+                return
+            time.sleep(0.05)
+        pytest.fail(f"{needle!r} not logged:\n{srv.log_tail()}")
+
+    try:
+        first = served_cert()
+        new_cert, new_key = make_cert(tmp_path, name="renewed")
+        shutil.copy(new_cert, cert)
+        shutil.copy(new_key, key)
+        srv.proc.send_signal(signal.SIGHUP)
+        wait_log("TLS certificate reloaded")
+        second = served_cert()
+        assert second != first and second == ssl.PEM_cert_to_DER_cert(new_cert.read_text())
+        key.write_text("not a key")
+        srv.proc.send_signal(signal.SIGHUP)
+        wait_log("TLS certificate not reloaded")
+        assert served_cert() == second
+        mp.setenv("REQUESTS_CA_BUNDLE", str(new_cert))
+        assert requests.get(srv.base + "/api/healthz", timeout=5).status_code == 200
+    finally:
+        stop_server(srv)
+        mp.undo()
