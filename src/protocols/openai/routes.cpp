@@ -110,21 +110,23 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
   Transcript transcript{engine->language(), double(samples.size()) / engine->sampleRate(), {}};
   record.asrAudio(transcript.durationS);
 
-  bool streamed = false;
+  bool streamed = false;  // the SSE header has left
+  auto beginStream = [&] {
+    if (streamed) return;
+    streamed = true;
+    http::response<http::empty_body> header{http::status::ok, req.version()};
+    header.set(http::field::content_type, "text/event-stream");
+    header.set(http::field::cache_control, "no-cache");
+    header.set(http::field::server, "voxgate");
+    addCorsHeaders(responseCors(), req, header.base());
+    header.keep_alive(req.keep_alive());
+    ex->beginChunked(std::move(header));
+  };
   std::string streamedText;
   auto onUtterance = [&](const AsrUtterance& u) {
     transcript.utterances.push_back(u);
     if (!r.stream) return;
-    if (!streamed) {
-      http::response<http::empty_body> header{http::status::ok, req.version()};
-      header.set(http::field::content_type, "text/event-stream");
-      header.set(http::field::cache_control, "no-cache");
-      header.set(http::field::server, "voxgate");
-      addCorsHeaders(responseCors(), req, header.base());
-      header.keep_alive(req.keep_alive());
-      ex->beginChunked(std::move(header));
-      streamed = true;
-    }
+    beginStream();
     // Each delta is what this utterance adds to the text so far.
     std::string text = transcriptText(transcript);
     ex->writeChunk(sseEvent({{"type", "transcript.text.delta"}, {"delta", text.substr(streamedText.size())}}));
@@ -146,16 +148,8 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
   record.asrFinal(engine->name(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   record.asrEnded("ok");
   if (r.stream) {
-    std::string done = sseEvent({{"type", "transcript.text.done"}, {"text", transcriptText(transcript)}});
-    if (!streamed) {  // nothing was said: the stream is the done event alone
-      http::response<http::empty_body> header{http::status::ok, req.version()};
-      header.set(http::field::content_type, "text/event-stream");
-      header.set(http::field::server, "voxgate");
-      addCorsHeaders(responseCors(), req, header.base());
-      header.keep_alive(req.keep_alive());
-      ex->beginChunked(std::move(header));
-    }
-    ex->writeChunk(std::move(done));
+    beginStream();  // nothing was said: the stream is the done event alone
+    ex->writeChunk(sseEvent({{"type", "transcript.text.done"}, {"text", transcriptText(transcript)}}));
     return ex->endChunked();
   }
   RenderedTranscript out = renderTranscript(transcript, r);
