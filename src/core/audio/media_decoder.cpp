@@ -10,6 +10,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "core/audio/av_util.h"
@@ -113,29 +114,57 @@ std::variant<DecodedMedia, std::string> decodeMedia(std::string_view bytes, cons
   av_dict_free(&codecOptions);
   if (rc < 0) return why("audio codec", rc);
 
-  // A header may claim any rate: libswresample builds its filter for the ratio, and a claimed
-  // 1.9 GHz stalled swr_init for seconds (fuzz/media_decoder_fuzz found it). Real audio is in here.
-  if (r.codec->sample_rate < 1000 || r.codec->sample_rate > 384000)
-    return std::string("not a recording voxgate can read: a sample rate of ") + std::to_string(r.codec->sample_rate) +
-           " Hz";
-  if (r.codec->ch_layout.nb_channels > 16)
-    return std::string("not a recording voxgate can read: ") + std::to_string(r.codec->ch_layout.nb_channels) +
-           " channels";
-  AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-  if (r.codec->ch_layout.nb_channels <= 0) av_channel_layout_default(&r.codec->ch_layout, 1);
-  if ((rc = swr_alloc_set_opts2(&r.swr, &mono, AV_SAMPLE_FMT_S16, limits.outRate, &r.codec->ch_layout,
-                                r.codec->sample_fmt, r.codec->sample_rate, 0, nullptr)) < 0 ||
-      (rc = swr_init(r.swr)) < 0)
-    return why("resampler", rc);
-
   DecodedMedia out;
   out.container = r.format->iformat->name;
   const auto maxSamples = static_cast<size_t>(limits.maxSeconds * limits.outRate);
   r.packet = av_packet_alloc();
   r.frame = av_frame_alloc();
   std::string tooLong = "the recording is longer than " + std::to_string(static_cast<int>(limits.maxSeconds)) + " s";
+  // The resampler follows the frames, not the stream's header: an MP3 may switch between mono
+  // and stereo, or its rate, from one frame to the next, and a resampler set up for two planes
+  // read a mono frame's missing second one (a NULL read the media decoder fuzzer found).
+  struct Input {
+    int format = -1, rate = 0;
+    AVChannelLayout layout{};
+    ~Input() { av_channel_layout_uninit(&layout); }
+  } input;
+  std::string refused;  // why a frame's format cannot be taken: the upload is refused
+  std::function<int(const AVFrame*)> convert;
+  auto follow = [&](const AVFrame* frame) -> int {
+    if (r.swr && frame->format == input.format && frame->sample_rate == input.rate &&
+        av_channel_layout_compare(&frame->ch_layout, &input.layout) == 0)
+      return 0;
+    // A header may claim any rate; libswresample builds its filter for the ratio, and a claimed
+    // 1.9 GHz stalled swr_init for seconds (the fuzzer's other find). Real audio is in here.
+    if (frame->sample_rate < 1000 || frame->sample_rate > 384000 || frame->ch_layout.nb_channels < 1 ||
+        frame->ch_layout.nb_channels > 16) {
+      refused = "not a recording voxgate can read: " + std::to_string(frame->ch_layout.nb_channels) + " channels at " +
+                std::to_string(frame->sample_rate) + " Hz";
+      return AVERROR_INVALIDDATA;
+    }
+    if (r.swr) {
+      int flushed = convert(nullptr);  // what the old one still holds
+      if (flushed < 0) return flushed;
+      swr_free(&r.swr);
+    }
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    int rc = swr_alloc_set_opts2(&r.swr, &mono, AV_SAMPLE_FMT_S16, limits.outRate,
+                                 const_cast<AVChannelLayout*>(&frame->ch_layout),
+                                 static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
+    if (rc >= 0) rc = swr_init(r.swr);
+    if (rc < 0) return rc;
+    input.format = frame->format;
+    input.rate = frame->sample_rate;
+    av_channel_layout_uninit(&input.layout);
+    return av_channel_layout_copy(&input.layout, &frame->ch_layout);
+  };
   // Converts one decoded frame (null: what the resampler still holds) and appends it.
-  auto convert = [&](const AVFrame* frame) -> int {
+  convert = [&](const AVFrame* frame) -> int {
+    if (frame) {
+      if (int rc = follow(frame); rc < 0) return rc;
+    } else if (!r.swr) {
+      return 0;  // no frame came at all
+    }
     int inSamples = frame ? frame->nb_samples : 0;
     int room = swr_get_out_samples(r.swr, inSamples);
     if (room < 0) return room;
@@ -165,13 +194,14 @@ std::variant<DecodedMedia, std::string> decodeMedia(std::string_view bytes, cons
     // A damaged packet is skipped, as players do; the rest of the recording still counts.
     if (sent < 0 && sent != AVERROR(EAGAIN) && sent != AVERROR_INVALIDDATA) return why("decoding", sent);
     if ((rc = drain()) < 0) {
+      if (!refused.empty()) return refused;
       if (rc == AVERROR(E2BIG)) return tooLong;
       if (rc != AVERROR_INVALIDDATA) return why("decoding", rc);
     }
   }
   if (rc != AVERROR_EOF) return why("reading", rc);
   avcodec_send_packet(r.codec, nullptr);
-  if ((rc = drain()) < 0) return rc == AVERROR(E2BIG) ? tooLong : why("decoding", rc);
+  if ((rc = drain()) < 0) return !refused.empty() ? refused : rc == AVERROR(E2BIG) ? tooLong : why("decoding", rc);
   if ((rc = convert(nullptr)) < 0) return why("resampler", rc);
   if (out.samples.size() > maxSamples) return tooLong;
   if (out.samples.empty()) return std::string("the recording holds no audio");
