@@ -17,6 +17,7 @@ from server_process import ServerProcess, stop_server, voxgate_bin  # noqa: E402
 API_KEY = "sk-voxgate-test"
 MAX_UPLOAD = 2 * 1024 * 1024
 MAX_SESSIONS = 4
+MAX_AUDIO_S = 30  # voxgate.asr.max_session_s: the longest upload and realtime session
 
 
 def pytest_configure(config):
@@ -43,7 +44,8 @@ def openai_config():
                 {"spk_id": 4, "name": "joe", "engine": "piper", "model": "piper_joe", "aliases": ["en_US-joe-medium"]},
             ],
             "asr": {"recognizers": {"en": {"streaming": "pocketsphinx", "final": "whisper"},
-                                    "zh": {"final": "whisper"}}},
+                                    "zh": {"final": "whisper"}},
+                    "max_session_s": MAX_AUDIO_S},
             "openai": {"api_keys": [API_KEY], "max_upload_bytes": MAX_UPLOAD, "max_uploads": 2,
                        "voices": {"alloy": "default", "echo": "joe", "nova": "female"}},
         },

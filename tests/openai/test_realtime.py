@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import websockets
 
-from conftest import API_KEY
+from conftest import API_KEY, MAX_AUDIO_S
 from recorded_audio import EN_DIGITS, references
 from scoring import digit_misses
 
@@ -131,3 +131,19 @@ def test_refused_without_the_key_or_the_intent(server):
     assert asyncio.run(status(_ws_url(server), subprotocols=["realtime", "openai-insecure-api-key.sk-no"])) == 401
     url = f"ws://{server.host}:{server.port}/v1/realtime?model=gpt-realtime"
     assert asyncio.run(status(url, additional_headers={"Authorization": f"Bearer {API_KEY}"})) == 400
+
+
+def test_a_session_past_its_audio_limit_is_told_and_closed(server):
+    async def go():
+        async with websockets.connect(_ws_url(server), additional_headers={"Authorization": f"Bearer {API_KEY}"},
+                                      max_size=None) as ws:
+            await ws.recv()  # session.created
+            silence = base64.b64encode(b"\0" * (24000 * 2 * (MAX_AUDIO_S + 1))).decode()
+            await ws.send(json.dumps({"type": "input_audio_buffer.append", "event_id": "big", "audio": silence}))
+            error = json.loads(await ws.recv())
+            assert error["type"] == "error" and error["error"]["code"] == "session_audio_limit", error
+            assert error["error"]["event_id"] == "big"
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd.code == 1008
+    asyncio.run(asyncio.wait_for(go(), 60))

@@ -72,10 +72,12 @@ RealtimeSession::RealtimeSession(ClientStream stream, ProtocolContext& context, 
   active_ = settings_;
 }
 
-void RealtimeSession::sendEvent(nlohmann::json event) {
+std::string RealtimeSession::eventText(nlohmann::json event) {
   event["event_id"] = "event_" + std::to_string(++events_);
-  postText(event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+void RealtimeSession::sendEvent(nlohmann::json event) { postText(eventText(std::move(event))); }
 
 void RealtimeSession::sendError(const ApiError& error, const std::string& eventId) {
   sendEvent(errorEventJson(error, eventId));
@@ -83,13 +85,14 @@ void RealtimeSession::sendError(const ApiError& error, const std::string& eventI
 
 void RealtimeSession::onOpen() {
   if (!slot_ || !asrSlot_) {
-    sendError(busy("Every session is busy; retry shortly."), "");
+    sendText(eventText(errorEventJson(busy("Every session is busy; retry shortly."), "")));  // before the close
     return close(websocket::close_code::try_again_later, "too many sessions");
   }
   if (context_.speech.asr.empty()) {
-    sendError({http::status::bad_request, "This server has no recognizer (engine_list has no asr_online).",
-               "invalid_request_error", "", "no_recognizer"},
-              "");
+    sendText(eventText(
+        errorEventJson({http::status::bad_request, "This server has no recognizer (engine_list has no asr_online).",
+                        "invalid_request_error", "", "no_recognizer"},
+                       "")));
     return close(websocket::close_code::policy_error);
   }
   sessionId_ = "sess_" + randomHex(20);
@@ -150,6 +153,15 @@ void RealtimeSession::onText(std::string message) {
       if (bytes.empty()) return;
       double seconds = double(bytes.size()) / 2 / settings_.inputRate;
       record()->asrAudio(seconds);
+      receivedS_ += seconds;
+      if (receivedS_ > context_.config.asrSettings.maxSessionS) {
+        ApiError e =
+            invalidParam("", "The session has reached its " + std::to_string(context_.config.asrSettings.maxSessionS) +
+                                 " s of audio (voxgate.asr.max_session_s); open a new one.");
+        e.code = "session_audio_limit";
+        sendText(eventText(errorEventJson(e, event.eventId)));  // queued now, so before the close
+        return close(websocket::close_code::policy_error, "audio limit");
+      }
       stepStarted();
       net::post(work_, [self, bytes = std::move(bytes)]() mutable {
         self->append(std::move(bytes));

@@ -25,7 +25,8 @@ class RealtimeSession : public WsConnection {
   void onBinary(std::string message) override;
   void onShutdown() override;
   void onClosed() override;
-  void sendEvent(nlohmann::json event);  // any thread: adds the event_id
+  std::string eventText(nlohmann::json event);  // adds the event_id
+  void sendEvent(nlohmann::json event);         // any thread
   void sendError(const ApiError& error, const std::string& eventId);
   void stepStarted();
   void stepDone();
@@ -49,7 +50,8 @@ class RealtimeSession : public WsConnection {
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
   RealtimeSettings settings_;  // the connection's strand; a copy goes to the work strand per change
   std::string sessionId_;
-  std::string odd_;  // a byte of a sample split across two appends
+  std::string odd_;       // a byte of a sample split across two appends
+  double receivedS_ = 0;  // audio appended, bounded by voxgate.asr.max_session_s
   int inflight_ = 0;
   std::atomic<uint64_t> events_{0};
 
