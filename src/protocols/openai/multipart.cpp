@@ -1,7 +1,6 @@
 #include "protocols/openai/multipart.h"
 
-#include <algorithm>
-#include <cctype>
+#include <boost/algorithm/string/case_conv.hpp>
 
 namespace voxgate::openai {
 namespace {
@@ -9,11 +8,7 @@ namespace {
 constexpr size_t kMaxParts = 64;
 constexpr size_t kMaxHeaderBytes = 8192;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
+std::string lower(std::string_view s) { return boost::algorithm::to_lower_copy(std::string(s)); }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

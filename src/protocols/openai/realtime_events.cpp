@@ -2,6 +2,7 @@
 
 #include "core/base64.h"
 #include "core/client_strings.h"
+#include "protocols/openai/transcription.h"
 
 namespace voxgate::openai {
 namespace {
@@ -51,12 +52,9 @@ std::optional<ApiError> readTranscription(const nlohmann::json& j, const std::st
     out.model = m->get<std::string>();
   }
   if (auto l = j.find("language"); l != j.end() && !l->is_null()) {
-    if (!l->is_string() || l->get<std::string>().size() > 16 ||
-        l->get<std::string>().find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-") !=
-            std::string::npos)
-      return bad(where + ".language", "'language' must be an ISO 639-1 code such as en or zh.");
-    out.language = l->get<std::string>();
-    for (auto& c : out.language) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto code = l->is_string() ? languageCode(l->get<std::string>()) : std::nullopt;
+    if (!code) return bad(where + ".language", "'language' must be an ISO 639-1 code such as en or zh.");
+    out.language = *code;
   }
   if (auto p = j.find("prompt"); p != j.end() && p->is_string()) out.prompt = p->get<std::string>();
   return std::nullopt;

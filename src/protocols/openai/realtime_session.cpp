@@ -67,7 +67,8 @@ RealtimeSession::RealtimeSession(ClientStream stream, ProtocolContext& context, 
       context_(context),
       slot_(context.speech.sessions.tryAcquire()),
       asrSlot_(slot_ ? context.speech.asrSessions.tryAcquire() : nullptr),
-      work_(context.speech.newAsrStrand()) {
+      work_(context.speech.newAsrStrand()),
+      models_(loadedModels(context.speech)) {
   settings_.beta = beta;
   active_ = settings_;
 }
@@ -76,6 +77,8 @@ std::string RealtimeSession::eventText(nlohmann::json event) {
   event["event_id"] = "event_" + std::to_string(++events_);
   return event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+std::string RealtimeSession::newItemId() { return "item_" + randomHex(20); }
 
 void RealtimeSession::sendEvent(nlohmann::json event) { postText(eventText(std::move(event))); }
 
@@ -127,7 +130,7 @@ void RealtimeSession::stepDone() {
 
 void RealtimeSession::onText(std::string message) {
   RealtimeSettings before = settings_;
-  auto parsed = parseClientEvent(message, settings_, context_.config, loadedModels(context_.speech));
+  auto parsed = parseClientEvent(message, settings_, context_.config, models_);
   if (auto* error = std::get_if<ApiError>(&parsed)) return sendError(*error, clientEventId(message));
   ClientEvent& event = std::get<ClientEvent>(parsed);
   auto self = selfAs<RealtimeSession>();
@@ -214,7 +217,7 @@ bool RealtimeSession::ensureSession() {
 
 void RealtimeSession::append(std::string bytes) {
   if (cancel_->cancelled() || !ensureSession()) return;
-  if (itemId_.empty()) itemId_ = "item_" + randomHex(20);
+  if (itemId_.empty()) itemId_ = newItemId();
   double seconds = double(bytes.size()) / 2 / active_.inputRate;
   bufferedS_ += seconds;
   report(asr_->audio(bytes));
@@ -253,13 +256,13 @@ void RealtimeSession::report(const AsrEvents& events) {
   // The next utterance may already have begun in the audio that closed this one.
   if (closed && asr_ && active_.turn.serverVad)
     if (auto at = asr_->speechStartedAt()) {
-      itemId_ = "item_" + randomHex(20);
+      itemId_ = newItemId();
       announceSpeech(*at);
     }
 }
 
 void RealtimeSession::stoppedByVad(double at) {
-  if (itemId_.empty()) itemId_ = "item_" + randomHex(20);
+  if (itemId_.empty()) itemId_ = newItemId();
   if (!speechAnnounced_) announceSpeech(at);  // it began and ended within one append
   sendEvent({{"type", "input_audio_buffer.speech_stopped"},
              {"audio_end_ms", int((offsetS_ + at) * 1000)},
@@ -281,9 +284,7 @@ void RealtimeSession::announceSpeech(double at) {
 
 void RealtimeSession::utteranceClosed(const AsrUtterance& u) {
   if (!committed_) commitItem();  // the client's commit (the VAD's was sent when it decided)
-  std::string text = u.result.text;
-  size_t b = text.find_first_not_of(" \t\r\n");
-  text = b == std::string::npos ? "" : text.substr(b, text.find_last_not_of(" \t\r\n") - b + 1);
+  std::string text = boost::trim_copy(u.result.text);
   sendEvent({{"type", "conversation.item.input_audio_transcription.completed"},
              {"item_id", itemId_},
              {"content_index", 0},

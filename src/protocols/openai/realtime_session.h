@@ -9,6 +9,7 @@
 
 #include "core/asr/asr_session.h"
 #include "protocols/common/protocol_context.h"
+#include "protocols/openai/models.h"
 #include "protocols/openai/realtime_events.h"
 #include "transport/ws_connection.h"
 
@@ -25,6 +26,7 @@ class RealtimeSession : public WsConnection {
   void onBinary(std::string message) override;
   void onShutdown() override;
   void onClosed() override;
+  static std::string newItemId();
   std::string eventText(nlohmann::json event);  // adds the event_id
   void sendEvent(nlohmann::json event);         // any thread
   void sendError(const ApiError& error, const std::string& eventId);
@@ -47,6 +49,8 @@ class RealtimeSession : public WsConnection {
   std::unique_ptr<SessionLimiter::Slot> slot_;
   std::unique_ptr<SessionLimiter::Slot> asrSlot_;
   WorkStrand work_;
+  // What the server loaded (upgrades are refused until it has): built once, not per event.
+  ModelCatalog models_;
   CancelTokenPtr cancel_ = std::make_shared<CancelToken>();
   RealtimeSettings settings_;  // the connection's strand; a copy goes to the work strand per change
   std::string sessionId_;

@@ -1,16 +1,13 @@
 #include "protocols/openai/transcription.h"
 
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace voxgate::openai {
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // OpenAI's verbose_json names the language in English words.
 std::string languageName(const std::string& code) {
@@ -34,15 +31,18 @@ std::string clock(double seconds, char fractionMark) {
   return out;
 }
 
-std::string trimmed(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+std::string trimmed(const std::string& s) { return boost::algorithm::trim_copy(s); }
 
 double rounded(double seconds) { return std::round(seconds * 100) / 100; }
 
 }  // namespace
+
+std::optional<std::string> languageCode(std::string_view value) {
+  if (value.size() > 16 ||
+      value.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-") != std::string_view::npos)
+    return std::nullopt;
+  return boost::algorithm::to_lower_copy(std::string(value));
+}
 
 std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::vector<FormPart>& parts,
                                                                     const AppConfig& config,
@@ -59,7 +59,9 @@ std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::v
       r.model = value;
       haveModel = true;
     } else if (p.name == "language") {
-      if (!value.empty()) r.language = lower(value);
+      auto code = languageCode(value);
+      if (!code) return invalidParam("language", "'language' must be an ISO 639-1 code such as en or zh.");
+      if (!code->empty()) r.language = *code;
     } else if (p.name == "prompt") {
       r.prompt = value;
     } else if (p.name == "response_format") {
@@ -96,8 +98,6 @@ std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::v
   if (!haveFile) return invalidParam("file", "Missing required parameter: 'file'.");
   if (!haveModel) return invalidParam("model", "Missing required parameter: 'model'.");
   if (!models.accepts(r.model, ModelKind::Transcription)) return modelNotFound(r.model);
-  if (r.language.size() > 16 || r.language.find_first_not_of("abcdefghijklmnopqrstuvwxyz_-") != std::string::npos)
-    return invalidParam("language", "'language' must be an ISO 639-1 code such as en or zh.");
   return r;
 }
 

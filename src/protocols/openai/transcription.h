@@ -1,6 +1,7 @@
 #pragma once
 // `POST /v1/audio/transcriptions` (docs/openai.md "Transcriptions"): the form's fields, and the
 // transcript in each response_format. Pure; fuzz/multipart_fuzz.cpp drives the form reader.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -26,6 +27,10 @@ struct TranscriptionRequest {
   bool segmentTimes = false;  // ... `segment` (verbose_json has segments either way, as OpenAI's)
   bool stream = false;        // SSE transcript.text.delta events, then transcript.text.done
 };
+
+// A client's `language` (the form field, the realtime session's): ISO 639-1 style, at most 16 of
+// letters, `_` and `-`, in lower case; "" stays "" (the configured default). nullopt: not one.
+std::optional<std::string> languageCode(std::string_view value);
 
 std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::vector<FormPart>& parts,
                                                                     const AppConfig& config,
