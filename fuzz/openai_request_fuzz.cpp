@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const ModelCatalog models({"espeak", "piper"}, {"pocketsphinx", "whisper"});
   auto form = parseMultipart(contentType, body);
   if (auto* parts = std::get_if<std::vector<FormPart>>(&form)) {
-    auto request = parseTranscriptionForm(*parts, config(), models);
+    auto request = parseTranscriptionForm(*parts, config(), models, size % 2 ? FormKind::Translation : FormKind::Transcription);
     if (auto* error = std::get_if<ApiError>(&request)) (void)errorJson(*error);
   }
   auto json = nlohmann::json::parse(body, nullptr, false);

@@ -26,8 +26,9 @@ SKIP_PREFIX = "recorded speech not found"
 EN_DIGITS = AUDIO_DIR / "en_digits.wav"
 ZH_24K = AUDIO_DIR / "zh_24k_prompt.wav"
 ZH_AISHELL = AUDIO_DIR / "zh_aishell_BAC009S0764W0122.wav"
+EN_LIBRISPEECH = AUDIO_DIR / "en_librispeech_1995-1837-0001.wav"
 TRANSCRIPTS = AUDIO_DIR / "transcripts.tsv"
-FILES = (EN_DIGITS, ZH_24K, ZH_AISHELL, TRANSCRIPTS)
+FILES = (EN_DIGITS, ZH_24K, ZH_AISHELL, EN_LIBRISPEECH, TRANSCRIPTS)
 
 
 def required():

@@ -57,6 +57,12 @@ def digit_misses(hyp, ref):
     return edit_distance(spoken_digits(hyp), spoken_digits(ref))
 
 
+def word_error_rate(hyp, ref):
+    """Word error rate over normalise_words(): English scoring without case or punctuation."""
+    r = normalise_words(ref)
+    return edit_distance(normalise_words(hyp), r) / len(r)
+
+
 def hanzi_error_rate(hyp, ref):
     """Character error rate over hanzi(): Mandarin scoring without punctuation."""
     r = hanzi(ref)

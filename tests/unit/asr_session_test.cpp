@@ -23,6 +23,8 @@ struct FakeLog {
   int failOpenAt = 0;   // the n-th open (1-based) throws; 0: never
   int16_t throwOn = 0;  // accept() throws when it sees this sample value; 0: never
   std::vector<std::pair<int64_t, int64_t>> spans;  // each speechSpan() the session gave
+  std::vector<std::string> prompts;                 // each open()'s decode options' prompt
+  std::vector<bool> partialsAsked;                  // ... and whether they ask for partials
 };
 
 class FakeStream : public AsrStream {
@@ -76,7 +78,9 @@ class FakeEngine : public AsrEngine {
   std::string name() const override { return "fake"; }
   std::string language() const override { return "en"; }
   int sampleRate() const override { return kRate; }
-  std::unique_ptr<AsrStream> open(CancelTokenPtr) override {
+  std::unique_ptr<AsrStream> open(CancelTokenPtr, const AsrDecodeOptions& options) override {
+    log.prompts.push_back(options.prompt);
+    log.partialsAsked.push_back(options.partials);
     if (++log.opens == log.failOpenAt) throw std::runtime_error("no decoder free");
     return std::make_unique<FakeStream>(log);
   }
@@ -383,6 +387,18 @@ TEST_F(AsrSessionTest, RecognizeClosesTheCurrentUtterance) {
   EXPECT_DOUBLE_EQ(last.t0, u.t1);
   EXPECT_DOUBLE_EQ(last.result.words[0].begin, u.t1);
   EXPECT_DOUBLE_EQ(last.t1, r.seconds());
+}
+
+TEST_F(AsrSessionTest, EveryUtterancesStreamGetsTheDecodeOptions) {
+  settings.decode.prompt = "Voxgate, Pipecat";
+  settings.partials = false;
+  Recording r;
+  r.speech(20, 3).silence(windowsFor(1200)).speech(20, 5);
+  auto s = open(r);
+  stream(*s, r);
+  EXPECT_EQ(engine->log.prompts, (std::vector<std::string>(engine->log.opens, "Voxgate, Pipecat")));
+  EXPECT_GE(engine->log.opens, 2) << "the endpoint reopened the stream";
+  EXPECT_EQ(engine->log.partialsAsked, std::vector<bool>(engine->log.opens, false)) << "as the settings say";
 }
 
 TEST_F(AsrSessionTest, RecognizeRestartsTheEndpointer) {

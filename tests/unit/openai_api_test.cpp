@@ -111,7 +111,7 @@ TEST(OpenAiTranscription, ReadsTheFormWithDefaults) {
   auto parse = [&held](const std::vector<std::pair<std::string, std::string>>& fields) {
     held = form(fields);
     auto parts = std::get<std::vector<FormPart>>(parseMultipart("multipart/form-data; boundary=XyZ", held));
-    return parseTranscriptionForm(parts, config(), catalog());
+    return parseTranscriptionForm(parts, config(), catalog(), FormKind::Transcription);
   };
   std::string body = form({{"file", "WAV"},
                            {"model", "whisper-1"},
@@ -121,7 +121,7 @@ TEST(OpenAiTranscription, ReadsTheFormWithDefaults) {
                            {"stream", "false"},
                            {"temperature", "0.2"}});
   auto parts = std::get<std::vector<FormPart>>(parseMultipart("multipart/form-data; boundary=XyZ", body));
-  auto parsed = parseTranscriptionForm(parts, config(), catalog());
+  auto parsed = parseTranscriptionForm(parts, config(), catalog(), FormKind::Transcription);
   ASSERT_TRUE(std::holds_alternative<TranscriptionRequest>(parsed));
   const auto& r = std::get<TranscriptionRequest>(parsed);
   EXPECT_EQ(r.file, "WAV");
@@ -141,6 +141,26 @@ TEST(OpenAiTranscription, ReadsTheFormWithDefaults) {
             "language");
   EXPECT_EQ(std::get<ApiError>(parse({{"file", "x"}, {"model", "whisper-1"}, {"temperature", "hot"}})).param,
             "temperature");
+}
+
+TEST(OpenAiTranscription, TranslationsAreEnglishWhateverTheLanguageField) {
+  std::string body = form({{"file", "WAV"}, {"model", "whisper-1"}, {"language", "zh"}, {"prompt", "Voxgate"}});
+  auto parts = std::get<std::vector<FormPart>>(parseMultipart("multipart/form-data; boundary=XyZ", body));
+  auto parsed = parseTranscriptionForm(parts, config(), catalog(), FormKind::Translation);
+  const auto& r = std::get<TranscriptionRequest>(parsed);
+  EXPECT_TRUE(r.translate);
+  EXPECT_EQ(r.language, "en");
+  EXPECT_EQ(r.prompt, "Voxgate");
+}
+
+TEST(OpenAiTranscription, ALongPromptKeepsItsEndOnACharacterBoundary) {
+  std::string prompt;
+  for (int i = 0; i < 400; ++i) prompt += "\xe5\x90\x8d";  // 名, three bytes each
+  std::string kept = promptTail(prompt + "!!");  // 1202 bytes: the cut at 178 is mid-character
+  EXPECT_EQ(kept.size(), kMaxPromptBytes - 2) << "whole characters only";
+  EXPECT_EQ(kept.substr(0, 3), "\xe5\x90\x8d");
+  EXPECT_EQ(kept.back(), '!');
+  EXPECT_EQ(promptTail("short"), "short");
 }
 
 TEST(OpenAiTranscription, RendersEachFormat) {
@@ -166,8 +186,11 @@ TEST(OpenAiTranscription, RendersEachFormat) {
   EXPECT_DOUBLE_EQ(v["segments"][1]["end"].get<double>(), 3.25);
   ASSERT_EQ(v["words"].size(), 2u);
   EXPECT_EQ(v["words"][1]["word"], "there.");
+  EXPECT_EQ(v["task"], "transcribe");
   r.wordTimes = false;
   EXPECT_FALSE(nlohmann::json::parse(renderTranscript(t, r).body).contains("words"));
+  r.translate = true;
+  EXPECT_EQ(nlohmann::json::parse(renderTranscript(t, r).body)["task"], "translate");
   Transcript zh{"zh", 2, {{{"你好。", {}}, 0, 1}, {{"再见。", {}}, 1, 2}}};
   EXPECT_EQ(transcriptText(zh), "你好。再见。");
 }

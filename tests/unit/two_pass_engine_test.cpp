@@ -13,17 +13,41 @@ class FakeFinalPass : public AsrFinalPass {
  public:
   std::string name() const override { return "fake-final"; }
   bool serves(const std::string&) const override { return true; }
-  AsrResult transcribe(std::span<const float> audio, const std::string&, const CancelToken*) override {
+  AsrResult transcribe(std::span<const float> audio, const std::string&, const AsrDecodeOptions& options,
+                       const CancelToken*) override {
     std::lock_guard lock(mutex);
     given.push_back(audio.size());
+    options_.push_back(options);
     return {"heard", {{"heard", 0.1, 0.2}}};
   }
-  std::optional<AsrResult> tryTranscribe(std::span<const float>, const std::string&, const CancelToken*) override {
+  bool translates() const override { return true; }
+  std::optional<AsrResult> tryTranscribe(std::span<const float>, const std::string&, const AsrDecodeOptions&,
+                                         const CancelToken*) override {
     return std::nullopt;
   }
   nlohmann::json describe() const override { return {}; }
   std::mutex mutex;
   std::vector<size_t> given;
+  std::vector<AsrDecodeOptions> options_;
+};
+
+// A streaming pass that counts the streams it opens and says "streamed".
+class CountingStreamingEngine : public AsrEngine {
+ public:
+  struct Stream : AsrStream {
+    void accept(std::span<const int16_t>) override {}
+    std::string partial() override { return "streamed"; }
+    AsrResult finish() override { return {"streamed", {}}; }
+  };
+  std::string name() const override { return "counting"; }
+  std::string language() const override { return "en"; }
+  int sampleRate() const override { return 16000; }
+  std::unique_ptr<AsrStream> open(CancelTokenPtr, const AsrDecodeOptions&) override {
+    ++opened;
+    return std::make_unique<Stream>();
+  }
+  nlohmann::json describe() const override { return {}; }
+  int opened = 0;
 };
 
 class TwoPassTest : public ::testing::Test {
@@ -63,6 +87,32 @@ TEST_F(TwoPassTest, NoSpeechMeansNoFinalPassAndNoText) {
   stream->speechSpan(0, 0);
   EXPECT_EQ(stream->finish().text, "");
   EXPECT_TRUE(final->given.empty());
+}
+
+TEST_F(TwoPassTest, TheFinalPassGetsTheStreamsDecodeOptions) {
+  EXPECT_TRUE(engine->translates()) << "as its final pass";
+  auto stream = engine->open(nullptr, AsrDecodeOptions{"Xiaomi", true});
+  std::vector<int16_t> pcm(16000, 100);
+  stream->accept(pcm);
+  stream->finish();
+  ASSERT_EQ(final->options_.size(), 1u);
+  EXPECT_EQ(final->options_[0].prompt, "Xiaomi");
+  EXPECT_TRUE(final->options_[0].translate);
+}
+
+TEST(TwoPassEngine, AStreamWithoutPartialsSkipsTheStreamingPass) {
+  auto streaming = std::make_shared<CountingStreamingEngine>();
+  auto final = std::make_shared<FakeFinalPass>();
+  auto engine = std::make_shared<TwoPassEngine>("en", streaming, final, 1000, 200);
+  EXPECT_EQ(engine->open()->partial(), "streamed");
+  EXPECT_EQ(streaming->opened, 1);
+  AsrDecodeOptions uploads;
+  uploads.partials = false;
+  auto stream = engine->open(nullptr, uploads);
+  std::vector<int16_t> pcm(16000, 100);
+  stream->accept(pcm);
+  EXPECT_EQ(streaming->opened, 1) << "no streaming stream for an upload";
+  EXPECT_EQ(stream->finish().text, "heard");
 }
 
 TEST_F(TwoPassTest, WithoutASpanTheWholeUtteranceIsDecoded) {

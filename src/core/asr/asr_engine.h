@@ -23,6 +23,17 @@ struct AsrResult {
   std::vector<AsrWord> words;
 };
 
+// What a client asks of a decode beyond the audio: OpenAI's `prompt` and its translations
+// endpoint (docs/openai.md), and later the hotwords of the recognition issue. Engines that cannot
+// honour a field ignore it; AsrEngine::translates() says whether `translate` is honoured.
+struct AsrDecodeOptions {
+  std::string prompt;      // text the speech is expected to follow (names, spellings); "" for none
+  bool translate = false;  // English text whatever language is spoken (Whisper's translate task)
+  // false: only finish() is asked for (an upload, no partials), so a two-pass engine runs neither
+  // its streaming pass nor partial re-runs. The session sets it from AsrSessionSettings::partials.
+  bool partials = true;
+};
+
 // One utterance being recognised. Not thread-safe: a session drives it from one strand.
 class AsrStream {
  public:
@@ -45,7 +56,8 @@ class AsrEngine {
   virtual int sampleRate() const = 0;
   // May block (model set-up): call off IO threads. `cancel` (optional) ends long work early
   // when the client leaves; a cancelled stream's results are not used.
-  virtual std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr) = 0;
+  virtual std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr, const AsrDecodeOptions& options = {}) = 0;
+  virtual bool translates() const { return false; }
   virtual nlohmann::json describe() const = 0;
 };
 
@@ -59,13 +71,16 @@ class AsrFinalPass {
   virtual ~AsrFinalPass() = default;
   virtual std::string name() const = 0;
   virtual bool serves(const std::string& lang) const = 0;
+  // Whether it can translate speech into English (AsrDecodeOptions::translate).
+  virtual bool translates() const { return false; }
   // 16 kHz mono samples in [-1, 1]. Blocks until a run slot is free (or `cancel` fires; then
   // the result is empty). Word times are relative to the first sample.
-  virtual AsrResult transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) = 0;
+  virtual AsrResult transcribe(std::span<const float> audio, const std::string& lang, const AsrDecodeOptions& options,
+                               const CancelToken* cancel) = 0;
   // The same, but gives up at once (nullopt) when every run slot is busy: for optional work
   // such as partials re-run on a growing utterance.
   virtual std::optional<AsrResult> tryTranscribe(std::span<const float> audio, const std::string& lang,
-                                                 const CancelToken* cancel) = 0;
+                                                 const AsrDecodeOptions& options, const CancelToken* cancel) = 0;
   virtual nlohmann::json describe() const = 0;
 };
 

@@ -36,6 +36,11 @@ struct AsrSession::Recognition {
     }
   }
   double seconds(int64_t samples) const { return samples / double(engine->sampleRate()); }
+  AsrDecodeOptions decodeOptions() const {
+    AsrDecodeOptions o = settings.decode;
+    o.partials = settings.partials;
+    return o;
+  }
 };
 
 namespace {
@@ -54,7 +59,7 @@ AsrSession::Opened AsrSession::open(PcmFormat format, AsrRecognizer recognizer) 
   if (!recognizer.engine) return AsrFailure{AsrFailure::Kind::Unavailable, "no recognizer given"};
   try {
     auto recognition = std::make_unique<Recognition>(format, std::move(recognizer));
-    recognition->stream = recognition->engine->open(recognition->cancel);
+    recognition->stream = recognition->engine->open(recognition->cancel, recognition->decodeOptions());
     return std::unique_ptr<AsrSession>(new AsrSession(format, std::move(recognition)));
   } catch (const std::exception& e) {
     return failure(AsrFailure::Kind::Unavailable, e);
@@ -172,7 +177,7 @@ AsrUtterance AsrSession::closeUtterance(bool reopen, AsrEvents& events) {
   r.stream.reset();  // the decoder goes back to the pool before the next one is taken
   if (reopen) {
     try {
-      r.stream = r.engine->open(r.cancel);
+      r.stream = r.engine->open(r.cancel, r.decodeOptions());
     } catch (const std::exception& e) {
       state_ = State::Failed;
       events.emplace_back(std::in_place_type<AsrFailure>, failure(AsrFailure::Kind::Unavailable, e));
@@ -226,13 +231,14 @@ std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEn
 }
 
 std::optional<AsrFailure> transcribeUtterances(std::shared_ptr<AsrEngine> engine, std::shared_ptr<VadModel> vad,
-                                               const VadSettings& vadSettings, std::span<const int16_t> audio,
-                                               CancelTokenPtr cancel,
+                                               const VadSettings& vadSettings, const AsrDecodeOptions& decode,
+                                               std::span<const int16_t> audio, CancelTokenPtr cancel,
                                                const std::function<void(const AsrUtterance&)>& onUtterance) {
   AsrSessionSettings settings;
   settings.partials = false;
   settings.continuousDecoding = true;
   settings.vad = vadSettings;
+  settings.decode = decode;
   PcmFormat format{engine->sampleRate(), 16, 1};
   auto opened = AsrSession::open(format, AsrRecognizer{std::move(engine), std::move(vad), settings, cancel});
   if (auto* f = std::get_if<AsrFailure>(&opened)) return *f;

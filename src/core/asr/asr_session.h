@@ -23,6 +23,7 @@ struct AsrSessionSettings {
   bool continuousDecoding = true;  // false: the first endpoint ends the stream (spec §1.6, §1.8)
   bool partials = true;            // report the hypothesis after audio that closed no utterance
   VadSettings vad;                 // endpointing, when a VAD model is given
+  AsrDecodeOptions decode;         // the client's prompt, or a translation (the engine's open())
   // Called (from audio(), on the session's strand) the moment the VAD ends an utterance, with
   // the stream time in seconds, before its final pass runs: a protocol can say "speech stopped"
   // at once instead of after the seconds the final pass takes (OpenAI's realtime API).
@@ -106,8 +107,8 @@ std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEn
 // Utterances without text are not reported. Without a VAD the recording is one utterance. The
 // audio is mono s16 at the engine's rate; `cancel` stops it between seconds of audio.
 std::optional<AsrFailure> transcribeUtterances(std::shared_ptr<AsrEngine> engine, std::shared_ptr<VadModel> vad,
-                                               const VadSettings& vadSettings, std::span<const int16_t> audio,
-                                               CancelTokenPtr cancel,
+                                               const VadSettings& vadSettings, const AsrDecodeOptions& decode,
+                                               std::span<const int16_t> audio, CancelTokenPtr cancel,
                                                const std::function<void(const AsrUtterance&)>& onUtterance);
 
 }  // namespace voxgate

@@ -12,7 +12,8 @@ namespace voxgate {
 // pass (Whisper). With no streaming engine (Mandarin), partials come from the final pass
 // re-run on the growing utterance every `partialIntervalMs`, only when it has a free slot,
 // so partials never delay anyone's final result. A failed final pass falls back to the
-// streaming pass's own result.
+// streaming pass's own result. A stream opened without partials (AsrDecodeOptions::partials)
+// runs the final pass alone.
 class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoPassEngine> {
  public:
   // The final pass decodes only the speech the session's VAD found, with `speechMarginMs` of
@@ -24,7 +25,8 @@ class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoP
   std::string name() const override;
   std::string language() const override { return lang_; }
   int sampleRate() const override { return 16000; }
-  std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr) override;
+  std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr, const AsrDecodeOptions& options = {}) override;
+  bool translates() const override;
   nlohmann::json describe() const override;
 
  private:

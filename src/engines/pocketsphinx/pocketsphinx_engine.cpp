@@ -172,7 +172,7 @@ void PocketsphinxEngine::resetAdaptation(ps_decoder_t* ps) {
   cmn_live_set(ps_get_feat(ps)->cmn_struct, initialCmn_.data());
 }
 
-std::unique_ptr<AsrStream> PocketsphinxEngine::open(CancelTokenPtr) {
+std::unique_ptr<AsrStream> PocketsphinxEngine::open(CancelTokenPtr, const AsrDecodeOptions&) {
   ps_decoder_t* ps = nullptr;
   {
     std::lock_guard lock(mutex_);

@@ -31,7 +31,8 @@ class PocketsphinxEngine : public AsrEngine {
   std::string name() const override { return "pocketsphinx"; }
   std::string language() const override { return "en"; }
   int sampleRate() const override { return 16000; }
-  std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr) override;
+  // No prompt and no translation: pocketsphinx decodes against its fixed language model.
+  std::unique_ptr<AsrStream> open(CancelTokenPtr cancel = nullptr, const AsrDecodeOptions& options = {}) override;
   nlohmann::json describe() const override;
 
   void giveBack(ps_decoder_t* decoder);

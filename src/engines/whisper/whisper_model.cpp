@@ -157,23 +157,24 @@ void WhisperModel::release(whisper_state* state) {
   freed_.notify_one();
 }
 
-AsrResult WhisperModel::transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) {
+AsrResult WhisperModel::transcribe(std::span<const float> audio, const std::string& lang,
+                                   const AsrDecodeOptions& options, const CancelToken* cancel) {
   whisper_state* state = acquire(cancel, true);
   if (!state) return {};
-  return runAndRelease(state, audio, lang, cancel);
+  return runAndRelease(state, audio, {lang, options}, cancel);
 }
 
 std::optional<AsrResult> WhisperModel::tryTranscribe(std::span<const float> audio, const std::string& lang,
-                                                     const CancelToken* cancel) {
+                                                     const AsrDecodeOptions& options, const CancelToken* cancel) {
   whisper_state* state = acquire(cancel, false);
   if (!state) return std::nullopt;
-  return runAndRelease(state, audio, lang, cancel);
+  return runAndRelease(state, audio, {lang, options}, cancel);
 }
 
-AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const float> audio, const std::string& lang,
+AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task,
                                       const CancelToken* cancel) {
   try {
-    AsrResult r = run(state, audio, lang, cancel);  // may replace the state
+    AsrResult r = run(state, audio, task, cancel);  // may replace the state
     release(state);
     return r;
   } catch (...) {
@@ -182,12 +183,13 @@ AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const floa
   }
 }
 
-bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, const std::string& lang, int beam,
+bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, const Task& task, int beam,
                           const CancelToken* cancel, std::vector<DecodedWindow>& windows) {
   whisper_full_params p = whisper_full_default_params(beam > 1 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
   p.n_threads = config_.threads;
-  p.language = lang.c_str();
-  p.translate = false;
+  // A translation takes speech in any language: whisper.cpp detects it (one more encoder pass).
+  p.language = task.options.translate ? "auto" : task.lang.c_str();
+  p.translate = task.options.translate;
   p.no_context = true;  // utterances are independent; carried context feeds hallucinations
   p.print_progress = p.print_realtime = p.print_timestamps = p.print_special = false;
   p.token_timestamps = true;
@@ -201,8 +203,14 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   // The encoder always attends over a 30 s window; an utterance shorter than that gets a window
   // cut to its length (plus headroom), which costs far less time on a CPU.
   if (audio.size() < size_t(kRate) * 30) p.audio_ctx = std::min(1500, int(audio.size() * 50 / kRate) + kAudioCtxMargin);
-  // No initial prompt: the usual "simplified Chinese" prompt leaks into the output of short or
-  // partial utterances. The script is normalised afterwards instead (SimplifiedChinese).
+  // No initial prompt of voxgate's own: the usual "simplified Chinese" prompt leaks into the
+  // output of short or partial utterances, so the script is normalised afterwards instead
+  // (SimplifiedChinese). A client's prompt is its choice; it conditions every 30 s window, and
+  // whisper.cpp keeps only its last n_text_ctx / 2 tokens (224).
+  if (!task.options.prompt.empty()) {
+    p.initial_prompt = task.options.prompt.c_str();
+    p.carry_initial_prompt = true;
+  }
   auto stop = [](void* data) { return data && static_cast<const CancelToken*>(data)->cancelled(); };
   p.abort_callback = stop;
   p.abort_callback_user_data = const_cast<CancelToken*>(cancel);
@@ -242,7 +250,7 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   return true;
 }
 
-AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio, const std::string& lang,
+AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio, const Task& task,
                             const CancelToken* cancel) {
   const double duration = double(audio.size()) / kRate;  // before padding
   std::vector<float> padded;
@@ -253,7 +261,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
   }
   const WhisperGuards& guards = config_.guards;
   std::vector<DecodedWindow> windows;
-  if (!decode(state, audio, lang, config_.beamSize, cancel, windows)) return {};
+  if (!decode(state, audio, task, config_.beamSize, cancel, windows)) return {};
   auto broken = std::find_if(windows.begin(), windows.end(),
                              [&](const DecodedWindow& w) { return !brokenRule(w, guards).empty(); });
   if (broken != windows.end() && guards.retryBeam > config_.beamSize) {
@@ -263,7 +271,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     state = whisper_init_state(ctx_);
     if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
     windows.clear();
-    if (!decode(state, audio, lang, guards.retryBeam, cancel, windows)) return {};
+    if (!decode(state, audio, task, guards.retryBeam, cancel, windows)) return {};
   }
   std::erase_if(windows, [&](const DecodedWindow& w) {
     std::string why = brokenRule(w, guards);
@@ -282,7 +290,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
   size_t a = result.text.find_first_not_of(' ');
   result.text = a == std::string::npos ? "" : result.text.substr(a, result.text.find_last_not_of(' ') - a + 1);
   result.words = words.take(duration);
-  if (lang == "zh" && simplified_) {
+  if (task.lang == "zh" && !task.options.translate && simplified_) {
     result.text = simplified_->convert(result.text);
     for (auto& w : result.words) w.word = simplified_->convert(w.word);
   }

@@ -31,20 +31,25 @@ class WhisperModel : public AsrFinalPass {
 
   std::string name() const override { return "whisper"; }
   bool serves(const std::string& lang) const override;
-  AsrResult transcribe(std::span<const float> audio, const std::string& lang, const CancelToken* cancel) override;
+  bool translates() const override { return multilingual_; }  // `.en` models have no translate task
+  AsrResult transcribe(std::span<const float> audio, const std::string& lang, const AsrDecodeOptions& options,
+                       const CancelToken* cancel) override;
   std::optional<AsrResult> tryTranscribe(std::span<const float> audio, const std::string& lang,
-                                         const CancelToken* cancel) override;
+                                         const AsrDecodeOptions& options, const CancelToken* cancel) override;
   nlohmann::json describe() const override;
 
  private:
+  struct Task {
+    const std::string& lang;
+    const AsrDecodeOptions& options;
+  };
   whisper_state* acquire(const CancelToken* cancel, bool wait);
   void release(whisper_state* state);
-  AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const std::string& lang,
+  AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task,
                           const CancelToken* cancel);
-  AsrResult run(whisper_state*& state, std::span<const float> audio, const std::string& lang,
-                const CancelToken* cancel);
+  AsrResult run(whisper_state*& state, std::span<const float> audio, const Task& task, const CancelToken* cancel);
   // One whisper.cpp pass; false when cancelled. Kept segments' tokens, grouped in 30 s windows.
-  bool decode(whisper_state* state, std::span<const float> audio, const std::string& lang, int beam,
+  bool decode(whisper_state* state, std::span<const float> audio, const Task& task, int beam,
               const CancelToken* cancel, std::vector<DecodedWindow>& windows);
 
   WhisperConfig config_;

@@ -56,7 +56,7 @@ std::optional<ApiError> readTranscription(const nlohmann::json& j, const std::st
     if (!code) return bad(where + ".language", "'language' must be an ISO 639-1 code such as en or zh.");
     out.language = *code;
   }
-  if (auto p = j.find("prompt"); p != j.end() && p->is_string()) out.prompt = p->get<std::string>();
+  if (auto p = j.find("prompt"); p != j.end() && p->is_string()) out.prompt = promptTail(p->get<std::string>());
   return std::nullopt;
 }
 

@@ -27,7 +27,7 @@ struct RealtimeSettings {
   int inputRate = 24000;
   std::string model = "whisper-1";
   std::string language;  // empty: voxgate.openai.default_language
-  std::string prompt;    // accepted; not passed on yet
+  std::string prompt;    // to the recognizer's decode, cut as the upload forms' (promptTail)
   TurnDetection turn;
 };
 

@@ -201,6 +201,7 @@ bool RealtimeSession::ensureSession() {
   s.vad.endpointSilenceMs = active_.turn.silenceDurationMs;
   // speech_stopped and committed leave when the VAD decides, before the final pass runs.
   s.onEndpoint = [this](double at) { stoppedByVad(at); };
+  s.decode.prompt = active_.prompt;
   auto vad = active_.turn.serverVad ? context_.speech.vad : nullptr;
   auto opened = AsrSession::open(PcmFormat{active_.inputRate, 16, 1}, AsrRecognizer{engine, vad, s, cancel_});
   if (auto* failure = std::get_if<AsrFailure>(&opened)) {

@@ -133,8 +133,8 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
     streamedText = std::move(text);
   };
   auto started = std::chrono::steady_clock::now();
-  auto failure =
-      transcribeUtterances(engine, api.ctx.speech.vad, config.asrSettings.vad, samples, ex->cancel(), onUtterance);
+  auto failure = transcribeUtterances(engine, api.ctx.speech.vad, config.asrSettings.vad,
+                                      AsrDecodeOptions{r.prompt, r.translate}, samples, ex->cancel(), onUtterance);
   if (failure) {
     record.asrEnded(ex->cancel()->cancelled() ? "cancelled" : "failed");
     spdlog::error("transcription failed: {}", logSafe(failure->detail));
@@ -158,13 +158,21 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
   ex->reply(std::move(res));
 }
 
-void handleTranscription(std::shared_ptr<HttpExchange> ex, Api& api) {
+// A translation's recognizer: the default language's when it can translate, else any that can.
+std::shared_ptr<AsrEngine> translator(const SpeechContext& speech, const std::string& defaultLanguage) {
+  if (auto engine = speech.asrFor(defaultLanguage); engine && engine->translates()) return engine;
+  for (const auto& [lang, engine] : speech.asr)
+    if (engine->translates()) return engine;
+  return nullptr;
+}
+
+void handleUpload(std::shared_ptr<HttpExchange> ex, Api& api, FormKind kind) {
   const HttpRequest& req = ex->request();
   if (!authorized(api, *ex)) return;
   const OpenAiConfig& config = api.ctx.config.openai;
   auto form = parseMultipart(req[http::field::content_type], req.body());
   if (auto* why = std::get_if<std::string>(&form)) return ex->reply(errorResponse(req, invalidParam("", *why)));
-  auto parsed = parseTranscriptionForm(std::get<std::vector<FormPart>>(form), api.ctx.config, api.models());
+  auto parsed = parseTranscriptionForm(std::get<std::vector<FormPart>>(form), api.ctx.config, api.models(), kind);
   if (auto* e = std::get_if<ApiError>(&parsed)) return ex->reply(errorResponse(req, *e));
   TranscriptionRequest& r = std::get<TranscriptionRequest>(parsed);
   if (r.file.size() > config.maxUploadBytes)
@@ -172,7 +180,10 @@ void handleTranscription(std::shared_ptr<HttpExchange> ex, Api& api) {
                                          "Maximum content size limit (" + std::to_string(config.maxUploadBytes) +
                                              " bytes) exceeded (" + std::to_string(r.file.size()) + " bytes read).",
                                          "invalid_request_error", "file", ""}));
-  auto engine = api.ctx.speech.asrFor(r.language);
+  auto engine = r.translate ? translator(api.ctx.speech, config.defaultLanguage) : api.ctx.speech.asrFor(r.language);
+  if (!engine && r.translate)
+    return ex->reply(errorResponse(req, invalidParam("model", "No installed recognizer here can translate (it takes a "
+                                                              "multilingual Whisper model).")));
   if (!engine)
     return ex->reply(
         errorResponse(req, invalidParam("language", "No installed recognizer serves language '" + r.language +
@@ -182,6 +193,13 @@ void handleTranscription(std::shared_ptr<HttpExchange> ex, Api& api) {
   ex->record()->setLang(engine->language());
   boost::asio::post(api.ctx.speech.asrWorkers,
                     [ex, &api, r = std::move(r), engine, slot] { transcribe(ex, api, r, engine); });
+}
+
+void handleTranscription(std::shared_ptr<HttpExchange> ex, Api& api) {
+  handleUpload(std::move(ex), api, FormKind::Transcription);
+}
+void handleTranslation(std::shared_ptr<HttpExchange> ex, Api& api) {
+  handleUpload(std::move(ex), api, FormKind::Translation);
 }
 
 nlohmann::json modelJson(const ModelEntry& m, std::time_t created) {
@@ -244,6 +262,7 @@ void registerOpenAiRoutes(Router& router, ProtocolContext& context) {
   // The form's own bytes (boundaries, the other fields) ride on top of the file's limit.
   upload.maxBodyBytes = context.config.openai.maxUploadBytes + 65536;
   router.http(http::verb::post, "/v1/audio/transcriptions", on(handleTranscription), upload);
+  router.http(http::verb::post, "/v1/audio/translations", on(handleTranslation), upload);
   router.http(http::verb::get, "/v1/models", on(handleModels), {"openai"});
   router.httpPrefix(http::verb::get, "/v1/models/", on(handleModel), {"openai"});
   router.http(http::verb::get, "/v1/audio/voices", on(handleVoices), {"openai"});

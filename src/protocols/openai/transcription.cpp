@@ -44,11 +44,19 @@ std::optional<std::string> languageCode(std::string_view value) {
   return boost::algorithm::to_lower_copy(std::string(value));
 }
 
+std::string promptTail(std::string prompt) {
+  if (prompt.size() <= kMaxPromptBytes) return prompt;
+  size_t at = prompt.size() - kMaxPromptBytes;
+  while (at < prompt.size() && (static_cast<unsigned char>(prompt[at]) & 0xC0) == 0x80) ++at;  // continuation bytes
+  return prompt.substr(at);
+}
+
 std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::vector<FormPart>& parts,
                                                                     const AppConfig& config,
-                                                                    const ModelCatalog& models) {
+                                                                    const ModelCatalog& models, FormKind kind) {
   TranscriptionRequest r;
   r.language = config.openai.defaultLanguage;
+  r.translate = kind == FormKind::Translation;
   bool haveFile = false, haveModel = false;
   for (const FormPart& p : parts) {
     std::string value(p.data);
@@ -58,12 +66,12 @@ std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::v
     } else if (p.name == "model") {
       r.model = value;
       haveModel = true;
-    } else if (p.name == "language") {
+    } else if (p.name == "language" && !r.translate) {  // a translation detects what it hears
       auto code = languageCode(value);
       if (!code) return invalidParam("language", "'language' must be an ISO 639-1 code such as en or zh.");
       if (!code->empty()) r.language = *code;
     } else if (p.name == "prompt") {
-      r.prompt = value;
+      r.prompt = promptTail(std::move(value));
     } else if (p.name == "response_format") {
       if (value == "json")
         r.format = TranscriptFormat::Json;
@@ -98,6 +106,7 @@ std::variant<TranscriptionRequest, ApiError> parseTranscriptionForm(const std::v
   if (!haveFile) return invalidParam("file", "Missing required parameter: 'file'.");
   if (!haveModel) return invalidParam("model", "Missing required parameter: 'model'.");
   if (!models.accepts(r.model, ModelKind::Transcription)) return modelNotFound(r.model);
+  if (r.translate) r.language = "en";  // what the text is in, as verbose_json reports it
   return r;
 }
 
@@ -152,7 +161,7 @@ RenderedTranscript renderTranscript(const Transcript& t, const TranscriptionRequ
           if (!trimmed(w.word).empty())
             words.push_back({{"word", trimmed(w.word)}, {"start", rounded(w.begin)}, {"end", rounded(w.end)}});
       }
-      nlohmann::json body = {{"task", "transcribe"},
+      nlohmann::json body = {{"task", request.translate ? "translate" : "transcribe"},
                              {"language", languageName(t.language)},
                              {"duration", rounded(t.durationS)},
                              {"text", text},
