@@ -7,6 +7,7 @@
 #include "app/load_engines.h"
 #include "protocols/alibaba/custom_tts.h"
 #include "protocols/common/protocol_context.h"
+#include "protocols/console/routes.h"
 #include "protocols/openai/routes.h"
 #include "protocols/paddlespeech/routes.h"
 #include "protocols/service/routes.h"
@@ -26,6 +27,7 @@ void registerRoutes(Router& router, ProtocolContext& context) {
   alibaba::registerCustomTtsRoute(router, context);
   volcengine::registerRoutes(router, context);
   openai::registerOpenAiRoutes(router, context);
+  console::registerConsoleRoutes(router, context);
 }
 
 // The directories voxgate writes into, each bounded by its quota (counted once here).

@@ -437,6 +437,7 @@ OpenAiConfig parseOpenAi(ConfigSection s, const AppConfig& cfg) {
   c.apiKeys.tokens = keys;
   s.read("max_upload_bytes", c.maxUploadBytes, 1024, size_t(1) << 30);
   s.read("max_uploads", c.maxUploads, 1, 1024);
+  s.read("console", c.console);
   const auto& recognizers = cfg.asrSettings.recognizers;
   if (!recognizers.empty() && !recognizers.count(c.defaultLanguage)) c.defaultLanguage = recognizers.begin()->first;
   s.read("default_language", c.defaultLanguage);

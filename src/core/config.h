@@ -169,6 +169,7 @@ struct OpenAiConfig {
   // A transcription without `language` (no language detection yet): en, or where voxgate.asr.recognizers
   // has no en, its first language.
   std::string defaultLanguage = "en";
+  bool console = true;  // GET / serves the browser console (docs/console.md)
 };
 
 // The OpenAI names with their shipped rows (conf/application.yaml): the fast Piper voice for
