@@ -21,6 +21,7 @@ PACKAGES=(
   # Python: the test suite, scripts/install_models.py (pip download, numpy) and the benchmarks (venv, aiohttp)
   python3 python3-pip python3-venv python3-numpy python3-pytest python3-requests python3-websockets python3-aiohttp
   python3-prometheus-client  # parses /metrics in the tests as Prometheus would
+  chromium chromium-driver python3-selenium  # tests/openai/test_console.py: the console in headless Chromium
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

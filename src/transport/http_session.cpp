@@ -186,12 +186,25 @@ void HttpSession::parseFailed(beast::error_code ec) {
   replyNow(detailError(head, http::status::bad_request, "malformed HTTP request: " + ec.message()));
 }
 
+namespace {
+// A page this server served itself (the console at /): its Origin names the Host it was loaded from.
+bool sameOrigin(std::string_view origin, std::string_view host) {
+  for (std::string_view scheme : {"http://", "https://"})
+    if (!host.empty() && origin.size() == scheme.size() + host.size() && origin.starts_with(scheme) &&
+        origin.ends_with(host))
+      return true;
+  return false;
+}
+}  // namespace
+
 bool HttpSession::admitted(const HttpRequest& request, std::string_view path) {
   const AppConfig& config = context_.config;
   // Browsers send Origin on WebSocket upgrades and CORS does not apply to them: with a list of
   // origins, a page from any other origin is refused here (a client without Origin is no browser).
+  // The server's own pages need no entry in the list.
   auto origin = request[http::field::origin];
-  if (websocket::is_upgrade(request) && !origin.empty() && config.cors.enabled && !config.cors.originAllowed(origin)) {
+  if (websocket::is_upgrade(request) && !origin.empty() && config.cors.enabled && !config.cors.originAllowed(origin) &&
+      !sameOrigin(origin, request[http::field::host])) {
     replyNow(detailError(request, http::status::forbidden, "origin not allowed (voxgate.cors.allow_origins)"));
     return false;
   }

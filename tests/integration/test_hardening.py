@@ -287,6 +287,9 @@ def test_ws_upgrade_checks_origin(guarded_server):
     assert run(connect(ORIGIN_BAD)) == 403
     assert run(connect(ORIGIN_OK)) == "server_ready"
     assert run(connect(None)) == "server_ready"  # not a browser
+    # A page from this server itself (the console): its Origin is the Host it was loaded from.
+    assert run(connect(f"http://{guarded_server.host}:{guarded_server.port}")) == "server_ready"
+    assert run(connect(f"http://{guarded_server.host}:{guarded_server.port + 1}")) == 403
 
 
 def test_server_wide_tokens(guarded_server):

@@ -272,56 +272,86 @@ class Transcriber {
   close() { this.ws.close(1000); }
 }
 
-let listening = null;  // {transcriber, stop(), sentS}
+let listening = null;  // the session in progress: a Turns, plus its transcriber and stop()
 
-// What the page shows of the session's events.
-function transcriptView() {
-  let startedAt = 0, stoppedAt = 0, firstPartial = true;
-  return (event) => {
+// What one session's events mean for the page. The latencies are measured on the audio's clock:
+// the server says where speech began (audio_start_ms), and the page knows when it sent that sample.
+class Turns {
+  constructor() {
+    this.firstSentAt = 0;  // performance.now() when the first sample left
+    this.sentS = 0;
+    this.inSpeech = false;
+    this.pending = 0;  // committed items whose transcript has not come yet
+    this.sendDone = false;
+    this.onIdle = null;  // called once everything sent has been transcribed
+    this.stoppedAt = 0;
+    this.firstPartial = true;
+  }
+
+  sent(samples, rate) {
+    if (!this.firstSentAt) this.firstSentAt = performance.now();
+    this.sentS += samples / rate;
+    $("asrSent").textContent = `${this.sentS.toFixed(1)} s`;
+  }
+
+  handle(event) {
     const now = performance.now();
     switch (event.type) {
       case "input_audio_buffer.speech_started":
-        startedAt = now;
-        firstPartial = true;
+        this.inSpeech = true;
+        this.firstPartial = true;
+        this.speechAt = this.firstSentAt + event.audio_start_ms;
         $("partial").textContent = "...";
         if ($("bargeIn").checked && speaking) stopSpeaking("stopped: you started talking (barge-in)");
         break;
       case "conversation.item.input_audio_transcription.delta":
-        if (firstPartial && startedAt) $("asrFirstPartial").textContent = `${ms(now - startedAt)} after speech started`;
-        firstPartial = false;
+        if (this.firstPartial) $("asrFirstPartial").textContent = `${ms(now - this.speechAt)} after speech began`;
+        this.firstPartial = false;
         $("partial").textContent = ($("partial").textContent === "..." ? "" : $("partial").textContent) + event.delta;
         break;
       case "input_audio_buffer.speech_stopped":
-        stoppedAt = now;
+        this.inSpeech = false;
+        this.stoppedAt = now;
         break;
-      case "conversation.item.input_audio_transcription.completed": {
-        $("partial").textContent = "";
-        const latency = stoppedAt ? now - stoppedAt : null;
-        if (latency !== null) $("asrFinal").textContent = ms(latency);
-        if (!event.transcript) break;
-        const li = document.createElement("li");
-        li.className = "final";
-        li.textContent = event.transcript;
-        if (latency !== null) {
-          const note = document.createElement("span");
-          note.className = "ms";
-          note.textContent = ms(latency);
-          li.append(note);
-        }
-        $("finals").append(li);
-        stoppedAt = 0;
+      case "input_audio_buffer.committed":
+        this.inSpeech = false;  // a commit ends the turn as silence does
+        this.pending++;
         break;
-      }
+      case "conversation.item.input_audio_transcription.completed":
+        this.pending = Math.max(0, this.pending - 1);
+        this.completed(event.transcript, this.stoppedAt ? now - this.stoppedAt : null);
+        this.stoppedAt = 0;
+        break;
       case "error":
-        setStatus("asrStatus", `server: ${event.error.message}`, true);
+        if (event.error.code === "input_audio_buffer_commit_empty") this.inSpeech = false;
+        else setStatus("asrStatus", `server: ${event.error.message}`, true);
         break;
     }
-  };
-}
+    if (this.onIdle && this.sendDone && !this.inSpeech && !this.pending) {
+      const done = this.onIdle;
+      this.onIdle = null;
+      done();
+    }
+  }
 
-function countSent(samples, rate) {
-  listening.sentS += samples / rate;
-  $("asrSent").textContent = `${listening.sentS.toFixed(1)} s`;
+  completed(transcript, latency) {
+    $("partial").textContent = "";
+    if (latency !== null) $("asrFinal").textContent = ms(latency);
+    if (!transcript) return;  // the recognizer heard nothing it trusts
+    const li = document.createElement("li");
+    li.className = "final";
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = transcript;
+    li.append(text);
+    if (latency !== null) {
+      const note = document.createElement("span");
+      note.className = "ms";
+      note.textContent = ms(latency);
+      li.append(note);
+    }
+    $("finals").append(li);
+  }
 }
 
 async function startMicrophone() {
@@ -340,9 +370,10 @@ async function startMicrophone() {
   const mute = ctx.createGain();
   mute.gain.value = 0;
   source.connect(capture).connect(mute).connect(ctx.destination);
-  const transcriber = new Transcriber(ctx.sampleRate, transcriptView(), onSessionClosed);
+  const turns = new Turns();
+  const transcriber = new Transcriber(ctx.sampleRate, (e) => turns.handle(e), onSessionClosed);
   listening = {
-    transcriber, sentS: 0,
+    turns, transcriber,
     stop() {
       capture.port.onmessage = null;
       stream.getTracks().forEach((t) => t.stop());
@@ -351,7 +382,7 @@ async function startMicrophone() {
     },
   };
   await transcriber.ready;
-  capture.port.onmessage = (m) => { transcriber.append(m.data); countSent(m.data.length, ctx.sampleRate); };
+  capture.port.onmessage = (m) => { transcriber.append(m.data); turns.sent(m.data.length, ctx.sampleRate); };
   $("mic").textContent = "Stop listening";
   $("mic").classList.add("on");
   setStatus("asrStatus", `listening (${ctx.sampleRate} Hz)...`);
@@ -364,19 +395,27 @@ async function transcribeFile(file) {
   const decoder = new OfflineAudioContext(1, 1, SPEECH_RATE);
   const audio = await decoder.decodeAudioData(await file.arrayBuffer());
   const samples = audio.getChannelData(0);
-  const transcriber = new Transcriber(SPEECH_RATE, transcriptView(), onSessionClosed);
+  const turns = new Turns();
+  const transcriber = new Transcriber(SPEECH_RATE, (e) => turns.handle(e), onSessionClosed);
   let timer = null;
-  listening = { transcriber, sentS: 0, stop() { clearInterval(timer); transcriber.close(); } };
+  const current = { turns, transcriber, stop() { clearInterval(timer); transcriber.close(); } };
+  listening = current;
   await transcriber.ready;
   setStatus("asrStatus", `sending ${file.name} (${audio.duration.toFixed(1)} s) at real time...`);
   const piece = SPEECH_RATE / 10;
   let at = 0;
-  const current = listening;
   timer = setInterval(() => {
     if (at >= samples.length) {
       clearInterval(timer);
-      current.transcriber.send({ type: "input_audio_buffer.commit" });  // the last words, even without silence after them
-      setStatus("asrStatus", `${file.name} sent`);
+      setStatus("asrStatus", `${file.name} sent, waiting for its last transcript...`);
+      turns.onIdle = () => {
+        setStatus("asrStatus", `${file.name} transcribed`);
+        if (listening === current) stopListening();
+      };
+      turns.sendDone = true;
+      // The last words, even without the silence after them that would end the turn.
+      if (turns.inSpeech) transcriber.send({ type: "input_audio_buffer.commit" });
+      else turns.handle({ type: "sent" });
       return;
     }
     const part = samples.subarray(at, at + piece);
@@ -385,8 +424,8 @@ async function transcribeFile(file) {
       const s = Math.max(-1, Math.min(1, part[i]));
       pcm[i] = s < 0 ? s * 0x8000 : s * 0x7fff;
     }
-    current.transcriber.append(pcm);
-    countSent(pcm.length, SPEECH_RATE);
+    transcriber.append(pcm);
+    turns.sent(pcm.length, SPEECH_RATE);
     at += piece;
   }, 100);
 }
