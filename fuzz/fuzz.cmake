@@ -20,7 +20,7 @@ target_include_directories(voxgate_fuzz_core PUBLIC src)
 target_compile_options(voxgate_fuzz_core PUBLIC ${FUZZ_FLAGS})
 target_compile_definitions(voxgate_fuzz_core PUBLIC VOXGATE_VERSION="${PROJECT_VERSION}")
 target_link_libraries(voxgate_fuzz_core PUBLIC
-  Boost::headers Boost::system yaml-cpp nlohmann_json::nlohmann_json spdlog::spdlog
+  Boost::headers Boost::system Boost::url yaml-cpp nlohmann_json::nlohmann_json spdlog::spdlog
   PkgConfig::SOXR PkgConfig::OPUSENC PkgConfig::LAME PkgConfig::FLAC PkgConfig::LIBAV ZLIB::ZLIB BZip2::BZip2 OpenSSL::Crypto ${SONIC_LIB}
   Threads::Threads)
 target_link_options(voxgate_fuzz_core PUBLIC -fsanitize=address,undefined)

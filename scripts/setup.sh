@@ -9,7 +9,8 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config ca-certificates ccache
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer harnesses under ASan + UBSan
-  libboost1.81-dev libboost-system1.81-dev
+  libboost1.81-dev libboost-system1.81-dev libboost-url1.81-dev  # Boost.URL: voxgate.cluster.redis
+  libhiredis-dev  # the cluster's Redis link (voxgate.cluster)
   libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev libgtest-dev googletest libutfcpp-dev
   libespeak-ng-dev espeak-ng-data libsoxr-dev
   libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libbz2-dev libssl-dev unicode-data

@@ -13,6 +13,7 @@
 #include "protocols/service/routes.h"
 #include "protocols/session_api/routes.h"
 #include "protocols/volcengine/routes.h"
+#include "transport/cluster/cluster_bus.h"
 #include "transport/router.h"
 #include "transport/server.h"
 
@@ -49,15 +50,21 @@ int runServer(const AppConfig& config) {
   SpeechContext speech(config);
   setDiskQuotas(config, speech);
   TransportContext transport(config);
+  // Made before the routes (the session API registers its local cancel with it), started after.
+  std::unique_ptr<cluster::ClusterBus> bus;
+  if (config.cluster.enabled) bus = std::make_unique<cluster::ClusterBus>(config.cluster);
+  transport.cluster = bus.get();
   ProtocolContext protocols(speech, transport);
   Router router;
   registerRoutes(router, protocols);
+  if (bus) bus->start();
 
   Server server(transport, router);
   int code = server.run([&config, &speech] {
     auto loaded = std::make_shared<LoadedEngines>(loadEngines(config));
     return [&speech, loaded] { speech.publish(std::move(*loaded)); };
   });
+  if (bus) bus->stop();
   speech.stop();
   spdlog::info("stopped");
   return code;

@@ -1,6 +1,9 @@
 #include "core/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
+
+#include <boost/url/parse.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -416,6 +419,62 @@ OpenSpeechConfig parseOpenSpeech(ConfigSection s) {
   return o;
 }
 
+// `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]`, read with Boost.URL (percent-decoding included).
+void parseRedisUrl(const ConfigSection& s, ClusterConfig& c, const std::string& text) {
+  auto fail = [&](const std::string& why) {
+    throw ConfigError("config key `" + s.keyPath("redis") + "` (" + text + "): " + why +
+                      "; expected redis://[:PASSWORD@]HOST:PORT[/DB]");
+  };
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) fail(parsed.error().message());
+  const boost::urls::url_view& url = *parsed;
+  if (url.scheme() == "rediss") fail("TLS to Redis is not supported (hiredis 0.14 has none); use a TLS tunnel");
+  if (url.scheme() != "redis") fail("the scheme must be redis");
+  if (url.has_query() || url.has_fragment()) fail("a query or fragment is not understood");
+  c.redisHost = url.host_address();
+  if (c.redisHost.empty()) fail("no host");
+  if (url.has_port()) {
+    const std::string port = url.port();
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535)
+      fail("the port must be 1 to 65535");
+    c.redisPort = std::stoi(port);
+  }
+  c.redisUser = url.user();
+  c.redisPassword = url.password();
+  std::string db = url.path();
+  if (!db.empty() && db != "/") {
+    db.erase(0, 1);
+    if (db.size() > 5 || db.find_first_not_of("0123456789") != std::string::npos) fail("the database must be a number");
+    c.redisDb = std::stoi(db);
+  }
+}
+
+ClusterConfig parseCluster(ConfigSection s, const AppConfig& cfg) {
+  ClusterConfig c;
+  c.enabled = !s.keys().empty();
+  if (!c.enabled) return c;
+  std::string url = s.get<std::string>("redis", "");
+  if (url.empty()) throw ConfigError("config key `" + s.keyPath("redis") + "` is needed: the cluster's Redis");
+  parseRedisUrl(s, c, url);
+  s.read("key_prefix", c.keyPrefix);
+  if (c.keyPrefix.size() > 64 || c.keyPrefix.find_first_of(" \t\r\n") != std::string::npos)
+    throw ConfigError("config key `" + s.keyPath("key_prefix") + "` must be at most 64 characters, without spaces");
+  std::string host = cfg.host;
+  if (host == "0.0.0.0" || host == "::" || host.empty()) {
+    char name[256] = {};
+    host = gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
+  }
+  c.instanceId = s.get<std::string>("instance_id", host + ":" + std::to_string(cfg.port));
+  if (!validInstanceId(c.instanceId))
+    throw ConfigError("config key `" + s.keyPath("instance_id") + "` (" + c.instanceId +
+                      ") must be 1 to 128 of A-Z a-z 0-9 . _ : -");
+  s.read("owner_ttl_s", c.ownerTtlS, 2, 3600);
+  s.read("confirm_ms", c.confirmMs, 10, 60000);
+  s.finish();
+  return c;
+}
+
 OpenAiConfig parseOpenAi(ConfigSection s, const AppConfig& cfg) {
   OpenAiConfig c;
   for (const auto& [name, row] : defaultOpenAiVoices())
@@ -491,6 +550,7 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   cfg.volcengine = parseVolcengine(v.section("volcengine"));
   cfg.openspeech = parseOpenSpeech(v.section("openspeech"));
   cfg.openai = parseOpenAi(v.section("openai"), cfg);
+  cfg.cluster = parseCluster(v.section("cluster"), cfg);
   v.finish();
   // A protocol with its own token list also accepts the server-wide ones; one without a list is
   // guarded by the transport with the server-wide list alone.
@@ -605,6 +665,12 @@ bool AppConfig::usesEngine(std::string_view engine) const {
       if (o.engine == engine) return true;
   }
   return false;
+}
+
+// Instance ids name a Redis channel and appear in replies: a short token of safe characters.
+bool validInstanceId(std::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == std::string::npos;
 }
 
 }  // namespace voxgate

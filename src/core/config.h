@@ -188,6 +188,22 @@ struct OpenSpeechConfig {
   int timeoutS = 30;
 };
 
+// voxgate.cluster (issue 15, deploy/README.md): instances behind one load balancer share the
+// session API's sessions through Redis, so an interrupt reaches the instance holding the stream.
+// Absent: one instance, as before.
+struct ClusterConfig {
+  bool enabled = false;
+  std::string redisHost;  // from `redis: redis://[:PASSWORD@]HOST:PORT[/DB]`
+  int redisPort = 6379;
+  std::string redisUser;  // Redis 6 ACL user; empty: AUTH with the password alone
+  std::string redisPassword;
+  int redisDb = 0;
+  std::string keyPrefix = "voxgate:";  // two deployments can share one Redis
+  std::string instanceId;              // default host:port (the machine's name for a wildcard host)
+  int ownerTtlS = 15;                  // a session's owner key lives this long unless refreshed
+  int confirmMs = 500;                 // a remote interrupt waits this long for the owner's answer
+};
+
 // The TTS section named in engine_list (e.g. `tts_online`) after validation.
 struct TtsSection {
   std::string name;
@@ -298,6 +314,7 @@ struct AppConfig {
   VolcengineConfig volcengine;
   OpenSpeechConfig openspeech;
   OpenAiConfig openai;
+  ClusterConfig cluster;
 
   const VoiceEntry* voiceById(int spkId) const;
   const VoiceEntry* voiceByName(std::string_view nameOrAlias) const;  // empty → the first voice
@@ -313,6 +330,9 @@ struct ConfigKeyRead {
   std::string value;
   std::string fallback;
 };
+
+// voxgate.cluster.instance_id's rule (1 to 128 of A-Z a-z 0-9 . _ : -): it names a Redis channel.
+bool validInstanceId(std::string_view id);
 
 AppConfig parseConfig(std::string_view yamlText);
 AppConfig parseConfig(std::string_view yamlText, std::vector<ConfigKeyRead>* reads);

@@ -5,6 +5,9 @@
 #include "transport/connection_registry.h"
 
 namespace voxgate {
+namespace cluster {
+class ClusterBus;
+}
 
 // What the transport keeps for the whole server: its limits (from the config), every live
 // connection (so shutdown reaches them), and the flags the sessions read: `ready` (engines
@@ -18,6 +21,8 @@ struct TransportContext {
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
   std::atomic<bool> stopping{false};
+  // voxgate.cluster: the Redis bus the session API shares its sessions on; null without one.
+  cluster::ClusterBus* cluster = nullptr;
 };
 
 }  // namespace voxgate

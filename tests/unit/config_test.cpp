@@ -344,3 +344,44 @@ TEST(HardeningConfig, OriginListIsExact) {
                 .find("voxgate.asr.archive_quota.session_mb"),
             std::string::npos);
 }
+
+// voxgate.cluster (issue 15).
+TEST(ClusterConfig, AbsentMeansOneInstance) { EXPECT_FALSE(parseConfig(kBase).cluster.enabled); }
+
+TEST(ClusterConfig, RedisUrl) {
+  AppConfig c = parseConfig(kBase + "port: 9001\nvoxgate:\n  cluster: {redis: 'redis://:p%40ss@10.0.0.5:6380/3', key_prefix: 'a:'}\n");
+  EXPECT_TRUE(c.cluster.enabled);
+  EXPECT_EQ(c.cluster.redisHost, "10.0.0.5");
+  EXPECT_EQ(c.cluster.redisPort, 6380);
+  EXPECT_EQ(c.cluster.redisPassword, "p@ss");  // percent-decoded
+  EXPECT_EQ(c.cluster.redisUser, "");
+  EXPECT_EQ(c.cluster.redisDb, 3);
+  EXPECT_EQ(c.cluster.keyPrefix, "a:");
+  EXPECT_EQ(c.cluster.confirmMs, 500);
+  AppConfig d = parseConfig(kBase + "voxgate:\n  cluster: {redis: 'redis://cache', instance_id: voxgate-1}\n");
+  EXPECT_EQ(d.cluster.redisPort, 6379);
+  EXPECT_EQ(d.cluster.redisDb, 0);
+  EXPECT_EQ(d.cluster.instanceId, "voxgate-1");
+}
+
+TEST(ClusterConfig, InstanceIdDefaultsToHostAndPort) {
+  AppConfig c = parseConfig("host: 127.0.0.1\nport: 9001\n" + kBase + "voxgate:\n  cluster: {redis: 'redis://r:1'}\n");
+  EXPECT_EQ(c.cluster.instanceId, "127.0.0.1:9001");
+  AppConfig d = parseConfig("host: 0.0.0.0\nport: 9001\n" + kBase + "voxgate:\n  cluster: {redis: 'redis://r:1'}\n");
+  EXPECT_NE(d.cluster.instanceId, "0.0.0.0:9001");  // the machine's name: unique across machines
+  EXPECT_TRUE(validInstanceId(d.cluster.instanceId));
+}
+
+TEST(ClusterConfig, BadValuesNameTheirKey) {
+  auto err = [](const std::string& cluster) { return errorOf(kBase + "voxgate:\n  cluster: " + cluster + "\n"); };
+  EXPECT_NE(err("{redis: 'rediss://r:6379'}").find("`voxgate.cluster.redis` (rediss://r:6379): TLS"),
+            std::string::npos);
+  EXPECT_NE(err("{redis: 'redis://r:99999'}").find("the port must be 1 to 65535"), std::string::npos);
+  EXPECT_NE(err("{redis: 'redis://r/x'}").find("the database must be a number"), std::string::npos);
+  EXPECT_NE(err("{redis: 'http://r'}").find("the scheme must be redis"), std::string::npos);
+  EXPECT_NE(err("{key_prefix: 'a:'}").find("`voxgate.cluster.redis` is needed"), std::string::npos);
+  EXPECT_NE(err("{redis: 'redis://r', instance_id: 'a b'}").find("voxgate.cluster.instance_id"), std::string::npos);
+  EXPECT_NE(err("{redis: 'redis://r', key_prefix: 'a b'}").find("voxgate.cluster.key_prefix"), std::string::npos);
+  EXPECT_NE(err("{redis: 'redis://r', confirm_ms: 1}").find("voxgate.cluster.confirm_ms"), std::string::npos);
+  EXPECT_NE(err("{redis: 'redis://r', owner_ttl: 3}").find("voxgate.cluster.owner_ttl"), std::string::npos);
+}

@@ -19,11 +19,12 @@ TEST(SessionRegistry, AFinishingOldStreamDoesNotRemoveTheNewOne) {
   SessionRegistry r;
   auto a = std::make_shared<CancelToken>(), b = std::make_shared<CancelToken>();
   uint64_t ga = r.begin("s", a);
-  r.begin("s", b);
-  r.end("s", ga);
+  uint64_t gb = r.begin("s", b);
+  EXPECT_FALSE(r.end("s", ga));  // superseded: the session is still held here
   EXPECT_TRUE(r.interrupt("s"));
   EXPECT_TRUE(b->cancelled());
   EXPECT_FALSE(r.interrupt("s"));
+  EXPECT_TRUE(r.end("s", gb));  // interrupted and not replaced: the session is no longer held here
 }
 
 TEST(SessionRegistry, UnknownAndFinishedSessions) {
@@ -31,7 +32,7 @@ TEST(SessionRegistry, UnknownAndFinishedSessions) {
   EXPECT_FALSE(r.interrupt("nope"));
   auto a = std::make_shared<CancelToken>();
   uint64_t g = r.begin("s", a);
-  r.end("s", g);
+  EXPECT_TRUE(r.end("s", g));
   EXPECT_FALSE(r.interrupt("s"));
   EXPECT_EQ(r.size(), 0u);
 }

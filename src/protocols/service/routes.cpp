@@ -5,6 +5,7 @@
 #include "core/metrics.h"
 #include "core/stats.h"
 #include "protocols/common/protocol_context.h"
+#include "transport/cluster/cluster_bus.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 #include "transport/router.h"
@@ -44,6 +45,13 @@ std::vector<GaugeFamily> sampledGauges(ProtocolContext& ctx) {
       {"voxgate_open_connections", "client connections open", {{{}, double(ctx.transport.connections.size())}}});
   const char* state = !ctx.transport.ready ? "loading" : ctx.transport.draining ? "draining" : "ready";
   g.push_back({"voxgate_state", "1 for the server's state", {{{{"state", state}}, 1.0}}});
+  if (auto* bus = ctx.transport.cluster) {
+    auto h = bus->health();
+    g.push_back({"voxgate_cluster_redis_up",
+                 "1 while the cluster's Redis is reachable (voxgate.cluster); 0: degraded",
+                 {{{}, h.up ? 1.0 : 0.0}}});
+    g.push_back({"voxgate_cluster_owned_sessions", "session API sessions this instance holds", {{{}, double(h.owned)}}});
+  }
   GaugeFamily queued{"voxgate_engine_queued_tasks", "synthesis tasks waiting for each engine's thread", {}};
   GaugeFamily loaded{"voxgate_engine_loaded", "1 for each engine loaded and serving", {}};
   for (const auto& [name, engine] : ctx.speech.engines) {
@@ -85,6 +93,18 @@ void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
         nlohmann::json body = {
             {"status", "ok"},     {"version", VOXGATE_VERSION}, {"sample_rate", ctx.config.tts.sampleRate},
             {"engines", engines}, {"notes", ctx.speech.notes},  {"active_sessions", stats().activeSessions.load()}};
+        // Without Redis this instance still serves its own sessions: degraded, not out of service,
+        // so a load balancer keeps it (a 503 here would take every instance out at once).
+        if (auto* bus = ctx.transport.cluster) {
+          auto h = bus->health();
+          body["cluster"] = {{"instance_id", bus->instanceId()},
+                             {"redis", h.up ? "up" : "down"},
+                             {"owned_sessions", h.owned}};
+          if (!h.up) {
+            body["status"] = "degraded";
+            body["cluster"]["detail"] = "cross-instance interrupts are unavailable: " + h.detail;
+          }
+        }
         if (!bearerMatches(ctx.config.auth.global, ex->request())) redactPaths(body);
         ex->reply(jsonResponse(ex->request(), http::status::ok, body));
       },

@@ -18,13 +18,16 @@ uint64_t SessionRegistry::begin(const std::string& id, CancelTokenPtr token) {
   return generation;
 }
 
-void SessionRegistry::end(const std::string& id, uint64_t generation) {
+bool SessionRegistry::end(const std::string& id, uint64_t generation) {
   std::lock_guard lock(mutex_);
   auto it = sessions_.find(id);
-  if (it != sessions_.end() && it->second.generation == generation) sessions_.erase(it);
+  if (it == sessions_.end()) return true;  // interrupted, and no newer stream began since
+  if (it->second.generation != generation) return false;
+  sessions_.erase(it);
+  return true;
 }
 
-bool SessionRegistry::interrupt(const std::string& id) {
+bool SessionRegistry::interrupt(const std::string& id, CancelReason why) {
   CancelTokenPtr token;
   {
     std::lock_guard lock(mutex_);
@@ -33,7 +36,7 @@ bool SessionRegistry::interrupt(const std::string& id) {
     token = std::move(it->second.token);
     sessions_.erase(it);
   }
-  token->cancel(CancelReason::Interrupted);
+  token->cancel(why);
   return true;
 }
 

@@ -15,8 +15,10 @@ namespace voxgate::session_api {
 class SessionRegistry {
  public:
   uint64_t begin(const std::string& id, CancelTokenPtr token);  // returns the stream's generation
-  void end(const std::string& id, uint64_t generation);
-  bool interrupt(const std::string& id);
+  // True when no newer stream took the session over on this instance (the stream was the
+  // session's last here, interrupted or not): the cluster then releases its ownership.
+  bool end(const std::string& id, uint64_t generation);
+  bool interrupt(const std::string& id, CancelReason why = CancelReason::Interrupted);
   size_t size() const;
 
  private:
