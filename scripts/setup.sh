@@ -23,6 +23,7 @@ PACKAGES=(
   python3 python3-pip python3-venv python3-numpy python3-pytest python3-requests python3-websockets python3-aiohttp
   python3-prometheus-client  # parses /metrics in the tests as Prometheus would
   chromium chromium-driver python3-selenium  # tests/openai/test_console.py: the console in headless Chromium
+  redis-server nginx  # tests/integration/test_cluster.py: a real Redis and nginx running deploy/nginx/voxgate.conf
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
