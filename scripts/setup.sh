@@ -24,6 +24,7 @@ PACKAGES=(
   python3-prometheus-client  # parses /metrics in the tests as Prometheus would
   chromium chromium-driver python3-selenium  # tests/openai/test_console.py: the console in headless Chromium
   redis-server nginx  # tests/integration/test_cluster.py: a real Redis and nginx running deploy/nginx/voxgate.conf
+  yamllint systemd  # tests/integration/test_deploy_recipes.py: the Kubernetes manifests and the systemd unit
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
