@@ -16,15 +16,11 @@ RedisReply convert(const redisReply* r) {
   RedisReply out;
   switch (r->type) {
     case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::String;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::Status;
-      out.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_ERROR:
-      out.type = RedisReply::Type::Error;
+      out.type = r->type == REDIS_REPLY_STRING   ? RedisReply::Type::String
+                 : r->type == REDIS_REPLY_STATUS ? RedisReply::Type::Status
+                                                 : RedisReply::Type::Error;
       out.str.assign(r->str, r->len);
       break;
     case REDIS_REPLY_INTEGER:
@@ -169,7 +165,6 @@ void RedisLink::connected(int status) {
 }
 
 void RedisLink::handshake() {
-  handshaking_ = true;
   auto self = shared_from_this();
   auto selectDb = [self] {
     if (self->address_.db == 0) return self->becameUp();
@@ -197,11 +192,15 @@ void RedisLink::becameUp() {
     send({"SUBSCRIBE", channel_}, nullptr, true);
     return;
   }
+  markUp("");
+}
+
+// The link is usable: after the handshake, or for a subscribed link once Redis confirmed it.
+void RedisLink::markUp(const std::string& what) {
   timer_.cancel();
-  handshaking_ = false;
   up_ = true;
   backoff_ = kFirstBackoff;
-  spdlog::info("cluster: Redis link `{}` up ({}:{})", name_, address_.host, address_.port);
+  spdlog::info("cluster: Redis link `{}` up ({}:{}){}", name_, address_.host, address_.port, what);
   if (onUp_) onUp_();
 }
 
@@ -216,7 +215,6 @@ void RedisLink::disconnected(const std::string& why) {
   ac_ = nullptr;
   bool was = up_;
   up_ = false;
-  handshaking_ = false;
   if (was) {
     spdlog::warn("cluster: Redis link `{}` lost ({}:{}): {}", name_, address_.host, address_.port, why);
     if (onDown_) onDown_(why);
@@ -246,7 +244,6 @@ void RedisLink::freeContext() {
   running_ = running;
   ac_ = nullptr;
   up_ = false;
-  handshaking_ = false;
 }
 
 bool RedisLink::send(const std::vector<std::string>& argv, RedisCallback* done, bool subscription) {
@@ -284,12 +281,7 @@ void RedisLink::onSubscription(redisAsyncContext*, void* reply, void* privdata) 
   if (r.type != RedisReply::Type::Array || r.elements.size() < 3) return;
   const std::string& kind = r.elements[0].str;
   if (kind == "subscribe") {
-    self->timer_.cancel();
-    self->handshaking_ = false;
-    self->up_ = true;
-    self->backoff_ = kFirstBackoff;
-    spdlog::info("cluster: Redis link `{}` up, subscribed to {}", self->name_, self->channel_);
-    if (self->onUp_) self->onUp_();
+    self->markUp(", subscribed to " + self->channel_);
   } else if (kind == "message" && self->onMessage_) {
     self->onMessage_(r.elements[2].str);
   }

@@ -66,6 +66,7 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   void disconnected(const std::string& why);
   void handshake();
   void becameUp();
+  void markUp(const std::string& what);
   void scheduleReconnect();
   void freeContext();
   bool send(const std::vector<std::string>& argv, RedisCallback* done, bool subscription);
@@ -84,7 +85,6 @@ class RedisLink : public std::enable_shared_from_this<RedisLink> {
   std::chrono::milliseconds backoff_{100};
   bool running_ = false;
   bool up_ = false;
-  bool handshaking_ = false;
   std::function<void()> onUp_;
   std::function<void(const std::string&)> onDown_;
   std::string channel_;
