@@ -121,5 +121,65 @@ TEST(TextNormalizer, ServesSeveralThreadsAtOnce) {
   EXPECT_EQ(outs[1], "fifty percent");
 }
 
+SegmentOptions normalizing() {
+  SegmentOptions o;
+  o.firstSegmentChars = 200;
+  o.maxSegmentChars = 200;
+  ModelStore store(std::string(VOXGATE_SOURCE_DIR) + "/models");
+  o.normalizers = TextNormalizers::load(store);
+  return o;
+}
+
+TEST(SegmentTextNormalized, NumbersStayWholeAndEachRunUsesItsLanguagesGrammar) {
+  SegmentOptions raw;
+  raw.firstSegmentChars = raw.maxSegmentChars = 200;
+  auto plain = segmentText("It costs $1,250.75 today, or 3.5 more.", raw);
+  ASSERT_EQ(plain.size(), 2u);  // the comma inside the number never cuts
+  EXPECT_EQ(plain[0].text, "It costs $1,250.75 today,");
+
+  auto o = normalizing();
+  auto segs = segmentText("It costs $1,250.75 today.", o);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].lang, "en");
+  EXPECT_EQ(segs[0].text, "It costs thousand two hundred and fifty point seven five dollars today.");
+
+  segs = segmentText("价格是¥1,234，气温25.5℃。Then 50% off", o);
+  ASSERT_EQ(segs.size(), 3u);
+  EXPECT_EQ(segs[0].text, "价格是一千二百三十四元，");
+  EXPECT_EQ(segs[1].text, "气温二十五点五摄氏度。");
+  EXPECT_EQ(segs[2].text, "Then fifty percent off");
+  EXPECT_EQ(segs[2].lang, "en");
+}
+
+TEST(SegmentTextNormalized, ANumberAtAClauseStartWithNoLettersTakesTheDefaultLanguage) {
+  auto o = normalizing();
+  o.defaultLang = "zh";
+  auto segs = segmentText("hello. 2024", o);
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(segs[1].lang, "zh");
+  EXPECT_EQ(segs[1].text, "两千零二十四");  // the grammar's reading of a bare number
+}
+
+TEST(SegmentTextNormalized, RawLanguagesAndNullNormalizersKeepTheText) {
+  auto o = normalizing();
+  o.rawLangs = {"zh"};
+  auto segs = segmentText("气温25.5℃", o);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].text, "气温25.5℃");
+  EXPECT_TRUE(segmentText("！！！……", normalizing()).empty());  // only symbols: nothing to say
+}
+
+TEST(SegmentTextNormalized, HostileTextIsBoundedAndStillSpoken) {
+  auto o = normalizing();
+  std::string big;
+  while (big.size() < 100000) big += "今天是2024年3月15日，气温25.5℃。";
+  auto segs = segmentText(big, o);
+  ASSERT_FALSE(segs.empty());
+  EXPECT_EQ(segs[0].text, "今天是二零二四年三月十五日，");
+  EXPECT_NE(segs.back().text.find("25.5"), std::string::npos);  // past the budget: as written
+  EXPECT_FALSE(segmentText(std::string(5000, '9'), o).empty());
+  EXPECT_FALSE(segmentText("😀😀 \xff\xfe ab中文12", o).empty());
+}
+
 }  // namespace
 }  // namespace voxgate
