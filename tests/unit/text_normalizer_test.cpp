@@ -2,6 +2,7 @@
 // strings are what wetext 0.1.8's own Python runtime prints for the same grammars.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +41,22 @@ TEST(TextNormalizer, AllGrammarsLoadWithoutNotes) {
   EXPECT_NE(grammars().tnFor("zh"), nullptr);
   EXPECT_NE(grammars().tnFor("en"), nullptr);
   EXPECT_NE(grammars().itnFor("zh"), nullptr);
+}
+
+TEST(TextNormalizer, MissingGrammarsAreNotesNotErrors) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "voxgate-tn-missing";
+  std::filesystem::create_directories(dir);
+  ModelStore empty(dir.string());
+  auto set = TextNormalizers::load(empty);
+  EXPECT_EQ(set->tnFor("zh"), nullptr);
+  EXPECT_EQ(set->itnFor("zh"), nullptr);
+  ASSERT_EQ(set->notes.size(), 3u);
+  EXPECT_NE(set->notes[0].find("spoken as written"), std::string::npos) << set->notes[0];
+  SegmentOptions o;
+  o.normalizers = set;
+  auto segs = segmentText("气温25.5℃", o);  // no grammar: read as written
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].text, "气温25.5℃");
 }
 
 TEST(TextNormalizer, MandarinDatesMeasuresMoneyTimesPercentagesFractionsPhones) {
