@@ -4,6 +4,7 @@
 
 #include "app/load_recognizers.h"
 #include "core/models/model_store.h"
+#include "core/text/text_normalizer.h"
 #include "engines/espeak/espeak_engine.h"
 #include "engines/kokoro/kokoro_engine.h"
 #include "engines/openspeech/openspeech_engine.h"
@@ -54,6 +55,11 @@ LoadedEngines loadEngines(const AppConfig& cfg) {
   if (cfg.usesEngine("openspeech"))
     engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
   loadRecognizers(cfg, models, engines);
+  // Text normalisation for every local TTS engine (issue 12 §4), loaded once: a grammar that is
+  // missing or fails its hash leaves that language's text as written, never the server down.
+  auto normalizers = TextNormalizers::load(models);
+  for (const auto& note : normalizers->notes) engines.notes.push_back(note);
+  setTextNormalizers(std::move(normalizers));
   return engines;
 }
 

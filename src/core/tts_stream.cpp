@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/config.h"
 #include "core/stats.h"
 #include "core/utf8.h"
 
@@ -22,6 +23,15 @@ std::shared_ptr<TtsStream> TtsStream::start(EngineRouter engines, TtsStreamOptio
 
 namespace {
 void applyVolume(std::vector<int16_t>& pcm, size_t from, double volume);
+
+// The `openspeech` engine forwards text to a cloud that normalises it itself (issue 12 §4):
+// the languages this voice sends there are segmented as written.
+SegmentOptions segmentOptionsFor(SegmentOptions options, const VoiceEntry* voice) {
+  if (!voice || !options.normalizers) return options;
+  for (const char* lang : {"zh", "en"})
+    if (voice->forLang(lang).engine == "openspeech") options.rawLangs.push_back(lang);
+  return options;
+}
 }  // namespace
 
 TtsStream::TtsStream(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel,
@@ -30,7 +40,7 @@ TtsStream::TtsStream(EngineRouter engines, TtsStreamOptions options, CancelToken
       options_(std::move(options)),
       cancel_(std::move(cancel)),
       sink_(std::move(sink)),
-      segments_(segmentText(options_.text, options_.segments)),
+      segments_(segmentText(options_.text, segmentOptionsFor(options_.segments, options_.voice))),
       // A multiple of 3 samples = 6 bytes keeps every full piece's base64 free of padding.
       pieceSamples_(std::max<size_t>(3, static_cast<size_t>(options_.sampleRate) * options_.pieceMs / 1000 / 3 * 3)) {
   useEngine(*engines_.forLang(langOf(0)).engine);
@@ -195,6 +205,7 @@ TtsStreamOptions defaultStreamOptions(const AppConfig& config) {
   o.segments.defaultLang = config.tts.lang;
   o.segments.firstSegmentChars = config.ttsSettings.firstSegmentChars;
   o.segments.maxSegmentChars = config.ttsSettings.maxSegmentChars;
+  o.segments.normalizers = textNormalizers();  // what the app loaded at start-up, or null
   return o;
 }
 }  // namespace voxgate
