@@ -16,6 +16,7 @@ PACKAGES=(
   libmp3lame-dev libopusenc-dev libopus-dev libogg-dev libsonic-dev zlib1g-dev libbz2-dev libssl-dev unicode-data
   libflac-dev libavformat-dev libavcodec-dev libavutil-dev libswresample-dev  # OpenAI API: FLAC, AAC, any upload
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  libopencc-dev  # the Chinese front end and Whisper output: traditional → simplified, phrase-aware (OpenCC t2s)
   # programs the tests run: ffprobe/ffmpeg (decode what the server sent), sox (convert the recordings),
   # socat + openssl (the wss:// test), curl (the Alibaba client test)
   ffmpeg sox socat openssl curl
