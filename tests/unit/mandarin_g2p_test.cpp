@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "core/models/model_store.h"
 #include "core/text/unihan.h"
+#include "core/text/zh_frontend.h"
 #include "engines/kokoro/mandarin_g2p.h"
 
 using voxgate::MandarinG2p;
@@ -37,8 +39,23 @@ TEST(MandarinG2p, TextFromUnihan) {
   EXPECT_EQ(g2p.phonemize("OK"), "");  // Latin text goes to another engine; here it only separates
 }
 
-TEST(SimplifiedChinese, TraditionalToSimplified) {
-  voxgate::SimplifiedChinese script;
-  EXPECT_EQ(script.convert("1 2線城市雖然也處於調整中"), "1 2线城市虽然也处于调整中");
-  EXPECT_EQ(script.convert("乾杯 hello"), "乾杯 hello");  // 乾 is its own simplified form too
+TEST(MandarinG2p, NumberedSyllablesAndErhua) {
+  EXPECT_EQ(MandarinG2p::numberedSyllable("hang2"), "xa↗ŋ");
+  EXPECT_EQ(MandarinG2p::numberedSyllable("lv4"), "ly↘");
+  EXPECT_EQ(MandarinG2p::numberedSyllable("de5"), "tɤ");
+  EXPECT_EQ(MandarinG2p::numberedSyllable("er2"), "ɚ↗");
+  EXPECT_EQ(MandarinG2p::numberedSyllable("huar1"), "xwa→ɻ");  // 花儿: the base syllable, r-coloured
+  EXPECT_EQ(MandarinG2p::numberedSyllable("xyzr1"), "");
+}
+
+// Through the shared Chinese front end (installed models/ files), as Kokoro reads Mandarin.
+TEST(MandarinG2p, TextFromTheChineseFrontEnd) {
+  voxgate::ModelStore store(std::string(VOXGATE_SOURCE_DIR) + "/models");
+  std::vector<std::string> missing;
+  auto files = voxgate::installedZhFrontEndFiles(store, missing);
+  if (!missing.empty()) GTEST_SKIP() << "not installed (scripts/install_models.py): " << missing.front();
+  voxgate::ChineseFrontEnd fe(files);
+  EXPECT_EQ(MandarinG2p::phonemize(fe, "你好，银行。"), "ni↗xau↓, i↗nxa↗ŋ.");  // sandhi; 行 is háng here
+  EXPECT_EQ(MandarinG2p::phonemize(fe, "一2三"), "i→ɚ↘sa→n");                // digits one by one
+  EXPECT_EQ(MandarinG2p::phonemize(fe, "OK"), "");
 }

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "core/utf8.h"
 
 namespace voxgate {
 namespace {
@@ -50,31 +49,6 @@ void unihan::forEach(const std::string& path, std::string_view field,
     if (rest.substr(0, field.size()) != field || rest.size() <= field.size() || rest[field.size()] != '\t') continue;
     row(codepoint(std::string_view(line).substr(0, tab1)), rest.substr(field.size() + 1));
   }
-}
-
-SimplifiedChinese::SimplifiedChinese(const std::string& variantsPath) {
-  unihan::forEach(variantsPath, "kSimplifiedVariant", [&](char32_t from, std::string_view value) {
-    // "U+4E7E U+5E72": a character listed as its own variant is already simplified.
-    std::vector<char32_t> targets;
-    for (size_t at = 0; at < value.size();) {
-      size_t end = value.find(' ', at);
-      if (end == std::string_view::npos) end = value.size();
-      targets.push_back(codepoint(value.substr(at, end - at)));
-      at = end + 1;
-    }
-    for (char32_t t : targets)
-      if (t == from) return;
-    if (!targets.empty()) map_[from] = targets.front();
-  });
-}
-
-std::string SimplifiedChinese::convert(std::string_view text) const {
-  std::u32string cps;
-  for (char32_t c : utf8Decode(text)) {
-    auto it = map_.find(c);
-    cps.push_back(it == map_.end() ? c : it->second);
-  }
-  return utf8Encode(cps);
 }
 
 }  // namespace voxgate

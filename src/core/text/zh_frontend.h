@@ -34,6 +34,13 @@ struct ZhFrontEndFiles {
   std::string openccConfig;    // OpenCC's t2s.json
 };
 
+class ModelStore;
+
+// The installed files: manifest models zh_jieba_dict, zh_jieba_hmm, zh_pinyin (hash-checked by
+// `models`), Debian's Unihan readings and OpenCC t2s. Each manifest model that is not
+// installed is appended to `missing`; the files are usable only when nothing was.
+ZhFrontEndFiles installedZhFrontEndFiles(ModelStore& models, std::vector<std::string>& missing);
+
 class ChineseFrontEnd {
  public:
   // Loads everything once (shared by every engine and thread). Throws std::runtime_error

@@ -42,8 +42,12 @@ std::string languageOf(const std::string& model) {
 }  // namespace
 
 KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
-                           OnnxSettings onnx, std::vector<std::string>& missing)
-    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)), phonemizer_(phonemizer), onnx_(onnx) {
+                           OnnxSettings onnx, std::vector<std::string>& missing,
+                           std::shared_ptr<const ChineseFrontEnd> zh)
+    : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
+      zh_(std::move(zh)),
+      phonemizer_(phonemizer),
+      onnx_(onnx) {
   for (const char* required : {"kokoro", "kokoro_vocab"}) {
     if (!models.installed(required)) {
       missing.push_back(required);
@@ -69,7 +73,7 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
     if (language.empty())
       throw std::runtime_error("Kokoro voice `" + e->model +
                                "`: served packs are English (a*_, b*_) and Mandarin (z*_)");
-    if (language == "zh" && !mandarin_) {
+    if (language == "zh" && !zh_ && !mandarin_) {
       if (!std::filesystem::exists(unihan::kReadings)) {  // Debian unicode-data missing: these voices fall back
         missing.push_back(unihan::kReadings);
         continue;
@@ -127,8 +131,9 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
   std::vector<int16_t> pcm;
   auto run = cancellableRun(cancel);
   const Voice& voice = it->second;
-  std::vector<std::string> sentences = voice.language == "zh" ? std::vector<std::string>{mandarin_->phonemize(job.text)}
-                                                              : phonemizer_.phonemize(job.text, voice.language);
+  std::vector<std::string> sentences;
+  if (voice.language != "zh") sentences = phonemizer_.phonemize(job.text, voice.language);
+  else sentences.push_back(zh_ ? MandarinG2p::phonemize(*zh_, job.text) : mandarin_->phonemize(job.text));
   for (const auto& ipa : sentences) {
     std::vector<int64_t> all = tokens(ipa);
     // Kokoro takes at most 510 tokens: longer sentences go in pieces cut at word gaps.

@@ -18,7 +18,8 @@ namespace voxgate {
 // kokoro-onnx does) → Kokoro token ids (phonemes outside its vocabulary dropped) → one ONNX
 // call per sentence at 24 kHz, styled by the voice pack row chosen by token count.
 // English packs (a*, b*) read English through eSpeak NG; Mandarin packs (z*) read Mandarin
-// through MandarinG2p (Unihan readings → misaki's pinyin phonemes).
+// through the shared Chinese front end (words, phrase pinyin, sandhi) and MandarinG2p (pinyin →
+// misaki's phonemes); without the front end's files, through Unihan's per-character readings.
 class KokoroEngine : public TtsEngine {
  public:
   static constexpr int kSampleRate = 24000;
@@ -27,8 +28,10 @@ class KokoroEngine : public TtsEngine {
   // Loads the model and vocabulary (manifest `kokoro`, `kokoro_vocab`) and every voice pack of
   // the engine-`kokoro` entries (`model`: a manifest model such as kokoro_af_heart, or a .bin
   // path). Not installed → `missing` lists it and its voices fall back; a hash mismatch throws.
+  // `zh`: the app's one Chinese front end, or null (then Mandarin reads Unihan's readings).
   KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
-               OnnxSettings onnx, std::vector<std::string>& missing);
+               OnnxSettings onnx, std::vector<std::string>& missing,
+               std::shared_ptr<const ChineseFrontEnd> zh = nullptr);
 
   std::string name() const override { return "kokoro"; }
   double nativeSpeed(double requested) const override;
@@ -49,7 +52,8 @@ class KokoroEngine : public TtsEngine {
   Ort::MemoryInfo memory_;
   std::map<char32_t, int64_t> vocab_;
   std::map<std::string, Voice> voices_;    // by the entries' `model`
-  std::unique_ptr<MandarinG2p> mandarin_;  // loaded when a Mandarin voice is
+  std::shared_ptr<const ChineseFrontEnd> zh_;  // shared with every Mandarin engine
+  std::unique_ptr<MandarinG2p> mandarin_;      // the Unihan fallback, loaded only without zh_
   EspeakEngine& phonemizer_;
   OnnxSettings onnx_;
   SerialExecutor executor_;

@@ -129,67 +129,65 @@ MandarinG2p::MandarinG2p(const std::string& unihanReadings) {
   if (readings_.empty()) throw std::runtime_error(unihanReadings + " has no kMandarin readings");
 }
 
-std::string MandarinG2p::phonemize(std::string_view text) const {
-  static const char32_t digits[] = U"零一二三四五六七八九";
-  std::string out;
+namespace {
+
+// Appends one non-Han character: clause punctuation as misaki writes it; anything else only
+// separates.
+void appendOther(std::string& out, char32_t c) {
   auto punct = [&](const char* mark) {
     while (!out.empty() && out.back() == ' ') out.pop_back();
     out += mark;
   };
-  for (char32_t c : utf8Decode(text)) {
-    if (c >= U'0' && c <= U'9') c = digits[c - U'0'];
-    if (auto it = readings_.find(c); it != readings_.end()) {
-      out += it->second;  // a run of characters is one prosodic word (no segmenter)
-      continue;
-    }
-    switch (c) {
-      case U'，':
-      case U'、':
-      case U',':
-        punct(", ");
-        break;
-      case U'。':
-      case U'.':
-        punct(". ");
-        break;
-      case U'！':
-      case U'!':
-        punct("! ");
-        break;
-      case U'？':
-      case U'?':
-        punct("? ");
-        break;
-      case U'：':
-      case U':':
-        punct(": ");
-        break;
-      case U'；':
-      case U';':
-        punct("; ");
-        break;
-      case U'《':
-      case U'「':
-      case U'“':
-        out += " “";
-        break;
-      case U'》':
-      case U'」':
-      case U'”':
-        out += "” ";
-        break;
-      case U'（':
-      case U'(':
-        out += " (";
-        break;
-      case U'）':
-      case U')':
-        out += ") ";
-        break;
-      default:
-        if (!out.empty() && out.back() != ' ') out += ' ';  // anything else only separates
-    }
+  switch (c) {
+    case U'，':
+    case U'、':
+    case U',':
+      punct(", ");
+      break;
+    case U'。':
+    case U'.':
+      punct(". ");
+      break;
+    case U'！':
+    case U'!':
+      punct("! ");
+      break;
+    case U'？':
+    case U'?':
+      punct("? ");
+      break;
+    case U'：':
+    case U':':
+      punct(": ");
+      break;
+    case U'；':
+    case U';':
+      punct("; ");
+      break;
+    case U'《':
+    case U'「':
+    case U'“':
+      out += " “";
+      break;
+    case U'》':
+    case U'」':
+    case U'”':
+      out += "” ";
+      break;
+    case U'（':
+    case U'(':
+      out += " (";
+      break;
+    case U'）':
+    case U')':
+      out += ") ";
+      break;
+    default:
+      if (!out.empty() && out.back() != ' ') out += ' ';
   }
+}
+
+std::string tidy(const std::string& out) {
   size_t a = out.find_first_not_of(' ');
   if (a == std::string::npos) return "";
   std::string trimmed = out.substr(a, out.find_last_not_of(' ') - a + 1);
@@ -197,6 +195,50 @@ std::string MandarinG2p::phonemize(std::string_view text) const {
   for (char ch : trimmed)
     if (!(ch == ' ' && !collapsed.empty() && collapsed.back() == ' ')) collapsed += ch;
   return collapsed;
+}
+
+constexpr char32_t kDigits[] = U"零一二三四五六七八九";
+
+}  // namespace
+
+std::string MandarinG2p::numberedSyllable(std::string_view pinyin) {
+  // huar1 → hua1 + ɻ; "er2" itself is a syllable, not an erhua.
+  if (pinyin.size() > 2 && pinyin[pinyin.size() - 2] == 'r' && pinyin.substr(0, 2) != "er") {
+    std::string base(pinyin.substr(0, pinyin.size() - 2));
+    base += pinyin.back();
+    std::string p = syllable(base);
+    return p.empty() ? "" : p + "ɻ";
+  }
+  return syllable(pinyin);
+}
+
+std::string MandarinG2p::phonemize(std::string_view text) const {
+  std::string out;
+  for (char32_t c : utf8Decode(text)) {
+    if (c >= U'0' && c <= U'9') c = kDigits[c - U'0'];
+    if (auto it = readings_.find(c); it != readings_.end()) {
+      out += it->second;  // a run of characters is one prosodic word (no segmenter)
+      continue;
+    }
+    appendOther(out, c);
+  }
+  return tidy(out);
+}
+
+std::string MandarinG2p::phonemize(const ChineseFrontEnd& frontEnd, std::string_view text) {
+  std::u32string cps;
+  for (char32_t c : utf8Decode(text)) cps.push_back(c >= U'0' && c <= U'9' ? kDigits[c - U'0'] : c);
+  std::string out;
+  // Words are written together, as the Unihan path does (a clause is one run of phonemes, the
+  // shape these voices were trained on); only punctuation and other scripts separate.
+  for (const auto& word : frontEnd.analyze(utf8Encode(cps))) {
+    if (word.syllables.empty()) {
+      for (char32_t c : utf8Decode(word.text)) appendOther(out, c);
+      continue;
+    }
+    for (const auto& s : word.syllables) out += numberedSyllable(s);
+  }
+  return tidy(out);
 }
 
 }  // namespace voxgate

@@ -101,7 +101,7 @@ WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)) {
   multilingual_ = whisper_is_multilingual(ctx_) != 0;
   if (multilingual_) {
     try {
-      simplified_ = std::make_unique<SimplifiedChinese>();
+      simplified_ = std::make_unique<OpenCcConverter>();
     } catch (const std::exception& e) {
       spdlog::warn("whisper: Mandarin results keep Whisper's script (traditional or simplified): {}", e.what());
     }
@@ -205,7 +205,7 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   if (audio.size() < size_t(kRate) * 30) p.audio_ctx = std::min(1500, int(audio.size() * 50 / kRate) + kAudioCtxMargin);
   // No initial prompt of voxgate's own: the usual "simplified Chinese" prompt leaks into the
   // output of short or partial utterances, so the script is normalised afterwards instead
-  // (SimplifiedChinese). A client's prompt is its choice; it conditions every 30 s window, and
+  // (OpenCC t2s). A client's prompt is its choice; it conditions every 30 s window, and
   // whisper.cpp keeps only its last n_text_ctx / 2 tokens (224).
   if (!task.options.prompt.empty()) {
     p.initial_prompt = task.options.prompt.c_str();

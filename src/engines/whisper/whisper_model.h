@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/text/unihan.h"
+#include "core/text/opencc_converter.h"
 #include "core/asr/asr_engine.h"
 #include "engines/whisper/whisper_guards.h"
 
@@ -55,7 +55,7 @@ class WhisperModel : public AsrFinalPass {
   WhisperConfig config_;
   whisper_context* ctx_ = nullptr;
   bool multilingual_ = false;
-  std::unique_ptr<SimplifiedChinese> simplified_;  // Mandarin output → simplified characters
+  std::unique_ptr<OpenCcConverter> simplified_;  // Mandarin output → simplified (OpenCC t2s, phrase-aware)
   std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<whisper_state*> idle_;
