@@ -9,6 +9,7 @@
 #include "core/text/text_normalizer.h"
 #include "core/text/zh_frontend.h"
 #include "engines/espeak/espeak_engine.h"
+#include "engines/fastspeech2/fastspeech2_engine.h"
 #include "engines/kokoro/kokoro_engine.h"
 #include "engines/openspeech/openspeech_engine.h"
 #include "engines/piper/piper_engine.h"
@@ -71,7 +72,8 @@ std::shared_ptr<const ChineseFrontEnd> loadChineseFrontEnd(ModelStore& models, L
       problem = e.what();
     }
   }
-  std::string note = "Chinese front end: " + problem + ": Mandarin voices read Unihan's per-character readings";
+  std::string note = "Chinese front end: " + problem + ": Kokoro's Mandarin voices read Unihan's per-character readings, the FastSpeech2 voice's text is "
+                     "spoken by eSpeak NG";
   spdlog::warn("{}", note);
   engines.notes.push_back(note);
   return nullptr;
@@ -85,8 +87,10 @@ LoadedEngines loadEngines(const AppConfig& cfg) {
   engines.tts["espeak"] = espeak;
   ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);
   loadNeural<PiperEngine>("piper", cfg.piper.onnx, cfg, models, espeak, engines);
-  if (cfg.usesEngine("kokoro")) engines.zh = loadChineseFrontEnd(models, engines);
+  if (cfg.usesEngine("kokoro") || cfg.usesEngine("fastspeech2")) engines.zh = loadChineseFrontEnd(models, engines);
   loadNeural<KokoroEngine>("kokoro", cfg.kokoro.onnx, cfg, models, espeak, engines, engines.zh);
+  loadNeural<FastSpeech2Engine>("fastspeech2", cfg.fastspeech2.onnx, cfg, models, espeak, engines, engines.zh,
+                                cfg.fastspeech2);
   if (cfg.usesEngine("openspeech"))
     engines.tts["openspeech"] = std::shared_ptr<TtsEngine>(OpenSpeechEngine::create(cfg.openspeech, 8));
   loadRecognizers(cfg, models, engines);

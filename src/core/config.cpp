@@ -142,6 +142,15 @@ PiperConfig parsePiper(ConfigSection s) {
   return p;
 }
 
+FastSpeech2Config parseFastSpeech2(ConfigSection s) {
+  FastSpeech2Config f;
+  f.onnx = parseOnnxOverride(s);
+  s.read("voc_block", f.vocBlock, 10, 1000);  // the vocoder needs at least 10 frames per call
+  s.read("voc_pad", f.vocPad, 0, 200);
+  s.finish();
+  return f;
+}
+
 KokoroConfig parseKokoro(ConfigSection s) {
   KokoroConfig k;
   k.onnx = parseOnnxOverride(s);
@@ -198,9 +207,10 @@ EspeakConfig parseEspeak(ConfigSection s) {
 // What speaks a voice row or one of its `en:` / `zh:` rows.
 void readVoiceEngine(ConfigSection& s, VoiceEntry& e) {
   e.engine = s.get<std::string>("engine", "espeak");
-  if (e.engine != "espeak" && e.engine != "openspeech" && e.engine != "piper" && e.engine != "kokoro")
+  if (e.engine != "espeak" && e.engine != "openspeech" && e.engine != "piper" && e.engine != "kokoro" &&
+      e.engine != "fastspeech2")
     throw ConfigError("config key `" + s.keyPath("engine") + "`: unknown engine `" + e.engine +
-                      "` (known: espeak, openspeech, piper, kokoro)");
+                      "` (known: espeak, openspeech, piper, kokoro, fastspeech2)");
   s.read("variant", e.variant);
   e.upstreamVoice = s.get<std::string>("upstream_voice", "");
   e.model = s.get<std::string>("model", "");
@@ -542,6 +552,7 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   cfg.onnx = parseOnnx(v.section("onnx"));
   cfg.piper = parsePiper(v.section("piper"));
   cfg.kokoro = parseKokoro(v.section("kokoro"));
+  cfg.fastspeech2 = parseFastSpeech2(v.section("fastspeech2"));
   cfg.espeak = parseEspeak(v.section("espeak"));
   cfg.voices = parseVoices(v);
   cfg.asrSettings = parseAsrSettings(v.section("asr"));

@@ -54,6 +54,17 @@ struct KokoroConfig {
   OnnxOverride onnx;
 };
 
+// `voxgate.fastspeech2`: the FastSpeech2 + MB-MelGAN Mandarin voice (engines/fastspeech2). The
+// vocoder runs on blocks of `voc_block` mel frames with `voc_pad` frames of context each side
+// (PaddleSpeech's names); below 20 frames of context a seam is audible (models.md), so a smaller
+// `voc_pad` is raised to 20 with a log line.
+struct FastSpeech2Config {
+  OnnxOverride onnx;
+  int vocBlock = 36;  // PaddleSpeech's tts_online default
+  int vocPad = 20;
+  static constexpr int kMinVocPad = 20;
+};
+
 struct Limits {
   size_t maxTextChars = 5000;
   size_t maxBodyBytes = 1 << 20;
@@ -99,7 +110,7 @@ struct VoiceEntry {
   int spkId = 0;
   std::string name;                  // e.g. "female"; defaults to "spk<id>"
   std::vector<std::string> aliases;  // vendor ids, e.g. "BV001_streaming"
-  std::string engine = "espeak";     // espeak | openspeech | piper
+  std::string engine = "espeak";     // espeak | openspeech | piper | kokoro | fastspeech2
   std::string variant;               // espeak: variant such as "f3"; empty = the voice's own
   std::string upstreamVoice;         // openspeech: the voice_type sent upstream
   std::string model;                 // piper: a model of models/manifest.json, or a voice .onnx path
@@ -307,6 +318,7 @@ struct AppConfig {
   OnnxConfig onnx;
   PiperConfig piper;
   KokoroConfig kokoro;
+  FastSpeech2Config fastspeech2;
   EspeakConfig espeak;
   std::vector<VoiceEntry> voices;
   SessionApiConfig sessionApi;

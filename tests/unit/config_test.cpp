@@ -23,10 +23,12 @@ TEST(Config, EmbeddedDefaultParses) {
   EXPECT_EQ(c.tts.engine, "espeak");
   EXPECT_EQ(c.tts.sampleRate, 24000);
   ASSERT_EQ(c.voices.size(), 9u);
-  // The default voice reads English with Piper; Chinese stays with the row's own engine.
+  // The default voice reads English with Piper and Mandarin with FastSpeech2 (the row's own engine).
   EXPECT_EQ(c.voices[0].forLang("en").engine, "piper");
   EXPECT_EQ(c.voices[0].forLang("en").model, "piper_joe");
-  EXPECT_EQ(c.voices[0].forLang("zh").engine, "espeak");
+  EXPECT_EQ(c.voices[0].forLang("zh").engine, "fastspeech2");
+  EXPECT_EQ(c.fastspeech2.vocBlock, 36);
+  EXPECT_EQ(c.fastspeech2.vocPad, 20);
   EXPECT_TRUE(c.usesEngine("kokoro"));
   EXPECT_TRUE(c.asrSettings.vad.enabled);
   EXPECT_EQ(c.asrSettings.vad.endpointSilenceMs, 4000);

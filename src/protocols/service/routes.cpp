@@ -80,7 +80,11 @@ void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
         if (ctx.transport.draining)
           return ex->reply(jsonResponse(ex->request(), http::status::service_unavailable, {{"status", "draining"}}));
         nlohmann::json engines = nlohmann::json::object();
-        for (const auto& [name, engine] : ctx.speech.engines) engines[name] = engine->describe();
+        nlohmann::json licences = nlohmann::json::array();  // voices whose weights carry terms of use
+        for (const auto& [name, engine] : ctx.speech.engines) {
+          engines[name] = engine->describe();
+          if (engines[name].contains("licence")) licences.push_back({{"engine", name}, {"note", engines[name]["licence"]}});
+        }
         if (!ctx.speech.asr.empty()) {
           auto byDefault = ctx.speech.asrFor(ctx.config.asr.lang);
           engines["asr"] = (byDefault ? byDefault : ctx.speech.asr.begin()->second)->describe();
@@ -93,6 +97,7 @@ void registerServiceRoutes(Router& router, ProtocolContext& ctx) {
         nlohmann::json body = {
             {"status", "ok"},     {"version", VOXGATE_VERSION}, {"sample_rate", ctx.config.tts.sampleRate},
             {"engines", engines}, {"notes", ctx.speech.notes},  {"active_sessions", stats().activeSessions.load()}};
+        if (!licences.empty()) body["licence"] = licences;
         // Without Redis this instance still serves its own sessions: degraded, not out of service,
         // so a load balancer keeps it (a 503 here would take every instance out at once).
         if (auto* bus = ctx.transport.cluster) {
