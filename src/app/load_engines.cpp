@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <type_traits>
 
 #include "app/load_recognizers.h"
 #include "core/models/model_store.h"
@@ -31,8 +32,14 @@ void loadNeural(const std::string& name, const OnnxOverride& onnx, const AppConf
       if (o.engine == name) entries.push_back(&o);
   }
   std::vector<std::string> missing;
-  auto engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnx.resolve(onnx), missing,
-                                         std::forward<Extra>(extra)...);
+  std::shared_ptr<Engine> engine;
+  // Piper and Kokoro phonemize through eSpeak NG; an engine with its own front end takes no phonemizer.
+  if constexpr (std::is_constructible_v<Engine, const std::vector<const VoiceEntry*>&, ModelStore&, EspeakEngine&,
+                                        OnnxSettings, std::vector<std::string>&, Extra...>)
+    engine = std::make_shared<Engine>(entries, models, *espeak, cfg.onnx.resolve(onnx), missing,
+                                      std::forward<Extra>(extra)...);
+  else
+    engine = std::make_shared<Engine>(entries, models, cfg.onnx.resolve(onnx), missing, std::forward<Extra>(extra)...);
   for (const auto& model : missing) {
     std::string note = (model.front() == '/' ? "`" + model + "` is missing (scripts/setup.sh installs it)"
                                              : "model `" + model + "` is not installed in " + models.dir() +

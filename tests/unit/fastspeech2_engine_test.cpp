@@ -4,7 +4,6 @@
 
 #include <cmath>
 
-#include "engines/espeak/espeak_engine.h"
 #include "engines/onnx/ort_env.h"
 
 namespace {
@@ -13,14 +12,13 @@ using voxgate::FastSpeech2Engine;
 
 // The installed voice (scripts/install_models.py); absent → the tests say so and skip.
 FastSpeech2Engine* engine() {
-  static std::unique_ptr<voxgate::EspeakEngine> espeak = voxgate::EspeakEngine::create({}, {});
   static std::unique_ptr<FastSpeech2Engine> e = []() -> std::unique_ptr<FastSpeech2Engine> {
     voxgate::ModelStore store(std::string(VOXGATE_SOURCE_DIR) + "/models");
     std::vector<std::string> missing;
     auto files = voxgate::installedZhFrontEndFiles(store, missing);
     if (!missing.empty()) return nullptr;
     auto zh = std::make_shared<const voxgate::ChineseFrontEnd>(files);
-    auto fs2 = std::make_unique<FastSpeech2Engine>(std::vector<const voxgate::VoiceEntry*>{}, store, *espeak,
+    auto fs2 = std::make_unique<FastSpeech2Engine>(std::vector<const voxgate::VoiceEntry*>{}, store,
                                                    voxgate::OnnxSettings{2, false}, missing, zh,
                                                    voxgate::FastSpeech2Config{});
     return fs2->loaded() ? std::move(fs2) : nullptr;

@@ -20,7 +20,7 @@ constexpr const char* kMapper = "fastspeech2_mapper";
 }  // namespace
 
 FastSpeech2Engine::FastSpeech2Engine(const std::vector<const VoiceEntry*>& entries, ModelStore& models,
-                                     EspeakEngine&, OnnxSettings onnx, std::vector<std::string>& missing,
+                                     OnnxSettings onnx, std::vector<std::string>& missing,
                                      std::shared_ptr<const ChineseFrontEnd> zh, FastSpeech2Config config)
     : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
       zh_(std::move(zh)),

@@ -10,7 +10,6 @@
 #include "core/serial_executor.h"
 #include "core/text/zh_frontend.h"
 #include "core/tts_engine.h"
-#include "engines/espeak/espeak_engine.h"
 
 namespace voxgate {
 
@@ -33,8 +32,7 @@ class FastSpeech2Engine : public TtsEngine {
   // each) stay inside it.
   static constexpr size_t kMaxSyllables = 40;
 
-  FastSpeech2Engine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& unused,
-                    OnnxSettings onnx, std::vector<std::string>& missing, std::shared_ptr<const ChineseFrontEnd> zh,
+  FastSpeech2Engine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, OnnxSettings onnx, std::vector<std::string>& missing, std::shared_ptr<const ChineseFrontEnd> zh,
                     FastSpeech2Config config);
 
   std::string name() const override { return "fastspeech2"; }
