@@ -59,7 +59,7 @@ def test_version_help_and_voices_need_no_server(vox_bin, tmp_path):
     p = subprocess.run([str(vox_bin), "voices"], capture_output=True, text=True, timeout=10)
     assert p.returncode == 0, p.stderr
     rows = {line.split("\t")[1]: line.split("\t") for line in p.stdout.splitlines()[1:]}
-    assert rows["default"][2:4] == ["piper", "espeak"] and "alloy" in rows["default"][6], p.stdout
+    assert rows["default"][2:4] == ["piper", "fastspeech2"] and "alloy" in rows["default"][6], p.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("engine_list: [tts_online]\ntts_online: {engine: espeak}\n"
                    "voxgate:\n  openai:\n    voices: {alloy: nobody}\n")
