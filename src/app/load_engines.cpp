@@ -79,8 +79,9 @@ std::shared_ptr<const ChineseFrontEnd> loadChineseFrontEnd(ModelStore& models, L
       problem = e.what();
     }
   }
-  std::string note = "Chinese front end: " + problem + ": Kokoro's Mandarin voices read Unihan's per-character readings, the FastSpeech2 voice's text is "
-                     "spoken by eSpeak NG";
+  std::string note = "Chinese front end: " + problem +
+                     ": Kokoro's Mandarin voices read Unihan's per-character readings, and the FastSpeech2 "
+                     "voice's text is spoken by eSpeak NG";
   spdlog::warn("{}", note);
   engines.notes.push_back(note);
   return nullptr;
