@@ -18,17 +18,18 @@ FastSpeech2Engine* engine() {
     auto files = voxgate::installedZhFrontEndFiles(store, missing);
     if (!missing.empty()) return nullptr;
     auto zh = std::make_shared<const voxgate::ChineseFrontEnd>(files);
-    auto fs2 = std::make_unique<FastSpeech2Engine>(std::vector<const voxgate::VoiceEntry*>{}, store,
-                                                   voxgate::OnnxSettings{2, false}, missing, zh,
-                                                   voxgate::FastSpeech2Config{});
+    auto fs2 =
+        std::make_unique<FastSpeech2Engine>(std::vector<const voxgate::VoiceEntry*>{}, store,
+                                            voxgate::OnnxSettings{2, false}, missing, zh, voxgate::FastSpeech2Config{});
     return fs2->loaded() ? std::move(fs2) : nullptr;
   }();
   return e.get();
 }
 
-#define REQUIRE_ENGINE()          \
-  FastSpeech2Engine* fs2 = engine(); \
-  if (!fs2) GTEST_SKIP() << "not installed (scripts/install_models.py): the FastSpeech2 voice or the Chinese front end"
+#define REQUIRE_ENGINE()                                                                                             \
+  FastSpeech2Engine* fs2 = engine();                                                                                 \
+  if (!fs2) GTEST_SKIP() << "not installed (scripts/install_models.py): the FastSpeech2 voice or the Chinese front " \
+                            "end"
 
 std::string joined(const std::vector<int32_t>& ids) {
   std::string s;
@@ -122,8 +123,10 @@ TEST(FastSpeech2Engine, SpeedChangesDuration) {
   voxgate::VoiceEntry v = voice();
   voxgate::CancelToken cancel;
   size_t normal = 0, fast = 0;
-  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 1.0}, cancel, [&](voxgate::AudioBuffer b) { normal += b.samples.size(); });
-  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 2.0}, cancel, [&](voxgate::AudioBuffer b) { fast += b.samples.size(); });
+  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 1.0}, cancel,
+                  [&](voxgate::AudioBuffer b) { normal += b.samples.size(); });
+  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 2.0}, cancel,
+                  [&](voxgate::AudioBuffer b) { fast += b.samples.size(); });
   EXPECT_LT(double(fast), 0.65 * double(normal));
   EXPECT_GT(double(fast), 0.35 * double(normal));
 }

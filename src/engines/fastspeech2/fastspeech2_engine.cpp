@@ -170,17 +170,14 @@ SynthOutcome FastSpeech2Engine::synthesize(const SynthesisJob& job, const Cancel
 }
 
 nlohmann::json FastSpeech2Engine::describe() const {
-  return {{"name", "fastspeech2"},
-          {"runtime", "onnxruntime"},
-          {"loaded", loaded()},
-          {"models", {kAm, kVoc}},
-          {"threads", onnx_.threads},
-          {"allow_spinning", onnx_.allowSpinning},
-          {"sample_rate", kSampleRate},
-          {"voc_block", config_.vocBlock},
-          {"voc_pad", config_.vocPad},
-          {"licence", "trained on the Databaker CSMSC corpus: non-commercial use only"},
-          {"queued_tasks", executor_.queued()}};
+  nlohmann::json d = {{"name", "fastspeech2"},      {"runtime", "onnxruntime"},
+                      {"loaded", loaded()},         {"models", {kAm, kVoc}},
+                      {"threads", onnx_.threads},   {"allow_spinning", onnx_.allowSpinning},
+                      {"sample_rate", kSampleRate}, {"voc_block", config_.vocBlock},
+                      {"voc_pad", config_.vocPad},  {"queued_tasks", executor_.queued()}};
+  // Only a voice that speaks has terms to state: unloaded, its rows are spoken by eSpeak NG.
+  if (loaded()) d["licence"] = "trained on the Databaker CSMSC corpus: non-commercial use only";
+  return d;
 }
 
 }  // namespace voxgate

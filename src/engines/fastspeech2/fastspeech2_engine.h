@@ -26,13 +26,14 @@ namespace voxgate {
 class FastSpeech2Engine : public TtsEngine {
  public:
   static constexpr int kSampleRate = 24000;
-  static constexpr int kHop = 300;           // samples per mel frame
-  static constexpr int kMinVocFrames = 10;   // the vocoder's shortest input
+  static constexpr int kHop = 300;          // samples per mel frame
+  static constexpr int kMinVocFrames = 10;  // the vocoder's shortest input
   // The decoder's position table holds 2049 frames: 40 syllables at speed 0.5 (about 40 frames
   // each) stay inside it.
   static constexpr size_t kMaxSyllables = 40;
 
-  FastSpeech2Engine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, OnnxSettings onnx, std::vector<std::string>& missing, std::shared_ptr<const ChineseFrontEnd> zh,
+  FastSpeech2Engine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, OnnxSettings onnx,
+                    std::vector<std::string>& missing, std::shared_ptr<const ChineseFrontEnd> zh,
                     FastSpeech2Config config);
 
   std::string name() const override { return "fastspeech2"; }
@@ -56,8 +57,8 @@ class FastSpeech2Engine : public TtsEngine {
 
   std::unique_ptr<Ort::Session> am_, voc_;
   Ort::MemoryInfo memory_;
-  std::map<std::string, int32_t> symbols_;                                // symbol → id
-  std::map<std::string, std::pair<std::string, std::string>> pinyin_;   // toneless pinyin → initial, final
+  std::map<std::string, int32_t> symbols_;                             // symbol → id
+  std::map<std::string, std::pair<std::string, std::string>> pinyin_;  // toneless pinyin → initial, final
   std::shared_ptr<const ChineseFrontEnd> zh_;
   FastSpeech2Config config_;
   OnnxSettings onnx_;
