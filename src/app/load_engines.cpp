@@ -91,6 +91,11 @@ std::shared_ptr<const ChineseFrontEnd> loadChineseFrontEnd(ModelStore& models, L
 
 LoadedEngines loadEngines(const AppConfig& cfg) {
   LoadedEngines engines;
+  if (!cfg.tts.note.empty()) spdlog::info("{}", cfg.tts.note);
+  const std::string& zhEngine = cfg.defaultVoice().forLang("zh").engine;
+  if (cfg.tts.engine == "fastspeech2" && zhEngine != "fastspeech2")
+    spdlog::warn("section `{}` is served by FastSpeech2, but voxgate.voices row 0 reads Mandarin with `{}`",
+                 cfg.tts.name, zhEngine);
   std::shared_ptr<EspeakEngine> espeak = EspeakEngine::create(cfg.espeak, cfg.voices);
   engines.tts["espeak"] = espeak;
   ModelStore models(cfg.modelsDir.empty() ? ModelStore::defaultDir() : cfg.modelsDir);

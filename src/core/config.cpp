@@ -16,9 +16,25 @@
 namespace voxgate {
 namespace {
 
-// PaddleSpeech model-file keys: their sections can only run here if the files exist, and
-// even then voxgate has no FastSpeech2 engine yet — so the message points at eSpeak NG.
-void rejectPaddleModels(ConfigSection& section) {
+// PaddleSpeech's Mandarin csmsc models (spec §1.1 `tts_online`, `tts_online-onnx`), with or
+// without the streaming cnndecoder and in their ONNX exports. voxgate's FastSpeech2 +
+// MB-MelGAN voice is trained on the same CSMSC corpus, so a section that names one of these
+// and leaves the model files to PaddleSpeech's download is served by it.
+bool csmscAcousticModel(const std::string& am) {
+  static const std::set<std::string> kAm = {"fastspeech2_csmsc", "fastspeech2_cnndecoder_csmsc",
+                                            "fastspeech2_csmsc_onnx", "fastspeech2_cnndecoder_csmsc_onnx"};
+  return kAm.count(am) > 0;
+}
+bool csmscVocoder(const std::string& voc) {
+  static const std::set<std::string> kVoc = {"mb_melgan_csmsc", "hifigan_csmsc", "mb_melgan_csmsc_onnx",
+                                             "hifigan_csmsc_onnx"};
+  return kVoc.count(voc) > 0;
+}
+
+// A TTS section without voxgate's `engine` key, read as PaddleSpeech's model settings: the
+// csmsc models with no model files are voxgate's FastSpeech2 voice (the returned log line);
+// named model files, or another model, stop start-up (a PaddleSpeech model loader is later work).
+std::string paddleModelsServed(ConfigSection& section) {
   const std::string& name = section.path();
   static const char* kFileKeys[] = {"am_config",    "am_ckpt",    "am_stat",  "phones_dict", "tones_dict",
                                     "speaker_dict", "voc_config", "voc_ckpt", "voc_stat"};
@@ -37,20 +53,30 @@ void rejectPaddleModels(ConfigSection& section) {
       (std::filesystem::exists(f) ? present : missing).push_back(name + "." + key + ": " + f);
     }
   }
-  const std::string hint =
-      " Set `engine: espeak` in section `" + name + "` to use the embedded eSpeak NG engine (see conf/README.md).";
+  const std::string hint = " Set `engine: espeak` in section `" + name +
+                           "` to use the voice table (see conf/README.md), or leave the model files empty with "
+                           "`am: fastspeech2_csmsc` for voxgate's own FastSpeech2 voice.";
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += "\n  missing file " + m;
     throw ConfigError("section `" + name + "` names model files that are not on disk:" + list + "\n" + hint);
   }
   std::string am = section.get<std::string>("am", "fastspeech2_csmsc");
-  if (present.empty())
-    throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + am +
-                      "` with no model files; PaddleSpeech would download them, voxgate never downloads at run time." +
+  std::string voc = section.get<std::string>("voc", "mb_melgan_csmsc");
+  if (!present.empty())
+    throw ConfigError("section `" + name + "`: PaddleSpeech model `" + am +
+                      "` is not supported by this build of voxgate." + hint);
+  if (!csmscAcousticModel(am) || !csmscVocoder(voc))
+    throw ConfigError("section `" + name + "` uses PaddleSpeech model `" + (csmscAcousticModel(am) ? voc : am) +
+                      "` with no model files; PaddleSpeech would download them, voxgate never downloads at run "
+                      "time, and its own FastSpeech2 voice stands in for the csmsc models only." +
                       hint);
-  throw ConfigError("section `" + name + "`: PaddleSpeech model `" + am +
-                    "` is not supported by this build of voxgate." + hint);
+  std::string line = "section `" + name + "`: PaddleSpeech's " + am + " + " + voc +
+                     " (no model files) is served by voxgate's FastSpeech2 + MB-MelGAN voice, trained on the same "
+                     "CSMSC corpus";
+  if (section.has("am_block") || section.has("am_pad"))
+    line += "; am_block/am_pad are ignored (they apply to PaddleSpeech's cnndecoder model only)";
+  return line;
 }
 
 // The engine section named in engine_list: PaddleSpeech's, with voxgate's `engine` in it.
@@ -68,14 +94,21 @@ TtsSection parseTtsSection(ConfigSection& root, const std::string& name) {
   ConfigSection s = engineSection(root, name);
   TtsSection tts;
   tts.name = name;
-  if (!s.has("engine")) rejectPaddleModels(s);
+  if (!s.has("engine")) {
+    tts.note = paddleModelsServed(s);
+    tts.engine = "fastspeech2";
+  }
   tts.engine = s.get<std::string>("engine", tts.engine);
-  if (tts.engine != "espeak")
-    throw ConfigError("config key `" + s.keyPath("engine") + "`: unknown engine `" + tts.engine + "` (known: espeak)");
+  if (tts.engine != "espeak" && tts.engine != "fastspeech2")
+    throw ConfigError("config key `" + s.keyPath("engine") + "`: unknown engine `" + tts.engine +
+                      "` (known: espeak, fastspeech2)");
   tts.lang = s.get<std::string>("lang", tts.lang);
   if (tts.lang != "zh" && tts.lang != "en")
     throw ConfigError("config key `" + s.keyPath("lang") + "` must be `zh` or `en`, got `" + tts.lang + "`");
   s.read("sample_rate", tts.sampleRate, 8000, 48000);
+  // PaddleSpeech's vocoder streaming keys set the FastSpeech2 voice's (voxgate.fastspeech2 wins).
+  tts.vocBlock = s.optional<int>("voc_block", std::nullopt, 10, 1000);
+  tts.vocPad = s.optional<int>("voc_pad", std::nullopt, 0, 200);
   return tts;
 }
 
@@ -142,8 +175,11 @@ PiperConfig parsePiper(ConfigSection s) {
   return p;
 }
 
-FastSpeech2Config parseFastSpeech2(ConfigSection s) {
+FastSpeech2Config parseFastSpeech2(ConfigSection s, const TtsSection& tts) {
   FastSpeech2Config f;
+  f.vocBlock = tts.vocBlock.value_or(f.vocBlock);
+  f.vocPad = tts.vocPad.value_or(f.vocPad);
+  f.vocPadKey = s.has("voc_pad") || !tts.vocPad ? s.keyPath("voc_pad") : tts.name + ".voc_pad";
   f.onnx = parseOnnxOverride(s);
   s.read("voc_block", f.vocBlock, 10, 1000);  // the vocoder needs at least 10 frames per call
   s.read("voc_pad", f.vocPad, 0, 200);
@@ -254,7 +290,7 @@ VoiceEntry parseVoice(ConfigSection& row, std::set<int>& ids) {
   return e;
 }
 
-std::vector<VoiceEntry> parseVoices(ConfigSection& voxgate) {
+std::vector<VoiceEntry> parseVoices(ConfigSection& voxgate, const TtsSection& tts) {
   std::vector<VoiceEntry> voices;
   std::set<int> ids;
   std::set<std::string> names;
@@ -267,7 +303,7 @@ std::vector<VoiceEntry> parseVoices(ConfigSection& voxgate) {
         throw ConfigError("config key `" + row.keyPath("aliases") + "` repeats `" + alias + "`");
     voices.push_back(e);
   }
-  if (voices.empty()) {  // as conf/application.yaml
+  if (voices.empty()) {  // conf/application.yaml's eSpeak NG rows 0-3
     auto espeakVoice = [](int id, const char* name, const char* variant) {
       VoiceEntry e;
       e.spkId = id;
@@ -277,6 +313,18 @@ std::vector<VoiceEntry> parseVoices(ConfigSection& voxgate) {
     };
     voices = {espeakVoice(0, "default", ""), espeakVoice(1, "female", "f3"), espeakVoice(2, "male", "m3"),
               espeakVoice(3, "female2", "f5")};
+    // A section served by FastSpeech2 (a stock PaddleSpeech one): row 0 as the embedded
+    // default has it, Mandarin by FastSpeech2 and English by Piper joe.
+    if (tts.engine == "fastspeech2") {
+      voices[0].engine = "fastspeech2";
+      VoiceEntry en;
+      en.spkId = 0;
+      en.name = "default";
+      en.lang = "en";
+      en.engine = "piper";
+      en.model = "piper_joe";
+      voices[0].byLang.push_back(en);
+    }
   }
   return voices;
 }
@@ -552,9 +600,9 @@ void parseVoxgate(ConfigSection& root, AppConfig& cfg) {
   cfg.onnx = parseOnnx(v.section("onnx"));
   cfg.piper = parsePiper(v.section("piper"));
   cfg.kokoro = parseKokoro(v.section("kokoro"));
-  cfg.fastspeech2 = parseFastSpeech2(v.section("fastspeech2"));
+  cfg.fastspeech2 = parseFastSpeech2(v.section("fastspeech2"), cfg.tts);
   cfg.espeak = parseEspeak(v.section("espeak"));
-  cfg.voices = parseVoices(v);
+  cfg.voices = parseVoices(v, cfg.tts);
   cfg.asrSettings = parseAsrSettings(v.section("asr"));
   cfg.sessionApi = parseSessionApi(v.section("session_api"));
   cfg.alibaba = parseAlibaba(v.section("alibaba"));

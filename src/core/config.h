@@ -62,6 +62,7 @@ struct FastSpeech2Config {
   OnnxOverride onnx;
   int vocBlock = 36;  // PaddleSpeech's tts_online default
   int vocPad = 20;
+  std::string vocPadKey = "voxgate.fastspeech2.voc_pad";  // the key that set it, for the log line
   static constexpr int kMinVocPad = 20;
 };
 
@@ -216,11 +217,15 @@ struct ClusterConfig {
 };
 
 // The TTS section named in engine_list (e.g. `tts_online`) after validation.
+// `engine`: `espeak` (the voice table serves, as configured) or `fastspeech2` (a stock
+// PaddleSpeech csmsc section: without `voxgate.voices`, row 0 is the FastSpeech2 voice).
 struct TtsSection {
   std::string name;
   std::string engine = "espeak";
   std::string lang = "zh";
   int sampleRate = 24000;
+  std::optional<int> vocBlock, vocPad;  // PaddleSpeech's keys, read into voxgate.fastspeech2
+  std::string note;                     // logged at start-up: how a PaddleSpeech section is served
 };
 
 // The ASR section named in engine_list (e.g. `asr_online`) after validation.

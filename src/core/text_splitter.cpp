@@ -67,16 +67,14 @@ void cutLong(std::u32string s, size_t firstLimit, size_t limit, std::vector<std:
 
 }  // namespace
 
-std::vector<std::string> splitClauses(std::string_view text) {
-  std::u32string cps;
-  for (char32_t c : utf8Decode(text))
-    if (kRemoved.find(c) == std::u32string::npos) cps += c;
-
-  std::vector<std::string> out;
+namespace {
+// Clauses of `cps` as they are, every character kept.
+std::vector<std::u32string> clausesOf(const std::u32string& cps) {
+  std::vector<std::u32string> out;
   std::u32string cur;
   auto flush = [&] {
     std::u32string t = trim(cur);
-    if (!t.empty()) out.push_back(utf8Encode(t));
+    if (!t.empty()) out.push_back(std::move(t));
     cur.clear();
   };
   for (size_t i = 0; i < cps.size(); ++i) {
@@ -88,10 +86,20 @@ std::vector<std::string> splitClauses(std::string_view text) {
   flush();
   return out;
 }
+}  // namespace
+
+std::vector<std::string> splitClauses(std::string_view text) {
+  std::u32string cps;
+  for (char32_t c : utf8Decode(text))
+    if (kRemoved.find(c) == std::u32string::npos) cps += c;
+  std::vector<std::string> out;
+  for (const auto& clause : clausesOf(cps)) out.push_back(utf8Encode(clause));
+  return out;
+}
 
 namespace {
 
-struct Run {
+struct ScriptRun {
   std::u32string text;
   Script script;
 };
@@ -99,8 +107,8 @@ struct Run {
 // Runs of one script over the whole text. Neutral characters (digits, symbols, spaces) join
 // the run before them, except at the start of a clause, where they start a run that takes
 // the script of the letters after them (a clause with none is read in the default language).
-std::vector<Run> scriptRuns(const std::u32string& cps) {
-  std::vector<Run> runs;
+std::vector<ScriptRun> scriptRuns(const std::u32string& cps) {
+  std::vector<ScriptRun> runs;
   bool clauseStart = true;
   for (size_t i = 0; i < cps.size(); ++i) {
     char32_t c = cps[i];
@@ -119,11 +127,8 @@ std::vector<Run> scriptRuns(const std::u32string& cps) {
   return runs;
 }
 
-// The run as its grammar reads it. `budget` is what is left of kMaxNormalizedBytes: about
-// 0.1 ms a byte on a 2-core machine (0.3 ms a byte for long digit strings), so the whole
-// text's normalisation stays under about half a second; the rest is read as written.
-// A grammar that grows the text beyond 4x is cut at a clause boundary, so what the limits
-// counted on the way in stays about what is spoken.
+// What a grammar made of `text`, cut at a clause boundary beyond 4x its length, so what the
+// limits counted on the way in stays about what is spoken.
 std::string normalizedWithin(const std::string& out, const std::string& text) {
   if (out.size() <= 4 * text.size()) return out;
   std::string kept;
@@ -136,58 +141,79 @@ std::string normalizedWithin(const std::string& out, const std::string& text) {
   return kept;
 }
 
-struct Budget {
-  size_t left = kMaxNormalizedBytes;
-  bool spent = false;  // once a run did not fit, the rest of the text is read as written
-};
-
-std::string normalizeRun(const std::string& text, const std::string& lang, const SegmentOptions& options,
-                         Budget& budget) {
-  if (!options.normalizers || std::find(options.rawLangs.begin(), options.rawLangs.end(), lang) != options.rawLangs.end())
-    return text;
-  const TextNormalizer* n = options.normalizers->tnFor(lang);
-  if (!n) return text;
-  if (budget.spent) return text;
-  std::string head = text, rest;
-  if (text.size() > budget.left) {  // normalise the clauses that fit; the rest as written
-    head.clear();
-    for (const std::string& clause : splitClauses(text)) {
-      std::string& to = rest.empty() && head.size() + clause.size() <= budget.left ? head : rest;
-      if (!to.empty()) to += ' ';  // clauses are cut again (and trimmed) after this
-      to += clause;
-    }
-    spdlog::info("text normalisation: text beyond {} bytes is read as written", kMaxNormalizedBytes);
-    budget.spent = true;
-  }
-  budget.left -= std::min(budget.left, head.size());
-  std::string out = head.empty() ? head : n->normalize(head);
-  if (!rest.empty()) return normalizedWithin(out, head) + " " + rest;
-  return normalizedWithin(out, text);
-}
-
 }  // namespace
 
-std::vector<TextSegment> segmentText(std::string_view text, const SegmentOptions& options) {
+TextSegmenter::TextSegmenter(std::string_view text, SegmentOptions options)
+    : options_(std::move(options)), budgetLeft_(options_.normalizeBudgetBytes) {
   std::vector<char32_t> decoded = utf8Decode(text);
-  std::u32string cps(decoded.begin(), decoded.end());
-  std::vector<TextSegment> out;
-  std::vector<std::u32string> pieces;
-  Budget budget;
-  for (const Run& run : scriptRuns(cps)) {
+  for (ScriptRun& run : scriptRuns(std::u32string(decoded.begin(), decoded.end()))) {
     std::u32string t = trim(run.text);
     if (!hasSpeakable(t)) continue;
-    std::string lang = run.script == Script::Han ? "zh" : run.script == Script::Latin ? "en" : options.defaultLang;
-    std::string spoken = normalizeRun(utf8Encode(t), lang, options, budget);
-    for (const std::string& clause : splitClauses(spoken)) {
-      std::vector<char32_t> c = utf8Decode(clause);
-      pieces.clear();
-      size_t firstLimit = out.empty() ? options.firstSegmentChars : options.maxSegmentChars;
-      cutLong(std::u32string(c.begin(), c.end()), std::max<size_t>(firstLimit, 1),
-              std::max<size_t>(options.maxSegmentChars, 1), pieces);
-      for (auto& p : pieces)
-        if (hasSpeakable(p)) out.push_back({utf8Encode(p), lang});
-    }
+    std::string lang = run.script == Script::Han ? "zh" : run.script == Script::Latin ? "en" : options_.defaultLang;
+    runs_.push_back({std::move(t), std::move(lang)});
   }
+}
+
+const std::string& TextSegmenter::firstLang() const {
+  return runs_.empty() ? options_.defaultLang : runs_.front().lang;
+}
+
+// One raw clause: normalised (within the limits), cut again into clauses (the grammar's text
+// may hold marks), then cut to the segment lengths.
+void TextSegmenter::pushClause(const std::u32string& raw, const std::string& lang) {
+  std::string text = utf8Encode(raw);
+  const auto& rawLangs = options_.rawLangs;
+  const TextNormalizer* n = options_.normalizers && std::find(rawLangs.begin(), rawLangs.end(), lang) == rawLangs.end()
+                                ? options_.normalizers->tnFor(lang)
+                                : nullptr;
+  if (n && (text.size() > options_.maxNormalizedClauseBytes || text.size() > budgetLeft_)) {
+    if (!budgetNoted_)
+      spdlog::info("text normalisation: a {}-byte clause is read as written ({} of the text's {}-byte budget left)",
+                   text.size(), budgetLeft_, options_.normalizeBudgetBytes);
+    budgetNoted_ = true;
+    n = nullptr;
+  }
+  if (n) {
+    budgetLeft_ -= text.size();
+    text = normalizedWithin(n->normalize(text), text);
+  }
+  std::vector<std::u32string> pieces;
+  for (const std::string& clause : splitClauses(text)) {
+    std::vector<char32_t> c = utf8Decode(clause);
+    pieces.clear();
+    size_t firstLimit = popped_ + ready_.size() == 0 ? options_.firstSegmentChars : options_.maxSegmentChars;
+    cutLong(std::u32string(c.begin(), c.end()), std::max<size_t>(firstLimit, 1),
+            std::max<size_t>(options_.maxSegmentChars, 1), pieces);
+    for (auto& p : pieces)
+      if (hasSpeakable(p)) ready_.push_back({utf8Encode(p), lang});
+  }
+}
+
+const TextSegment* TextSegmenter::peek() {
+  while (readyAt_ == ready_.size()) {
+    ready_.clear();
+    readyAt_ = 0;
+    if (clause_ == clauses_.size()) {
+      if (run_ == runs_.size()) return nullptr;
+      clauses_ = clausesOf(runs_[run_++].text);
+      clause_ = 0;
+      continue;
+    }
+    pushClause(clauses_[clause_++], runs_[run_ - 1].lang);
+  }
+  return &ready_[readyAt_];
+}
+
+TextSegment TextSegmenter::pop() {
+  peek();
+  ++popped_;
+  return std::move(ready_[readyAt_++]);
+}
+
+std::vector<TextSegment> segmentText(std::string_view text, const SegmentOptions& options) {
+  TextSegmenter segmenter(text, options);
+  std::vector<TextSegment> out;
+  while (segmenter.peek()) out.push_back(segmenter.pop());
   return out;
 }
 

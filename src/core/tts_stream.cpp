@@ -40,14 +40,16 @@ TtsStream::TtsStream(EngineRouter engines, TtsStreamOptions options, CancelToken
       options_(std::move(options)),
       cancel_(std::move(cancel)),
       sink_(std::move(sink)),
-      segments_(segmentText(options_.text, segmentOptionsFor(options_.segments, options_.voice))),
+      segmenter_(options_.text, segmentOptionsFor(options_.segments, options_.voice)),
       // A multiple of 3 samples = 6 bytes keeps every full piece's base64 free of padding.
       pieceSamples_(std::max<size_t>(3, static_cast<size_t>(options_.sampleRate) * options_.pieceMs / 1000 / 3 * 3)) {
-  useEngine(*engines_.forLang(langOf(0)).engine);
+  // Only the scripts here, on the caller's (IO) thread: normalisation waits for the engine thread.
+  useEngine(*engines_.forLang(segmenter_.firstLang()).engine);
 }
 
-const std::string& TtsStream::langOf(size_t segment) const {
-  return segment < segments_.size() ? segments_[segment].lang : options_.segments.defaultLang;
+const std::string& TtsStream::nextLang() {
+  const TextSegment* next = segmenter_.peek();
+  return next ? next->lang : options_.segments.defaultLang;
 }
 
 // Engines differ in how much of the speed they realise, so the time-stretcher follows the
@@ -72,18 +74,22 @@ TtsStream::~TtsStream() {
   if (!finished_) finish(SynthStatus::Cancelled, "");
 }
 
+// The first task goes where the first run's script points (the IO thread never normalises);
+// later ones where the next segment, already made on the engine thread, says.
 void TtsStream::schedule() {
-  engines_.forLang(langOf(next_)).engine->submit([self = shared_from_this()] { self->step(); }, next_ == 0);
+  bool first = segmenter_.popped() == 0;
+  const std::string& lang = first ? segmenter_.firstLang() : nextLang();
+  engines_.forLang(lang).engine->submit([self = shared_from_this()] { self->step(); }, first);
 }
 
 void TtsStream::step() {
   if (cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
-  if (segments_.empty()) {
+  if (segmenter_.popped() == 0 && !segmenter_.peek()) {
     // Nothing speakable: one short silent piece, so clients that divide by the duration work.
     emit(std::vector<int16_t>(static_cast<size_t>(options_.sampleRate) / 10, 0));
     return finish(SynthStatus::Done, "");
   }
-  const TextSegment& seg = segments_[next_++];
+  const TextSegment seg = segmenter_.pop();
   auto choice = engines_.forLang(seg.lang);
   useEngine(*choice.engine);
   SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_};
@@ -93,7 +99,7 @@ void TtsStream::step() {
   if (!audioError_.empty()) return finish(SynthStatus::Failed, audioError_);
   stats().segmentsSynthesized++;
 
-  bool last = next_ >= segments_.size();
+  bool last = !segmenter_.peek();  // normalises the next clause (a few ms; full pieces have left)
   if (last) drain(true);
   emitFull(true);  // a segment's tail leaves now rather than waiting for the next segment
   if (last) return finish(SynthStatus::Done, "");

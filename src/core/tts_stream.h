@@ -55,7 +55,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   void emitFull(bool flushAll);
   void emit(std::vector<int16_t> pcm);
   void finish(SynthStatus status, const std::string& error);
-  const std::string& langOf(size_t segment) const;
+  const std::string& nextLang();  // the next segment's language (normalising its clause)
   void useEngine(TtsEngine& engine);
   void drain(bool andTimePitch);
 
@@ -64,8 +64,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   TtsStreamOptions options_;
   CancelTokenPtr cancel_;
   std::shared_ptr<PieceSink> sink_;
-  std::vector<TextSegment> segments_;
-  size_t next_ = 0;
+  TextSegmenter segmenter_;  // engine thread only, after the constructor
   size_t pieceSamples_;
   std::unique_ptr<Resampler> resampler_;  // the latest buffer's rate → output rate; null until audio comes
   double engineSpeed_ = 1.0;              // the part of `speed` the engine does itself

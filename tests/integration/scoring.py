@@ -67,3 +67,79 @@ def hanzi_error_rate(hyp, ref):
     """Character error rate over hanzi(): Mandarin scoring without punctuation."""
     r = hanzi(ref)
     return edit_distance(hanzi(hyp), r) / len(r)
+
+
+# ---------------------------------------------------------------- Mandarin as it is read aloud
+
+CN_UNITS = [(10 ** 8, "亿"), (10 ** 4, "万"), (1000, "千"), (100, "百"), (10, "十")]
+# Characters a listener cannot tell apart by ear, folded on both sides before scoring: the
+# homophones 他/她/它 and 的/地/得, 两 (liǎng) and 二 as the same digit, 幺 (yāo, the phone-number
+# "1") as 一. Whisper picks among them by its language model, not by the sound.
+ZH_FOLD = str.maketrans({"她": "他", "它": "他", "地": "的", "得": "的", "两": "二", "幺": "一", "〇": "零"})
+
+
+def zh_cardinal(n):
+    """The Mandarin reading of a non-negative integer: 1250 -> 一千二百五十, 105 -> 一百零五, 15 -> 十五."""
+    if n < 10:
+        return CN_DIGITS[str(n)]
+    out, zero = "", False
+    for value, unit in CN_UNITS:
+        if n >= value:
+            head, n = divmod(n, value)
+            out += ("零" if zero else "") + (zh_cardinal(head) if value >= 10 ** 4 else CN_DIGITS[str(head)]) + unit
+            zero = 0 < n < value // 10
+    out += ("零" if zero and n else "") + (CN_DIGITS[str(n)] if n else "")
+    return out[1:] if out.startswith("一十") else out  # 15 is 十五, not 一十五 (115 keeps 一百一十五)
+
+
+def _digits(s):
+    return "".join(CN_DIGITS[c] for c in s)
+
+
+def _minutes(mm):
+    """The minutes of h:mm: 05 -> 零五, 30 -> 三十, 00 -> nothing (3:00 is 三点)."""
+    return "" if mm == "00" else "零" + CN_DIGITS[mm[1]] if mm[0] == "0" else zh_cardinal(int(mm))
+
+
+def _number(s):
+    """An integer or decimal numeral read out: 12.5 -> 十二点五."""
+    whole, _, frac = s.partition(".")
+    return zh_cardinal(int(whole)) + ("点" + _digits(frac) if frac else "")
+
+
+def zh_read_numbers(text):
+    """Numerals in recognised Mandarin text, rewritten as a listener reads them aloud.
+
+    Whisper writes what it hears as numbers in Arabic numerals ("1250元", "12.5%", "3:30"), the
+    reference is written as it is spoken ("一千二百五十元"); this puts both in the same form, by
+    the usual reading rules: a year (4 digits before 年) and a number of 7 or more digits, or
+    with hyphens (a phone number), digit by digit; after a decimal point, digit by digit; a time
+    h:mm as 点 and minutes; N% as 百分之N; a minus before a number as 负; ℃ and °C as 摄氏度;
+    every other number as a cardinal. Text that is already in characters is left alone, so a
+    number the speech read digit by digit, which Whisper writes as characters, stays wrong.
+    """
+    t = text.replace("°C", "℃").replace("℃", "摄氏度")
+    t = re.sub(r"(?<=\d)[,，](?=\d{3})", "", t)  # 1,250
+    t = re.sub(r"\d+(?:-\d+)+", lambda m: _digits(m.group(0).replace("-", "")), t)  # 400-820-8820
+    t = re.sub(r"-\s*(?=\d)", "负", t)
+    t = re.sub(r"\d{4}(?=\s*年)", lambda m: _digits(m.group(0)), t)
+    t = re.sub(r"\d{7,}", lambda m: _digits(m.group(0)), t)
+    t = re.sub(r"(\d{1,2})[:：](\d{2})", lambda m: zh_cardinal(int(m.group(1))) + "点" + _minutes(m.group(2)), t)
+    t = re.sub(r"(\d+(?:\.\d+)?)\s*%", lambda m: "百分之" + _number(m.group(1)), t)
+    t = re.sub(r"\d+\.\d+", lambda m: _number(m.group(0)), t)
+    t = re.sub(r"\d+", lambda m: zh_cardinal(int(m.group(0))), t)
+    return t
+
+
+def zh_spoken(text):
+    """Characters to score spoken Mandarin on: numerals read out (zh_read_numbers), the
+    homophones of ZH_FOLD folded, no punctuation or spaces."""
+    return [c for c in zh_read_numbers(text).translate(ZH_FOLD) if c.isalnum()]
+
+
+def zh_spoken_errors(hyp, refs):
+    """(character errors, reference length) of `hyp` against the closest of the spoken `refs`
+    (a string, or several readings a listener accepts), after zh_spoken() on both sides."""
+    refs = [refs] if isinstance(refs, str) else refs
+    h = zh_spoken(hyp)
+    return min((edit_distance(h, zh_spoken(r)), len(zh_spoken(r))) for r in refs)

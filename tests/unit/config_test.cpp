@@ -97,10 +97,55 @@ TEST(Config, MissingPaddleModelFilesAreListed) {
   EXPECT_NE(e.find("engine: espeak"), std::string::npos);
 }
 
-TEST(Config, PaddleSectionWithoutFilesPointsAtEspeak) {
-  std::string e = errorOf("engine_list: ['tts_online']\ntts_online:\n  am: fastspeech2_csmsc\n  am_ckpt:\n");
+TEST(Config, PaddleSectionOfAnotherModelWithoutFilesPointsAtEspeak) {
+  std::string e = errorOf("engine_list: ['tts_online']\ntts_online:\n  am: fastspeech2_ljspeech\n  am_ckpt:\n");
+  EXPECT_NE(e.find("`fastspeech2_ljspeech` with no model files"), std::string::npos) << e;
   EXPECT_NE(e.find("never downloads"), std::string::npos);
   EXPECT_NE(e.find("engine: espeak"), std::string::npos);
+  e = errorOf("engine_list: ['tts_online']\ntts_online:\n  am: fastspeech2_csmsc\n  voc: pwgan_csmsc\n");
+  EXPECT_NE(e.find("`pwgan_csmsc` with no model files"), std::string::npos) << e;
+}
+
+// Issue 12 §3: PaddleSpeech's stock csmsc sections, no model files, are the FastSpeech2 voice,
+// and their vocoder streaming keys are its own.
+TEST(Config, StockCsmscSectionIsServedByFastSpeech2) {
+  AppConfig c = parseConfig(
+      "engine_list: ['tts_online']\ntts_online:\n  am: fastspeech2_csmsc\n  am_config:\n  am_ckpt:\n"
+      "  am_stat:\n  phones_dict:\n  tones_dict:\n  speaker_dict:\n  voc: mb_melgan_csmsc\n  voc_config:\n"
+      "  voc_ckpt:\n  voc_stat:\n  lang: zh\n  device: cpu\n  am_block: 72\n  am_pad: 12\n  voc_block: 48\n"
+      "  voc_pad: 14\n");
+  EXPECT_EQ(c.tts.engine, "fastspeech2");
+  EXPECT_NE(c.tts.note.find("fastspeech2_csmsc + mb_melgan_csmsc"), std::string::npos) << c.tts.note;
+  EXPECT_NE(c.tts.note.find("am_block/am_pad are ignored"), std::string::npos) << c.tts.note;
+  EXPECT_EQ(c.fastspeech2.vocBlock, 48);
+  EXPECT_EQ(c.fastspeech2.vocPad, 14);  // the engine raises it to 20, naming this key
+  EXPECT_EQ(c.fastspeech2.vocPadKey, "tts_online.voc_pad");
+  ASSERT_EQ(c.voices.size(), 4u);
+  EXPECT_EQ(c.voices[0].engine, "fastspeech2");
+  EXPECT_EQ(c.voices[0].forLang("en").engine, "piper");
+  EXPECT_EQ(c.voices[1].engine, "espeak");
+  EXPECT_EQ(c.voices[1].variant, "f3");
+
+  // The shipped ONNX section (cnndecoder + HiFiGAN, empty ckpt lists) too; voxgate.fastspeech2 wins.
+  c = parseConfig(
+      "engine_list: ['tts_online-onnx']\ntts_online-onnx:\n  am: fastspeech2_cnndecoder_csmsc_onnx\n"
+      "  am_ckpt: ['', '', '']\n  am_sess_conf: {device: cpu, use_trt: false, cpu_threads: 4}\n"
+      "  voc: hifigan_csmsc_onnx\n  voc_ckpt:\n  voc_upsample: 300\n  voc_pad: 14\n"
+      "voxgate:\n  fastspeech2: {voc_pad: 24}\n");
+  EXPECT_EQ(c.tts.engine, "fastspeech2");
+  EXPECT_EQ(c.fastspeech2.vocPad, 24);
+  EXPECT_EQ(c.fastspeech2.vocPadKey, "voxgate.fastspeech2.voc_pad");
+  EXPECT_EQ(c.tts.note.find("am_block"), std::string::npos) << c.tts.note;
+
+  // A voice table of its own is used as written; `engine: espeak` keeps the eSpeak NG rows.
+  c = parseConfig("engine_list: ['tts_online']\ntts_online: {am: fastspeech2_csmsc}\n"
+                  "voxgate:\n  voices: [{spk_id: 0, variant: m1}]\n");
+  EXPECT_EQ(c.voices[0].engine, "espeak");
+  c = parseConfig(kBase);
+  EXPECT_EQ(c.voices[0].engine, "espeak");
+  EXPECT_TRUE(c.tts.note.empty());
+  EXPECT_EQ(errorOf("engine_list: ['tts_online']\ntts_online: {engine: espeak, voc_block: 4}\n"),
+            "config key `tts_online.voc_block` = 4 is out of range [10, 1000]");
 }
 
 TEST(Config, RepeatedSpeakerIdIsRejected) {

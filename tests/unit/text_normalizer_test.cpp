@@ -188,14 +188,47 @@ TEST(SegmentTextNormalized, RawLanguagesAndNullNormalizersKeepTheText) {
 
 TEST(SegmentTextNormalized, HostileTextIsBoundedAndStillSpoken) {
   auto o = normalizing();
+  o.normalizeBudgetBytes = 2048;  // 16 kB by default; the mechanism is the same
   std::string big;
-  while (big.size() < 100000) big += "今天是2024年3月15日，气温25.5℃。";
+  while (big.size() < 20000) big += "今天是2024年3月15日，气温25.5℃。";
   auto segs = segmentText(big, o);
   ASSERT_FALSE(segs.empty());
   EXPECT_EQ(segs[0].text, "今天是二零二四年三月十五日，");
   EXPECT_NE(segs.back().text.find("25.5"), std::string::npos);  // past the budget: as written
-  EXPECT_FALSE(segmentText(std::string(5000, '9'), o).empty());
+  // One clause beyond 1 kB is read as written (here digit by digit by the engine).
+  auto digits = segmentText(std::string(5000, '9'), normalizing());
+  std::string spoken;
+  for (const auto& s : digits) spoken += s.text;
+  EXPECT_EQ(spoken, std::string(5000, '9'));
   EXPECT_FALSE(segmentText("😀😀 \xff\xfe ab中文12", o).empty());
+}
+
+// Issue 12 §4: normalised text beyond 4x its input is cut at a clause boundary. A comma
+// between digits never cuts the raw text, so these three numbers are one clause of 30 bytes;
+// the grammar reads each as 45 bytes (一千二百三十四万...), and only what fits in 120 is kept.
+TEST(SegmentTextNormalized, GrowthBeyondFourTimesIsCutAtAClause) {
+  auto o = normalizing();
+  o.firstSegmentChars = o.maxSegmentChars = 200;
+  std::string spoken;
+  for (const auto& s : segmentText("12345678，12345678，12345678", o)) spoken += s.text;
+  EXPECT_EQ(spoken, "一千二百三十四万五千六百七十八，一千二百三十四万五千六百七十八，");
+}
+
+// The segmenter works one clause at a time: the first segment exists before the later
+// clauses are read, and the budget is spent in text order.
+TEST(SegmentTextNormalized, SegmentsAreMadeClauseByClause) {
+  auto o = normalizing();
+  o.normalizeBudgetBytes = std::string("气温25.5℃，").size();
+  TextSegmenter segmenter("气温25.5℃，气温25.5℃。", o);
+  EXPECT_EQ(segmenter.firstLang(), "zh");
+  ASSERT_NE(segmenter.peek(), nullptr);
+  EXPECT_EQ(segmenter.pop().text, "气温二十五点五摄氏度，");
+  ASSERT_NE(segmenter.peek(), nullptr);
+  EXPECT_EQ(segmenter.pop().text, "气温25.5℃。");  // the budget is spent: as written
+  EXPECT_EQ(segmenter.peek(), nullptr);
+  EXPECT_EQ(segmenter.popped(), 2u);
+  EXPECT_EQ(TextSegmenter("！！", o).firstLang(), "zh");  // nothing to say: the default language
+  EXPECT_EQ(TextSegmenter("hi", o).peek()->lang, "en");
 }
 
 }  // namespace

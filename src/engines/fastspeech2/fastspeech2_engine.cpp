@@ -27,7 +27,7 @@ FastSpeech2Engine::FastSpeech2Engine(const std::vector<const VoiceEntry*>& entri
       config_(config),
       onnx_(onnx) {
   if (config_.vocPad < FastSpeech2Config::kMinVocPad) {
-    spdlog::info("voxgate.fastspeech2.voc_pad {} raised to {}: with less context the vocoder's block seams are audible",
+    spdlog::info("{} {} raised to {}: with less context the vocoder's block seams are audible", config_.vocPadKey,
                  config_.vocPad, FastSpeech2Config::kMinVocPad);
     config_.vocPad = FastSpeech2Config::kMinVocPad;
   }
