@@ -138,7 +138,8 @@ void HttpSession::onRead(beast::error_code ec, size_t bytes) {
   }
   if (lingering_) {
     if (stream_.tls()) return ec && ec != net::error::operation_aborted ? closeSocket() : tlsClose();
-    return ec ? closeSocket() : drainThenClose();
+    // Cancelled by lingerClose (the read had no deadline): drain under one.
+    return ec && ec != net::error::operation_aborted ? closeSocket() : drainThenClose();
   }
   if (bytes) {
     net::buffer_copy(buffer_.prepare(bytes), net::buffer(readBuf_.data(), bytes));
@@ -424,7 +425,13 @@ void HttpSession::lingerClose() {
     return;
   }
   stream_.lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-  if (!reading_) drainThenClose();  // otherwise the outstanding read lands in onRead
+  if (!reading_) return drainThenClose();
+  // The read outstanding since the response began is on the bare socket, with no deadline: a
+  // client that keeps its end open (an idle pooled connection after `Connection: close`, or
+  // after a response that ends during a drain) would hold this connection, and a SIGTERM's
+  // drain, until it left (CI: the drain waited on a pooled httpx connection). Cancelled, it
+  // lands in onRead, which drains under drainThenClose's deadline.
+  stream_.lowest().socket().cancel(ignored);
 }
 
 void HttpSession::drainThenClose() {

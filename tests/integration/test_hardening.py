@@ -123,6 +123,29 @@ def test_connection_cap(start_server, tmp_path):
     assert r.status_code == 200, "the server did not serve again once the idle connections closed"
 
 
+def test_connection_close_is_closed_while_the_client_keeps_its_end_open(start_server, tmp_path):
+    # After `Connection: close` the server stops sending (the client reads EOF) and lingers for
+    # what the client may still send; it lingered on a read with no deadline, so a client that
+    # never closed its end held the descriptor for as long as it liked.
+    srv = start_server(base_config(tmp_path / "saved"), name="linger")
+    s = socket.create_connection((srv.host, srv.port), timeout=15)
+    try:
+        s.sendall(get("/api/healthz", close=True))
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200"), data[:100]
+        deadline = time.monotonic() + 10
+        while True:  # counted: this one (the /metrics request) and, while it lingers, `s`
+            metrics = requests.get(srv.base + "/metrics", timeout=5).text
+            if "voxgate_open_connections 1\n" in metrics:
+                break
+            assert time.monotonic() < deadline, "the server kept the connection the client left open"
+            time.sleep(0.2)
+    finally:
+        s.close()
+
+
 # ---------------------------------------------------------------- defect 5: pipelining
 
 def test_pipelined_requests_all_answered(server):
@@ -474,6 +497,24 @@ def test_drain_finishes_running_streams_and_refuses_new_ones(start_server, tmp_p
         got += len(chunk)
     assert got > 24000 * 2 * 5, f"the running stream was cut: {got} bytes"
     assert srv.proc.wait(timeout=10) == 0
+
+
+def test_drain_does_not_wait_for_a_pooled_connection(start_server, tmp_path):
+    # CI (stop 25): a response that ended during the drain left its connection lingering on a
+    # read with no deadline, and the client's pool kept its end open: the drain waited 30 s.
+    srv = start_server(agent_config(tmp_path / "saved"), name="drain-pool")
+    pool = requests.Session()
+    try:
+        r = pool.post(srv.base + "/api/tts/stream", json={"text": LONG_TEXT, "format": "pcm"}, stream=True,
+                      timeout=60)
+        it = r.iter_content(chunk_size=None)
+        next(it)
+        srv.proc.send_signal(signal.SIGTERM)
+        for _ in it:
+            pass  # read to the end: the connection goes back to the pool, open on the client's side
+        assert srv.proc.wait(timeout=10) == 0
+    finally:
+        pool.close()
 
 
 def test_second_sigterm_stops_at_once(start_server, tmp_path):

@@ -106,7 +106,9 @@ TEST(FastSpeech2Engine, StreamedAudioEqualsWholeClauseVocoding) {
   std::vector<float> mel = fs2->mel(calls[0], 1.f, *run);
   std::vector<float> whole = fs2->vocode(mel.data(), mel.size() / 80, *run);
   ASSERT_EQ(streamed.size(), whole.size());
-  EXPECT_GT(buffers, 3u);  // ~2.5 s of audio in 36-frame (0.45 s) blocks
+  // ~2.5 s of audio (200 frames): a 36-frame (0.45 s) first block, then growing ones.
+  EXPECT_EQ(buffers, FastSpeech2Engine::vocoderBlocks(mel.size() / 80, 36).size());
+  EXPECT_GE(buffers, 3u);
   int worst = 0;
   double energy = 0;
   for (size_t i = 0; i < whole.size(); ++i) {
@@ -116,6 +118,26 @@ TEST(FastSpeech2Engine, StreamedAudioEqualsWholeClauseVocoding) {
   }
   EXPECT_LE(worst, 2);
   EXPECT_GT(std::sqrt(energy / double(whole.size())), 300.0);  // speech, not silence
+}
+
+// The first block is the latency one; the next ones double (context is paid on fewer frames)
+// up to kMaxVocBlock, and together they cover every frame once, in order.
+TEST(FastSpeech2Engine, VocoderBlocksGrowAfterTheFirst) {
+  using Blocks = std::vector<std::pair<size_t, size_t>>;
+  EXPECT_EQ(FastSpeech2Engine::vocoderBlocks(200, 36), (Blocks{{0, 36}, {36, 108}, {108, 200}}));
+  EXPECT_EQ(FastSpeech2Engine::vocoderBlocks(20, 36), (Blocks{{0, 20}}));
+  EXPECT_TRUE(FastSpeech2Engine::vocoderBlocks(0, 36).empty());
+  Blocks long_ = FastSpeech2Engine::vocoderBlocks(2000, 36);
+  size_t at = 0;
+  for (auto [begin, end] : long_) {
+    EXPECT_EQ(begin, at);
+    EXPECT_LE(end - begin, FastSpeech2Engine::kMaxVocBlock);
+    at = end;
+  }
+  EXPECT_EQ(at, 2000u);
+  EXPECT_EQ(long_[4], (std::pair<size_t, size_t>{540, 828}));  // 36, 72, 144, 288, then 288 each
+  // A first block larger than the cap is kept as it is.
+  EXPECT_EQ(FastSpeech2Engine::vocoderBlocks(900, 400), (Blocks{{0, 400}, {400, 800}, {800, 900}}));
 }
 
 TEST(FastSpeech2Engine, SpeedChangesDuration) {

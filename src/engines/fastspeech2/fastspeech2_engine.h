@@ -19,9 +19,9 @@ namespace voxgate {
 //
 // Text → the shared Chinese front end (words, phrase pinyin, sandhi, erhua) → the model's ids
 // (initial + final×tone per syllable, `#0` between syllables, `sil` at both ends, `eos`) →
-// the acoustic model, once per clause (at most kMaxSyllables per call) → the vocoder on blocks of
-// `voc_block` mel frames with `voc_pad` frames of context each side, so the first audio of a
-// clause leaves after one block. With 20 frames of context the blocks join float-exactly to
+// the acoustic model, once per clause (at most kMaxSyllables per call) → the vocoder on blocks
+// with `voc_pad` frames of context each side: the first `voc_block` frames, so the first audio of
+// a clause leaves after one block, then blocks that double up to kMaxVocBlock. With 20 frames of context the blocks join float-exactly to
 // whole-clause vocoding (16: 65 dB SNR, 12: 38 dB; measured, models.md).
 class FastSpeech2Engine : public TtsEngine {
  public:
@@ -51,6 +51,11 @@ class FastSpeech2Engine : public TtsEngine {
   std::vector<float> mel(const std::vector<int32_t>& ids, float speed, Ort::RunOptions& run);
   // The vocoder on mel frames [from, to) of `mel` (with whatever context the caller included).
   std::vector<float> vocode(const float* mel, size_t frames, Ort::RunOptions& run);
+  // Where a call's `frames` mel frames are cut for the vocoder: [begin, end) per block. The first
+  // block is `first` frames (the latency one); each next one doubles, up to kMaxVocBlock, so
+  // the 2·voc_pad frames of context are paid on few blocks (see the .cpp for the measurement).
+  static std::vector<std::pair<size_t, size_t>> vocoderBlocks(size_t frames, size_t first);
+  static constexpr size_t kMaxVocBlock = 288;
 
  private:
   void appendSyllable(const std::string& syllable, std::vector<int32_t>& out) const;
