@@ -127,6 +127,40 @@ std::vector<ScriptRun> scriptRuns(const std::u32string& cps) {
   return runs;
 }
 
+// A unit in Latin letters straight after a number in Mandarin text ("他跑了100km", "5kg") belongs
+// to the number: the Mandarin grammar reads it (一百公里), where an English voice would spell out
+// "km". The letters join the Han run (with the Han run after them) when they are a short word
+// with nothing Latin after it in their run and the grammar reads "1" + them without a Latin
+// letter left; anything else ("3G", "100km and more") stays English, as before.
+void joinNumberUnits(std::vector<ScriptRun>& runs, const TextNormalizer* zh) {
+  if (!zh) return;
+  constexpr size_t kMaxUnitLetters = 4;
+  auto isUnit = [&](const ScriptRun& before, const ScriptRun& after) {
+    const std::u32string &han = before.text, &latin = after.text;
+    if (before.script != Script::Han || after.script != Script::Latin || han.empty() || !isDigit(han.back()))
+      return false;
+    size_t letters = 0;
+    while (letters < latin.size() && isLatinLetter(latin[letters])) ++letters;
+    if (letters == 0 || letters > kMaxUnitLetters ||
+        std::any_of(latin.begin() + letters, latin.end(), [](char32_t c) { return isLatinLetter(c); }))
+      return false;
+    std::vector<char32_t> read = utf8Decode(zh->normalize(utf8Encode(U"1" + latin.substr(0, letters))));
+    return std::none_of(read.begin(), read.end(), [](char32_t c) { return isLatinLetter(c); });
+  };
+  for (size_t i = 0; i + 1 < runs.size();) {
+    if (!isUnit(runs[i], runs[i + 1])) {
+      ++i;
+      continue;
+    }
+    // The unit, then the Han run after it; the joined run may end in another number and unit.
+    for (int joined = 0; joined < 2 && i + 1 < runs.size() && (joined == 0 || runs[i + 1].script == Script::Han);
+         ++joined) {
+      runs[i].text += runs[i + 1].text;
+      runs.erase(runs.begin() + long(i) + 1);
+    }
+  }
+}
+
 // What a grammar made of `text`, cut at a clause boundary beyond 4x its length, so what the
 // limits counted on the way in stays about what is spoken.
 std::string normalizedWithin(const std::string& out, const std::string& text) {
@@ -146,7 +180,11 @@ std::string normalizedWithin(const std::string& out, const std::string& text) {
 TextSegmenter::TextSegmenter(std::string_view text, SegmentOptions options)
     : options_(std::move(options)), budgetLeft_(options_.normalizeBudgetBytes) {
   std::vector<char32_t> decoded = utf8Decode(text);
-  for (ScriptRun& run : scriptRuns(std::u32string(decoded.begin(), decoded.end()))) {
+  std::vector<ScriptRun> runs = scriptRuns(std::u32string(decoded.begin(), decoded.end()));
+  const auto& raw = options_.rawLangs;
+  if (options_.normalizers && std::find(raw.begin(), raw.end(), "zh") == raw.end())
+    joinNumberUnits(runs, options_.normalizers->tnFor("zh"));
+  for (ScriptRun& run : runs) {
     std::u32string t = trim(run.text);
     if (!hasSpeakable(t)) continue;
     std::string lang = run.script == Script::Han ? "zh" : run.script == Script::Latin ? "en" : options_.defaultLang;

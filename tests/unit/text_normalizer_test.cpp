@@ -71,6 +71,18 @@ TEST(TextNormalizer, MandarinDatesMeasuresMoneyTimesPercentagesFractionsPhones) 
   EXPECT_EQ(zh().normalize("没有数字的句子。"), "没有数字的句子。");
 }
 
+// Readings both WeTextProcessing grammars get wrong, corrected around them (text_normalizer.cpp).
+TEST(TextNormalizer, MandarinGrammarDefectsAreCorrected) {
+  EXPECT_EQ(zh().normalize("下午2点见"), "下午两点见");     // the grammar: 二点
+  EXPECT_EQ(zh().normalize("有2点意见"), "有两点意见");     // the measure word
+  EXPECT_EQ(zh().normalize("他考了第2名"), "他考了第二名"); // the grammar: 第两名
+  EXPECT_EQ(zh().normalize("第2点"), "第二点");
+  EXPECT_EQ(zh().normalize("12点开始"), "十二点开始");      // not a lone 2
+  EXPECT_EQ(zh().normalize("涨了0.2点"), "涨了零点二点");
+  EXPECT_EQ(zh().normalize("我买了2个苹果"), "我买了两个苹果");  // the grammar's 两 stays
+  EXPECT_EQ(zh().normalize("第22名"), "第二十二名");
+}
+
 TEST(TextNormalizer, EnglishMoneyOrdinalsDatesTimesPercentagesFractionsPhones) {
   // The grammar's own reading of "$1,250.75" (it drops the "one"); the reference is wetext's.
   EXPECT_EQ(en().normalize("$1,250.75"), "thousand two hundred and fifty point seven five dollars");
@@ -166,6 +178,25 @@ TEST(SegmentTextNormalized, NumbersStayWholeAndEachRunUsesItsLanguagesGrammar) {
   EXPECT_EQ(segs[1].text, "气温二十五点五摄氏度。");
   EXPECT_EQ(segs[2].text, "Then fifty percent off");
   EXPECT_EQ(segs[2].lang, "en");
+}
+
+// A Latin unit straight after a number in Mandarin text is read by the Mandarin grammar; a
+// Latin word it cannot read, or one in English context, stays English.
+TEST(SegmentTextNormalized, LatinUnitsAfterANumberAreReadInMandarin) {
+  auto o = normalizing();
+  o.firstSegmentChars = o.maxSegmentChars = 200;
+  auto segs = segmentText("他跑了100km，用了2h。", o);
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(segs[0].text, "他跑了一百公里，");
+  EXPECT_EQ(segs[0].lang, "zh");
+  EXPECT_EQ(segs[1].lang, "zh");
+  segs = segmentText("我有3个iPhone。", o);  // not after a number: English
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(segs[1].text, "iPhone。");
+  EXPECT_EQ(segs[1].lang, "en");
+  segs = segmentText("跑了100km and more", o);  // English after the unit: all English, as before
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(segs[1].lang, "en");
 }
 
 TEST(SegmentTextNormalized, ANumberAtAClauseStartWithNoLettersTakesTheDefaultLanguage) {

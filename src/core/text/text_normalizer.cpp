@@ -91,6 +91,35 @@ std::string dropThousandsSeparators(const std::string& s) {
   return out;
 }
 
+// Two readings both WeTextProcessing Mandarin grammars get wrong (wetext 0.1.8 and
+// WeTextProcessing 1.2.0 alike, checked with their own Python runtimes), corrected around them:
+// - a lone 2 before 点 is read 二点 (下午2点 → 下午二点); as an hour or as the measure word
+//   (2点意见) it is 两点. Rewritten to 两 before tagging, unless it is 第2点 (the second point)
+//   or part of a longer number or a decimal (12点, 0.2点, 2点5);
+// - an ordinal over a measure word takes the measure word's 两 (第2名 → 第两名): 第两 is never
+//   Mandarin, so it becomes 第二 after verbalizing.
+const std::string kDian = "点", kDi = "第", kLiang = "两", kEr = "二";
+
+std::string liangBeforeDian(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool lone = s[i] == '2' && s.compare(i + 1, kDian.size(), kDian) == 0 &&
+                (i == 0 || (!isDigit(s[i - 1]) && s[i - 1] != '.')) &&
+                !(i >= kDi.size() && s.compare(i - kDi.size(), kDi.size(), kDi) == 0) &&
+                !(i + 1 + kDian.size() < s.size() && isDigit(s[i + 1 + kDian.size()]));
+    if (lone) out += kLiang;
+    else out += s[i];
+  }
+  return out;
+}
+
+std::string erAfterDi(std::string s) {
+  for (size_t at = s.find(kDi + kLiang); at != std::string::npos; at = s.find(kDi + kLiang, at + kDi.size()))
+    s.replace(at + kDi.size(), kLiang.size(), kEr);
+  return s;
+}
+
 }  // namespace
 
 TextNormalizer::TextNormalizer(const std::string& taggerPath, const std::string& verbalizerPath,
@@ -103,12 +132,14 @@ std::string TextNormalizer::normalizePiece(const std::string& piece) const {
   // As wetext does: Mandarin TN only rewrites text with a digit (everything else it would
   // give back unchanged, at a cost); the other grammars always run.
   if (grammar_ == TextGrammar::ZhTn && !hasDigit(piece)) return piece;
-  std::string tagged = rewrite(grammar_ == TextGrammar::ZhTn ? dropThousandsSeparators(piece) : piece, *fsts_->tagger);
+  const bool zh = grammar_ == TextGrammar::ZhTn;
+  std::string tagged = rewrite(zh ? liangBeforeDian(dropThousandsSeparators(piece)) : piece, *fsts_->tagger);
   if (tagged.empty()) return piece;
   std::string reordered = reorderTokens(tagged, grammar_);
   if (reordered.empty()) return piece;
   std::string spoken = rewrite(reordered, *fsts_->verbalizer);
-  return spoken.empty() ? piece : spoken;
+  if (spoken.empty()) return piece;
+  return zh ? erAfterDi(std::move(spoken)) : spoken;
 }
 
 std::string TextNormalizer::normalize(std::string_view text) const {
