@@ -85,6 +85,18 @@ TEST(ZhFrontEnd, ThirdToneChains) {
   EXPECT_EQ(pinyin(*fe, "老虎"), "lao2 hu3");
 }
 
+// zh_polyphones.h: the neighbours decide 长 and 得 where the dictionaries read them the other way.
+TEST(ZhFrontEnd, ContextReadings) {
+  REQUIRE_FRONT_END();
+  EXPECT_EQ(pinyin(*fe, "长城很长"), "chang2 cheng2 hen3 chang2");
+  EXPECT_EQ(pinyin(*fe, "这条路太长了"), "zhe4 tiao2 lu4 tai4 chang2 le5");
+  EXPECT_EQ(pinyin(*fe, "孩子长大了"), "hai2 zi5 zhang3 da4 le5");  // the verb, from the phrase dictionary
+  EXPECT_EQ(pinyin(*fe, "我得走了"), "wo2 dei2 zou3 le5");           // the modal, then the third-tone chain
+  EXPECT_EQ(pinyin(*fe, "你还得去"), "ni3 hai2 dei3 qu4");
+  EXPECT_EQ(pinyin(*fe, "跑得快"), "pao3 de5 kuai4");  // the particle stays
+  EXPECT_EQ(pinyin(*fe, "他得了"), "ta1 de5 le5");     // 得了 is not the modal (dé, left as it was)
+}
+
 TEST(ZhFrontEnd, ErhuaAndNeutralTones) {
   REQUIRE_FRONT_END();
   auto words = fe->analyze("花儿");

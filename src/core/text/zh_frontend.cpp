@@ -11,6 +11,7 @@
 #include "core/models/model_store.h"
 #include "core/text/opencc_converter.h"
 #include "core/text/unihan.h"
+#include "core/text/zh_polyphones.h"
 #include "core/text/zh_tone_sandhi.h"
 #include "core/utf8.h"
 
@@ -180,6 +181,7 @@ std::vector<ZhWord> ChineseFrontEnd::analyze(std::string_view text) const {
       }
       emit();
     }
+    zh::applyContextReadings(words, inDict);
     zh::applyToneSandhi(words, inDict);
     zh::applyErhua(words);
   } catch (const std::exception&) {

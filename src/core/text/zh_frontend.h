@@ -11,7 +11,8 @@ namespace voxgate {
 // from here, so a reading fixed here is fixed for every voice.
 //
 // Pipeline: traditional → simplified (OpenCC, phrase-aware) → words (cppjieba) → phrase-level
-// pinyin (pypinyin's phrase and character dictionaries, exported at install) → tone sandhi
+// pinyin (pypinyin's phrase and character dictionaries, exported at install) → readings the
+// neighbouring words decide (zh_polyphones.h) → tone sandhi
 // (third-tone chains, 一, 不) and neutral tones → erhua. Characters no dictionary has take
 // Unihan's kMandarin reading.
 

@@ -32,7 +32,7 @@ void neutralTones(std::vector<ZhWord>& words, const std::vector<bool>& inDict) {
     auto cps = utf8Decode(words[w].text);
     if (cps.size() != syl.size()) continue;
     if (cps.size() == 1) {
-      if (contains(kParticles, cps[0])) setTone(syl[0], 5);
+      if (contains(kParticles, cps[0]) && !startsWith(syl[0], "dei")) setTone(syl[0], 5);  // the modal 得 keeps its tone
       continue;
     }
     if (inDict[w]) continue;  // the dictionary's own neutral tones stand
