@@ -32,7 +32,8 @@ void neutralTones(std::vector<ZhWord>& words, const std::vector<bool>& inDict) {
     auto cps = utf8Decode(words[w].text);
     if (cps.size() != syl.size()) continue;
     if (cps.size() == 1) {
-      if (contains(kParticles, cps[0]) && !startsWith(syl[0], "dei")) setTone(syl[0], 5);  // the modal 得 keeps its tone
+      // A particle standing alone; the modal 得 (dei3, zh_polyphones.h) keeps its tone.
+      if (contains(kParticles, cps[0]) && !startsWith(syl[0], "dei")) setTone(syl[0], 5);
       continue;
     }
     if (inDict[w]) continue;  // the dictionary's own neutral tones stand

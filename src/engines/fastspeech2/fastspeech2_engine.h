@@ -21,8 +21,9 @@ namespace voxgate {
 // (initial + final×tone per syllable, `#0` between syllables, `sil` at both ends, `eos`) →
 // the acoustic model, once per clause (at most kMaxSyllables per call) → the vocoder on blocks
 // with `voc_pad` frames of context each side: the first `voc_block` frames, so the first audio of
-// a clause leaves after one block, then blocks that double up to kMaxVocBlock. With 20 frames of context the blocks join float-exactly to
-// whole-clause vocoding (16: 65 dB SNR, 12: 38 dB; measured, models.md).
+// a clause leaves after one block, then blocks that double up to kMaxVocBlock. With 20 frames
+// of context the blocks join float-exactly to whole-clause vocoding (16: 65 dB SNR, 12: 38 dB;
+// measured, models.md).
 class FastSpeech2Engine : public TtsEngine {
  public:
   static constexpr int kSampleRate = 24000;
