@@ -86,7 +86,7 @@ def run_setup(binary, label, lang, row, data, refs):
     with tempfile.TemporaryDirectory() as tmp:
         conf = Path(tmp) / "asr-accuracy.yaml"
         conf.write_text(config(lang, row))
-        server = Server(binary, conf, tmp, name="voxgate-asr-accuracy", cwd=tmp).start()
+        server = Server(binary, conf, tmp, name="voxgate-asr-accuracy").start()  # from the repo: models/ resolves there
         try:
             for name, (file_lang, ref) in sorted(refs.items()):
                 if file_lang != lang:
