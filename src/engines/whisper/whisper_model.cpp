@@ -92,7 +92,7 @@ class WordBuilder {
 
 }  // namespace
 
-WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)) {
+WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)), gate_(config_.concurrency) {
   whisper_log_set(logFromWhisper, nullptr);
   whisper_context_params params = whisper_context_default_params();
   params.use_gpu = false;
@@ -108,7 +108,6 @@ WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)) {
   }
   // One state up front, so the first utterance does not pay for its allocation.
   idle_.push_back(whisper_init_state(ctx_));
-  created_ = 1;
   spdlog::info("whisper: {} ({}), {} threads, {} at once, {}", config_.modelPath,
                multilingual_ ? "multilingual" : "English only", config_.threads, config_.concurrency,
                config_.beamSize > 1 ? "beam " + std::to_string(config_.beamSize) : std::string("greedy"));
@@ -122,22 +121,20 @@ WhisperModel::~WhisperModel() {
 bool WhisperModel::serves(const std::string& lang) const { return multilingual_ || lang == "en"; }
 
 whisper_state* WhisperModel::acquire(const CancelToken* cancel, bool wait) {
-  std::unique_lock lock(mutex_);
-  while (idle_.empty() && created_ >= config_.concurrency) {
-    if (!wait || (cancel && cancel->cancelled())) return nullptr;
-    freed_.wait_for(lock, std::chrono::milliseconds(100));  // wakes to notice a cancellation
+  // A try (a partial re-run) never takes the slot a waiting final needs, and finals go in the
+  // order they came (issue 16).
+  if (!gate_.enter(cancel, wait)) return nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      whisper_state* s = idle_.back();
+      idle_.pop_back();
+      return s;
+    }
   }
-  if (!idle_.empty()) {
-    whisper_state* s = idle_.back();
-    idle_.pop_back();
-    return s;
-  }
-  ++created_;
-  lock.unlock();
-  whisper_state* s = whisper_init_state(ctx_);
+  whisper_state* s = whisper_init_state(ctx_);  // a release could not make a fresh one
   if (!s) {
-    std::lock_guard again(mutex_);
-    --created_;
+    gate_.leave();
     throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
   }
   return s;
@@ -149,12 +146,11 @@ void WhisperModel::release(whisper_state* state) {
   // A fresh one took 6-16 ms (base, 2 cores).
   whisper_free_state(state);
   state = whisper_init_state(ctx_);
-  std::lock_guard lock(mutex_);
-  if (state)
+  if (state) {  // else the next acquire tries again
+    std::lock_guard lock(mutex_);
     idle_.push_back(state);
-  else
-    --created_;  // the next acquire tries again
-  freed_.notify_one();
+  }
+  gate_.leave();
 }
 
 AsrResult WhisperModel::transcribe(std::span<const float> audio, const std::string& lang,

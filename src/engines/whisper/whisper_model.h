@@ -1,11 +1,11 @@
 #pragma once
-#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/text/opencc_converter.h"
 #include "core/asr/asr_engine.h"
+#include "core/fifo_gate.h"
 #include "engines/whisper/whisper_guards.h"
 
 struct whisper_context;
@@ -56,10 +56,9 @@ class WhisperModel : public AsrFinalPass {
   whisper_context* ctx_ = nullptr;
   bool multilingual_ = false;
   std::unique_ptr<OpenCcConverter> simplified_;  // Mandarin output → simplified (OpenCC t2s, phrase-aware)
-  std::mutex mutex_;
-  std::condition_variable freed_;
+  FifoGate gate_;    // `concurrency` runs at once, finals in arrival order (core/fifo_gate.h)
+  std::mutex mutex_;  // idle_
   std::vector<whisper_state*> idle_;
-  int created_ = 0;
 };
 
 }  // namespace voxgate
