@@ -49,15 +49,17 @@ TEST(FifoGate, WaitersAreAdmittedInArrivalOrder) {
 TEST(FifoGate, ATryNeverTakesTheSlotAWaiterNeeds) {
   FifoGate gate(1);
   ASSERT_TRUE(gate.enter(nullptr, false));
-  std::atomic<bool> admitted{false};
+  std::atomic<bool> admitted{false}, done{false};
   std::thread waiter([&] {
     admitted = gate.enter(nullptr, true);
+    while (!done) std::this_thread::yield();  // holds the slot until the try below was made
     gate.leave();
   });
   untilWaiting(gate, 1);
   gate.leave();
   // The waiter is still queued or already in: either way the try is refused.
   EXPECT_FALSE(gate.enter(nullptr, false));
+  done = true;
   waiter.join();
   EXPECT_TRUE(admitted);
   EXPECT_TRUE(gate.enter(nullptr, false));
