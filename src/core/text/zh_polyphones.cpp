@@ -33,7 +33,10 @@ bool takesModal(const std::string& w) {
 
 void applyContextReadings(std::vector<ZhWord>& words, const std::vector<bool>& inPhraseDict) {
   for (size_t w = 0; w < words.size(); ++w) {
-    std::vector<char32_t> cps = utf8Decode(words[w].text);
+    // Most words hold neither character: a byte search, before decoding the word again.
+    const std::string& t = words[w].text;
+    if (t.find("长") == std::string::npos && t.find("得") == std::string::npos) continue;
+    std::vector<char32_t> cps = utf8Decode(t);
     // The phrase dictionary's readings stand; so does a word whose syllables are not one per
     // character (erhua comes later, but be safe).
     if ((w < inPhraseDict.size() && inPhraseDict[w]) || cps.size() != words[w].syllables.size()) continue;

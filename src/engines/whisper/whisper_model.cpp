@@ -132,7 +132,9 @@ whisper_state* WhisperModel::acquire(const CancelToken* cancel, bool wait) {
       return s;
     }
   }
-  whisper_state* s = whisper_init_state(ctx_);  // a release could not make a fresh one
+  // No idle state: this slot has not run yet (one state is made up front), or a release could
+  // not make a fresh one.
+  whisper_state* s = whisper_init_state(ctx_);
   if (!s) {
     gate_.leave();
     throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
