@@ -33,7 +33,7 @@ std::shared_ptr<WhisperModel> loadWhisper(const AppConfig& cfg, ModelStore& mode
   } else {
     throw ModelError("voxgate.asr.whisper.model `" + w.model + "` is neither a models/manifest.json name nor a file");
   }
-  return std::make_shared<WhisperModel>(WhisperConfig{path, w.threads, w.concurrency, w.beamSize, w.guards});
+  return std::make_shared<WhisperModel>(WhisperConfig{path, w.threads, w.concurrency, w.beamSize, w.guards, w.dtwWordTimes});
 }
 
 }  // namespace
@@ -43,6 +43,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
   std::shared_ptr<PocketsphinxEngine> sphinx;
   std::shared_ptr<WhisperModel> whisper;
   bool whisperLoaded = false;
+  std::vector<std::string> detectable;  // languages a multilingual Whisper finishes: lang auto
+  std::map<std::string, std::shared_ptr<AsrEngine>> streamingByLang;
   for (const auto& [lang, choice] : cfg.asrSettings.recognizers) {
     std::shared_ptr<AsrEngine> streaming;
     if (choice.streaming == "pocketsphinx") {
@@ -62,6 +64,10 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
         final = nullptr;
       }
     }
+    if (final && final->detectsLanguage()) {
+      detectable.push_back(lang);
+      streamingByLang[lang] = streaming;
+    }
     if (final)
       engines.asr[lang] =
           std::make_shared<TwoPassEngine>(lang, streaming, final, cfg.asrSettings.whisper.partialIntervalMs,
@@ -71,6 +77,13 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
     else
       note(engines, "no recognizer serves `" + lang + "`: its only recognizer, Whisper, is not available");
   }
+
+  if (!detectable.empty())
+    engines.asr["auto"] = TwoPassEngine::detecting(detectable, streamingByLang, whisper,
+                                                   cfg.asrSettings.whisper.partialIntervalMs,
+                                                   cfg.asrSettings.whisper.guards.speechMarginMs);
+  else if (cfg.asr.enabled && cfg.asr.lang == "auto")
+    note(engines, "asr_online.lang is auto, but no multilingual Whisper is installed to detect the language");
 
   const VadSettings& vad = cfg.asrSettings.vad;
   if (!vad.enabled) return;

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/asr/hotwords.h"
 #include "core/config_reader.h"
 
 namespace voxgate {
@@ -398,6 +399,7 @@ WhisperSettings parseWhisper(ConfigSection s) {
   s.read("concurrency", w.concurrency, 1, 16);
   s.read("beam_size", w.beamSize, 1, 8);
   s.read("partial_interval_ms", w.partialIntervalMs, 200, 10000);
+  s.read("dtw_word_times", w.dtwWordTimes);
   ConfigSection g = s.section("guards");
   g.read("speech_margin_ms", w.guards.speechMarginMs, 0, 5000);
   g.read("compression_ratio", w.guards.compressionRatio, 1.0, 100.0);
@@ -427,6 +429,12 @@ AsrSettings parseAsrSettings(ConfigSection s) {
   parseVad(s.section("vad"), a);
   a.recognizers = parseRecognizers(s.section("recognizers"), a.recognizers);
   a.whisper = parseWhisper(s.section("whisper"));
+  // English has no ITN grammar here: Whisper already writes English numbers as digits.
+  ConfigSection itn = s.section("itn", " (language: true or false; languages with a grammar: zh)");
+  itn.read("zh", a.itn["zh"]);
+  itn.finish();
+  a.hotwords = s.get<std::vector<std::string>>("hotwords", {});
+  if (auto why = hotwordsProblem(a.hotwords, s.keyPath("hotwords"))) throw ConfigError("config key " + *why);
   s.finish();
   return a;
 }
@@ -557,8 +565,11 @@ OpenAiConfig parseOpenAi(ConfigSection s, const AppConfig& cfg) {
   s.read("console", c.console);
   const auto& recognizers = cfg.asrSettings.recognizers;
   if (!recognizers.empty() && !recognizers.count(c.defaultLanguage)) c.defaultLanguage = recognizers.begin()->first;
+  // As OpenAI's: a request without a language is heard in the language Whisper detects.
+  for (const auto& [lang, choice] : recognizers)
+    if (choice.final == "whisper") c.defaultLanguage = "auto";
   s.read("default_language", c.defaultLanguage);
-  if (!recognizers.empty() && !recognizers.count(c.defaultLanguage)) {
+  if (!recognizers.empty() && c.defaultLanguage != "auto" && !recognizers.count(c.defaultLanguage)) {
     std::string have;
     for (const auto& [lang, choice] : cfg.asrSettings.recognizers) have += (have.empty() ? "" : ", ") + lang;
     throw ConfigError("config key `" + s.keyPath("default_language") + "` is `" + c.defaultLanguage +
@@ -671,13 +682,21 @@ AppConfig parseConfig(std::string_view yamlText, std::vector<ConfigKeyRead>* rea
   }
   parseVoxgate(root, cfg);
   reader.finish();
-  if (cfg.asr.enabled && !cfg.asrSettings.recognizers.count(cfg.asr.lang)) {
+  // `auto` is served by a multilingual Whisper over the configured languages (load_recognizers).
+  if (cfg.asr.enabled && cfg.asr.lang != "auto" && !cfg.asrSettings.recognizers.count(cfg.asr.lang)) {
     std::string have;
     for (const auto& [lang, choice] : cfg.asrSettings.recognizers) have += (have.empty() ? "" : ", ") + lang;
     throw ConfigError("config key `" + cfg.asr.name + ".lang`: no recognizer serves `" + cfg.asr.lang +
                       "` (voxgate.asr.recognizers has " + have + ")");
   }
   return cfg;
+}
+
+std::set<std::string> AsrSettings::itnLanguages(std::optional<bool> session) const {
+  std::set<std::string> out;
+  for (const auto& [lang, on] : itn)
+    if (session.value_or(on)) out.insert(lang);
+  return out;
 }
 
 AppConfig loadConfigFile(const std::string& path) {

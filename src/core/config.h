@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <map>
+#include <set>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -233,7 +234,7 @@ struct AsrSection {
   bool enabled = false;
   std::string name;
   std::string engine = "pocketsphinx";
-  std::string lang = "en";
+  std::string lang = "en";  // a voxgate.asr.recognizers language, or auto (Whisper detects it)
   bool continuousDecoding = true;  // PaddleSpeech's shipped configs say True
 };
 
@@ -260,6 +261,10 @@ struct WhisperSettings {
   int concurrency = 1;           // utterances decoded at once
   int beamSize = 1;              // 1: greedy; more: beam search (slower)
   int partialIntervalMs = 1000;  // languages without a streaming pass: re-run this often for partials
+  // Word times from the decoder's cross-attention (whisper.cpp's DTW over the model's alignment
+  // heads), not from its timestamp-token estimates. It needs whisper.cpp's attention without
+  // flash attention (engines/whisper/whisper_model.cpp says what that costs).
+  bool dtwWordTimes = true;
   WhisperGuards guards;
 };
 
@@ -299,6 +304,15 @@ struct AsrSettings {
   std::string replyForm = "paddlespeech";
   std::map<std::string, RecognizerChoice> recognizers = {{"en", {"pocketsphinx", ""}}};
   WhisperSettings whisper;
+  // Inverse text normalisation of finals (二零二四年 → 2024年), per language with a grammar
+  // (zh): off by default, as stock PaddleSpeech returns characters; a session's `itn` wins.
+  std::map<std::string, bool> itn = {{"zh", false}};
+  // Words every session's final pass is primed with, before the session's own `hotwords`.
+  std::vector<std::string> hotwords;
+
+  // The languages whose finals get ITN: a session's own choice (`itn` in PaddleSpeech's start
+  // or REST body) when it made one, else `itn` above.
+  std::set<std::string> itnLanguages(std::optional<bool> session) const;
 };
 
 struct AppConfig {

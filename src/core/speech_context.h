@@ -73,6 +73,13 @@ struct SpeechContext {
     auto it = asr.find(lang.substr(0, lang.find_first_of("_-")));  // en_US → en, zh_cn → zh
     return it == asr.end() ? nullptr : it->second;
   }
+  // The same, but `auto` where nothing detects languages (no multilingual Whisper installed)
+  // is the first recognizer: for APIs whose default is to detect (OpenAI's).
+  std::shared_ptr<AsrEngine> asrOrFirstFor(std::string lang) const {
+    auto engine = asrFor(lang);
+    if (!engine && lang == "auto" && !asr.empty()) engine = asr.begin()->second;
+    return engine;
+  }
   std::string asrLanguages() const {
     std::string out;
     for (const auto& [lang, engine] : asr) out += (out.empty() ? "" : ", ") + lang;

@@ -59,6 +59,21 @@ TEST(Config, RecognizersPerLanguage) {
             "config key `voxgate.asr.whisper.guards.retry_beam` = 9 is out of range [0, 8]");
 }
 
+TEST(Config, ItnHotwordsAndLanguageDetection) {
+  AppConfig c = parseConfig(kBase);
+  EXPECT_TRUE(c.asrSettings.itnLanguages(std::nullopt).empty()) << "off by default, as stock PaddleSpeech";
+  EXPECT_EQ(c.asrSettings.itnLanguages(true), std::set<std::string>{"zh"}) << "a session's itn wins";
+  c = parseConfig(kBase + "voxgate:\n  asr:\n    itn: {zh: true}\n    hotwords: [Siobhan, 黄浦江]\n");
+  EXPECT_EQ(c.asrSettings.itnLanguages(std::nullopt), std::set<std::string>{"zh"});
+  EXPECT_TRUE(c.asrSettings.itnLanguages(false).empty());
+  EXPECT_EQ(c.asrSettings.hotwords, (std::vector<std::string>{"Siobhan", "黄浦江"}));
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  asr:\n    itn: {en: true}\n").find("voxgate.asr.itn.en"), std::string::npos);
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    hotwords: [ok, '']\n"),
+            "config key voxgate.asr.hotwords[1] is empty");
+  const std::string asr = "engine_list: ['asr_online']\nasr_online: {engine: pocketsphinx, lang: auto}\n";
+  EXPECT_EQ(parseConfig(asr).asr.lang, "auto");
+}
+
 TEST(Config, NeuralVoicesNeedAModel) {
   EXPECT_THROW(parseConfig("voxgate:\n  voices:\n    - {spk_id: 0, engine: piper}\n"), ConfigError);
   EXPECT_THROW(parseConfig("voxgate:\n  voices:\n    - {spk_id: 0, en: {engine: kokoro}}\n"), ConfigError);

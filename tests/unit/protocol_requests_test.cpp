@@ -37,6 +37,25 @@ TEST(AsrWsMessages, SignalAndStartFields) {
   EXPECT_EQ(std::get<std::string>(paddlespeech::parseAsrStart(json{{"bitsPerSample", "16"}})),
             "sampleRate, bitsPerSample and channels must be integers");
   EXPECT_TRUE(std::holds_alternative<std::string>(paddlespeech::parseAsrStart(json{{"bitsPerSample", 12}})));
+  EXPECT_FALSE(start.extensions.itn);  // voxgate.asr.itn decides
+  EXPECT_TRUE(start.extensions.hotwords.empty());
+}
+
+// voxgate's additions to start and the REST body (issue 13): itn and hotwords.
+TEST(PaddleSpeechAsrStart, ItnAndHotwordsAreCheckedAtTheEdge) {
+  auto start = std::get<paddlespeech::AsrStart>(
+      paddlespeech::parseAsrStart(json{{"itn", true}, {"hotwords", {"Siobhan", "黄浦江"}}, {"lang", "auto"}}));
+  EXPECT_EQ(start.extensions.itn, true);
+  EXPECT_EQ(start.extensions.hotwords, (std::vector<std::string>{"Siobhan", "黄浦江"}));
+  EXPECT_EQ(start.lang, "auto");
+  auto why = [](const json& j) { return std::get<std::string>(paddlespeech::parseAsrStart(j)); };
+  EXPECT_EQ(why(json{{"itn", "yes"}}), "itn must be true or false");
+  EXPECT_EQ(why(json{{"hotwords", "Siobhan"}}), "hotwords must be a list of strings");
+  EXPECT_EQ(why(json{{"hotwords", {1, 2}}}), "hotwords must be a list of strings");
+  EXPECT_EQ(why(json{{"hotwords", {"ok", "a\r\nforged: header"}}}), "hotwords[1] holds a control character");
+  EXPECT_EQ(why(json{{"hotwords", json(std::vector<std::string>(1000, "x"))}}),
+            "hotwords holds 1000 words; at most 32");
+  EXPECT_TRUE(paddlespeech::parseAsrExtensions(json{{"itn", nullptr}}).index() == 0) << "null is absent";
 }
 
 TEST(SessionStreamRequest, DefaultsAndRefusals) {

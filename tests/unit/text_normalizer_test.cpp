@@ -99,9 +99,26 @@ TEST(TextNormalizer, EnglishMoneyOrdinalsDatesTimesPercentagesFractionsPhones) {
 TEST(TextNormalizer, TheSameRuntimeServesInverseNormalisation) {
   const TextNormalizer* itn = grammars().itnFor("zh");
   ASSERT_NE(itn, nullptr);
-  EXPECT_EQ(itn->normalize("二零二四年三月十五日"), "2024/03/15");
   EXPECT_EQ(itn->normalize("一千二百三十四元"), "¥1234");
   EXPECT_EQ(itn->normalize("百分之五十"), "50%");
+  EXPECT_EQ(itn->normalize("百分之九十五"), "95%");
+  EXPECT_EQ(itn->normalize("一共十二个人"), "一共12个人");
+}
+
+// The grammar's dates, clock times and approximate numbers in Mandarin's written form
+// (itn_written_forms.h); the grammar alone gives 2024/03/15, 3:15p.m. and 1~2线城市.
+TEST(TextNormalizer, InverseNormalisationWritesMandarinForms) {
+  const TextNormalizer* itn = grammars().itnFor("zh");
+  ASSERT_NE(itn, nullptr);
+  EXPECT_EQ(itn->normalize("二零二四年三月十五日"), "2024年3月15日");
+  EXPECT_EQ(itn->normalize("会议在三月十五号"), "会议在3月15号");
+  EXPECT_EQ(itn->normalize("一九九八年"), "1998年");
+  EXPECT_EQ(itn->normalize("下午三点十五分出发"), "下午3:15出发");
+  EXPECT_EQ(itn->normalize("晚上八点半"), "晚上8:30");
+  EXPECT_EQ(itn->normalize("一二线城市"), "一二线城市");
+  EXPECT_EQ(itn->normalize("五六个人"), "五六个人");
+  EXPECT_EQ(itn->normalize("他三十一二岁"), "他三十一二岁");
+  EXPECT_EQ(itn->normalize("引号\"一二线\"城市"), "引号\"一二线\"城市");
 }
 
 TEST(TokenReorder, PutsFieldsInTheVerbalizersOrderUnlessAskedToPreserveIt) {

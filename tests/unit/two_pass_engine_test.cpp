@@ -91,13 +91,18 @@ TEST_F(TwoPassTest, NoSpeechMeansNoFinalPassAndNoText) {
 
 TEST_F(TwoPassTest, TheFinalPassGetsTheStreamsDecodeOptions) {
   EXPECT_TRUE(engine->translates()) << "as its final pass";
-  auto stream = engine->open(nullptr, AsrDecodeOptions{"Xiaomi", true});
+  AsrDecodeOptions options;
+  options.prompt = "Xiaomi";
+  options.translate = true;
+  options.hotwords = {"Siobhan"};
+  auto stream = engine->open(nullptr, options);
   std::vector<int16_t> pcm(16000, 100);
   stream->accept(pcm);
   stream->finish();
   ASSERT_EQ(final->options_.size(), 1u);
   EXPECT_EQ(final->options_[0].prompt, "Xiaomi");
   EXPECT_TRUE(final->options_[0].translate);
+  EXPECT_EQ(final->options_[0].hotwords, std::vector<std::string>{"Siobhan"});
 }
 
 TEST(TwoPassEngine, AStreamWithoutPartialsSkipsTheStreamingPass) {
@@ -120,6 +125,66 @@ TEST_F(TwoPassTest, WithoutASpanTheWholeUtteranceIsDecoded) {
   EXPECT_EQ(stream->finish().text, "heard");
   ASSERT_EQ(final->given.size(), 1u);
   EXPECT_EQ(final->given[0], size_t(16000 * 5));
+}
+
+}  // namespace
+}  // namespace voxgate
+
+namespace voxgate {
+namespace {
+
+// A final pass that detects: lang `auto` is heard as `detected`, for finals and partial runs.
+class DetectingFinalPass : public FakeFinalPass {
+ public:
+  std::string detected = "en";
+  std::vector<std::string> langs;
+  AsrResult transcribe(std::span<const float> audio, const std::string& lang, const AsrDecodeOptions& options,
+                       const CancelToken* cancel) override {
+    AsrResult r = FakeFinalPass::transcribe(audio, lang, options, cancel);
+    std::lock_guard lock(mutex);
+    langs.push_back(lang);
+    if (lang == "auto") r.lang = detected;
+    return r;
+  }
+  std::optional<AsrResult> tryTranscribe(std::span<const float> audio, const std::string& lang,
+                                         const AsrDecodeOptions& options, const CancelToken* cancel) override {
+    return transcribe(audio, lang, options, cancel);
+  }
+};
+
+TEST(TwoPassDetecting, TheFinalDetectsAmongTheServersLanguagesAndSaysWhich) {
+  auto final = std::make_shared<DetectingFinalPass>();
+  final->detected = "zh";
+  auto engine = TwoPassEngine::detecting({"en", "zh"}, {}, final, 10000, 200);
+  EXPECT_EQ(engine->language(), "auto");
+  auto stream = engine->open();
+  std::vector<int16_t> pcm(16000, 100);
+  stream->accept(pcm);
+  AsrResult r = stream->finish();
+  EXPECT_EQ(r.lang, "zh");
+  ASSERT_EQ(final->langs.size(), 1u);
+  EXPECT_EQ(final->langs[0], "auto");
+  EXPECT_EQ(final->options_[0].detectAmong, (std::vector<std::string>{"en", "zh"}));
+}
+
+TEST(TwoPassDetecting, OnceAPartialRunDetectedTheLanguageItsStreamingPassTakesOver) {
+  auto final = std::make_shared<DetectingFinalPass>();
+  auto english = std::make_shared<CountingStreamingEngine>();
+  auto engine = TwoPassEngine::detecting({"en", "zh"}, {{"en", english}, {"zh", nullptr}}, final, 200, 200);
+  auto stream = engine->open();
+  std::vector<int16_t> pcm(16000 / 5, 100);  // 200 ms: a partial run each time
+  stream->accept(pcm);                        // the first run detects
+  for (int i = 0; i < 500 && stream->partial() != "heard"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(stream->partial(), "heard");
+  EXPECT_EQ(english->opened, 0);
+  stream->accept(pcm);
+  EXPECT_EQ(english->opened, 1) << "English has a streaming pass: it takes over the partials";
+  EXPECT_EQ(stream->partial(), "streamed");
+  final->detected = "en";
+  EXPECT_EQ(stream->finish().lang, "en");
+  std::lock_guard lock(final->mutex);
+  EXPECT_EQ(final->langs.front(), "auto") << "the first partial run detects";
+  EXPECT_EQ(final->langs.back(), "auto") << "the final detects again, over the whole utterance";
 }
 
 }  // namespace

@@ -21,13 +21,22 @@ struct AsrWord {
 struct AsrResult {
   std::string text;
   std::vector<AsrWord> words;
+  // The language the text is in when the recognizer chose it (lang `auto`: Whisper's language
+  // head); "" when the session's language was given.
+  std::string lang;
 };
 
 // What a client asks of a decode beyond the audio: OpenAI's `prompt` and its translations
-// endpoint (docs/openai.md), and later the hotwords of the recognition issue. Engines that cannot
-// honour a field ignore it; AsrEngine::translates() says whether `translate` is honoured.
+// endpoint (docs/openai.md), and the hotwords of a PaddleSpeech session or the config. Engines
+// that cannot honour a field ignore it; AsrEngine::translates() says whether `translate` is
+// honoured.
 struct AsrDecodeOptions {
   std::string prompt;      // text the speech is expected to follow (names, spellings); "" for none
+  // Words the speech may hold that the model would not guess (names, product words): Whisper
+  // hears them as part of its initial prompt, before `prompt`.
+  std::vector<std::string> hotwords;
+  // With lang `auto`: the languages the final pass may detect (the server's); empty: any.
+  std::vector<std::string> detectAmong;
   bool translate = false;  // English text whatever language is spoken (Whisper's translate task)
   // false: only finish() is asked for (an upload, no partials), so a two-pass engine runs neither
   // its streaming pass nor partial re-runs. The session sets it from AsrSessionSettings::partials.
@@ -73,8 +82,11 @@ class AsrFinalPass {
   virtual bool serves(const std::string& lang) const = 0;
   // Whether it can translate speech into English (AsrDecodeOptions::translate).
   virtual bool translates() const { return false; }
+  // Whether `lang` "auto" is served (a multilingual model with a language head).
+  virtual bool detectsLanguage() const { return false; }
   // 16 kHz mono samples in [-1, 1]. Blocks until a run slot is free (or `cancel` fires; then
-  // the result is empty). Word times are relative to the first sample.
+  // the result is empty). Word times are relative to the first sample. `lang` "auto": the
+  // language is detected first (among options.detectAmong) and named in the result's `lang`.
   virtual AsrResult transcribe(std::span<const float> audio, const std::string& lang, const AsrDecodeOptions& options,
                                const CancelToken* cancel) = 0;
   // The same, but gives up at once (nullopt) when every run slot is busy: for optional work

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <exception>
 
+#include "core/asr/asr_itn.h"
+
 namespace voxgate {
 
 // The recognizer side of a session; a record-only session has none.
@@ -169,6 +171,10 @@ AsrUtterance AsrSession::closeUtterance(bool reopen, AsrEvents& events) {
     r.speechBegin = r.speechEnd = -1;
   }
   u.result = r.stream->finish();
+  const std::string& lang = u.result.lang.empty() ? r.engine->language() : u.result.lang;
+  if (r.settings.itn.count(lang))
+    if (auto grammars = textNormalizers())
+      if (const TextNormalizer* itn = grammars->itnFor(lang)) applyItn(u.result, *itn);
   for (auto& w : u.result.words) {  // the engine's times are utterance-relative
     w.begin += u.t0;
     w.end += u.t0;
@@ -212,8 +218,8 @@ AsrEvents AsrSession::failed(AsrFailure f) {
 }
 
 std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEngine> engine, PcmFormat format,
-                                                           std::string_view bytes, CancelTokenPtr cancel) {
-  AsrSessionSettings settings;
+                                                           std::string_view bytes, CancelTokenPtr cancel,
+                                                           AsrSessionSettings settings) {
   settings.partials = false;
   auto opened = AsrSession::open(format, AsrRecognizer{std::move(engine), nullptr, settings, cancel});
   if (auto* f = std::get_if<AsrFailure>(&opened)) return *f;
@@ -233,8 +239,10 @@ std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEn
 std::optional<AsrFailure> transcribeUtterances(std::shared_ptr<AsrEngine> engine, std::shared_ptr<VadModel> vad,
                                                const VadSettings& vadSettings, const AsrDecodeOptions& decode,
                                                std::span<const int16_t> audio, CancelTokenPtr cancel,
-                                               const std::function<void(const AsrUtterance&)>& onUtterance) {
+                                               const std::function<void(const AsrUtterance&)>& onUtterance,
+                                               const std::set<std::string>& itn) {
   AsrSessionSettings settings;
+  settings.itn = itn;
   settings.partials = false;
   settings.continuousDecoding = true;
   settings.vad = vadSettings;

@@ -3,6 +3,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -23,7 +25,9 @@ struct AsrSessionSettings {
   bool continuousDecoding = true;  // false: the first endpoint ends the stream (spec §1.6, §1.8)
   bool partials = true;            // report the hypothesis after audio that closed no utterance
   VadSettings vad;                 // endpointing, when a VAD model is given
-  AsrDecodeOptions decode;         // the client's prompt, or a translation (the engine's open())
+  AsrDecodeOptions decode;         // the client's prompt and hotwords, or a translation (the engine's open())
+  // Languages whose finals get inverse text normalisation (core/asr/asr_itn.h); partials never do.
+  std::set<std::string> itn;
   // Called (from audio(), on the session's strand) the moment the VAD ends an utterance, with
   // the stream time in seconds, before its final pass runs: a protocol can say "speech stopped"
   // at once instead of after the seconds the final pass takes (OpenAI's realtime API).
@@ -99,16 +103,20 @@ class AsrSession {
 
 // The offline path (REST, spec §1.3): a whole recording as one stream, no endpointing, fed in
 // 1 s pieces so a client that leaves (`cancel`) stops it early. Its final utterance, or why not.
+// `settings` gives the decode options and ITN; it runs without partials or endpoints.
 std::variant<AsrUtterance, AsrFailure> transcribeRecording(std::shared_ptr<AsrEngine> engine, PcmFormat format,
-                                                           std::string_view bytes, CancelTokenPtr cancel);
+                                                           std::string_view bytes, CancelTokenPtr cancel,
+                                                           AsrSessionSettings settings = {});
 
 // A whole recording cut into utterances by the VAD (continuous decoding, as a live session would
 // hear it), each handed to `onUtterance` as soon as it is decoded, so an answer can stream.
 // Utterances without text are not reported. Without a VAD the recording is one utterance. The
-// audio is mono s16 at the engine's rate; `cancel` stops it between seconds of audio.
+// audio is mono s16 at the engine's rate; `cancel` stops it between seconds of audio. `itn`:
+// the languages whose utterances get inverse text normalisation.
 std::optional<AsrFailure> transcribeUtterances(std::shared_ptr<AsrEngine> engine, std::shared_ptr<VadModel> vad,
                                                const VadSettings& vadSettings, const AsrDecodeOptions& decode,
                                                std::span<const int16_t> audio, CancelTokenPtr cancel,
-                                               const std::function<void(const AsrUtterance&)>& onUtterance);
+                                               const std::function<void(const AsrUtterance&)>& onUtterance,
+                                               const std::set<std::string>& itn = {});
 
 }  // namespace voxgate

@@ -17,6 +17,7 @@ namespace {
 struct PartialSlot {
   std::mutex mutex;
   std::string text;
+  std::string detected;  // lang auto: the language a run found ("" before one did)
   bool running = false;
   CancelToken cancel;  // the stream finished or went away
 };
@@ -31,8 +32,10 @@ class TwoPassStream : public AsrStream {
         first_(std::move(first)),
         cancel_(std::move(cancel)),
         options_(std::move(options)),
-        slot_(std::make_shared<PartialSlot>()) {
+        slot_(std::make_shared<PartialSlot>()),
+        runLang_(engine_->lang_) {
     if (cancel_) cancel_->onCancel([slot = slot_] { slot->cancel.cancel(); });
+    options_.detectAmong = engine_->languages_;
   }
   ~TwoPassStream() override { slot_->cancel.cancel(); }
 
@@ -40,6 +43,8 @@ class TwoPassStream : public AsrStream {
     for (int16_t s : pcm) audio_.push_back(float(s) / 32768.0f);
     if (first_) return first_->accept(pcm);
     if (!options_.partials) return;
+    if (runLang_ == "auto") followDetection();
+    if (first_) return;
     size_t interval = size_t(engine_->partialIntervalMs_) * 16;
     if (audio_.size() - lastPartialAt_ >= interval) launchPartial();
   }
@@ -59,7 +64,11 @@ class TwoPassStream : public AsrStream {
     // destructor waits for it, so it never outlives this call.
     std::future<AsrResult> streamedRun;
     if (first_) streamedRun = std::async(std::launch::async, [this] { return first_->finish(); });
-    auto streamed = [&] { return streamedRun.valid() ? streamedRun.get() : AsrResult{}; };
+    auto streamed = [&] {
+      AsrResult r = streamedRun.valid() ? streamedRun.get() : AsrResult{};
+      if (engine_->lang_ == "auto" && runLang_ != "auto") r.lang = runLang_;
+      return r;
+    };
     // Only the speech the VAD heard, plus the margin: Whisper invents text in silence (issue 13).
     std::span<const float> audio = audio_;
     double offset = 0;  // where the decoded audio starts in the utterance, in seconds
@@ -73,6 +82,7 @@ class TwoPassStream : public AsrStream {
     }
     if (audio.empty()) return streamed();
     try {
+      // Lang auto: the final detects again, over the whole utterance.
       AsrResult result = engine_->final_->transcribe(audio, engine_->lang_, options_, cancel_.get());
       if (cancel_ && cancel_->cancelled()) return streamed();
       for (auto& w : result.words) {  // times from the utterance's start, not the decoded span's
@@ -95,7 +105,7 @@ class TwoPassStream : public AsrStream {
     }
     lastPartialAt_ = audio_.size();
     boost::asio::post(engine_->partialRuns_,
-                      [slot = slot_, final = engine_->final_, lang = engine_->lang_, options = options_, audio = audio_] {
+                      [slot = slot_, final = engine_->final_, lang = runLang_, options = options_, audio = audio_] {
                         std::optional<AsrResult> r;
                         try {
                           if (!slot->cancel.cancelled()) r = final->tryTranscribe(audio, lang, options, &slot->cancel);
@@ -103,9 +113,28 @@ class TwoPassStream : public AsrStream {
                           spdlog::warn("{} partial run failed: {}", final->name(), e.what());
                         }
                         std::lock_guard lock(slot->mutex);
-                        if (r && !slot->cancel.cancelled()) slot->text = r->text;
+                        if (r && !slot->cancel.cancelled()) {
+                          slot->text = r->text;
+                          if (!r->lang.empty()) slot->detected = r->lang;
+                        }
                         slot->running = false;
                       });
+  }
+
+  // Lang auto: once a partial run has named the language, later runs decode in it, and its
+  // streaming pass (if it has one) takes over the partials, fed the utterance so far.
+  void followDetection() {
+    {
+      std::lock_guard lock(slot_->mutex);
+      if (slot_->detected.empty()) return;
+      runLang_ = slot_->detected;
+    }
+    auto it = engine_->streamingByLang_.find(runLang_);
+    if (it == engine_->streamingByLang_.end() || !it->second) return;
+    first_ = it->second->open(cancel_);
+    std::vector<int16_t> pcm(audio_.size());
+    for (size_t i = 0; i < audio_.size(); ++i) pcm[i] = int16_t(audio_[i] * 32768.0f);  // exact: s / 32768 above
+    first_->accept(pcm);
   }
 
   std::shared_ptr<TwoPassEngine> engine_;
@@ -116,6 +145,7 @@ class TwoPassStream : public AsrStream {
   std::vector<float> audio_;  // the utterance so far, for the final pass
   std::optional<std::pair<int64_t, int64_t>> speech_;  // where the VAD heard speech, if it listened
   size_t lastPartialAt_ = 0;
+  std::string runLang_;  // what partial runs decode in: the engine's language, or auto until detected
 };
 
 TwoPassEngine::TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming,
@@ -125,6 +155,16 @@ TwoPassEngine::TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> stream
       final_(std::move(final)),
       partialIntervalMs_(partialIntervalMs),
       speechMarginMs_(speechMarginMs) {}
+
+std::shared_ptr<TwoPassEngine> TwoPassEngine::detecting(std::vector<std::string> languages,
+                                                        std::map<std::string, std::shared_ptr<AsrEngine>> streaming,
+                                                        std::shared_ptr<AsrFinalPass> final, int partialIntervalMs,
+                                                        int speechMarginMs) {
+  auto engine = std::make_shared<TwoPassEngine>("auto", nullptr, std::move(final), partialIntervalMs, speechMarginMs);
+  engine->languages_ = std::move(languages);
+  engine->streamingByLang_ = std::move(streaming);
+  return engine;
+}
 
 TwoPassEngine::~TwoPassEngine() { partialRuns_.join(); }
 
@@ -145,6 +185,7 @@ nlohmann::json TwoPassEngine::describe() const {
   return {{"name", name()},
           {"language", lang_},
           {"streaming", streaming_ ? streaming_->describe() : nlohmann::json(nullptr)},
+          {"detects", languages_},
           {"final", final_->describe()},
           {"partials",
            streaming_ ? "streaming pass" : "final pass re-run every " + std::to_string(partialIntervalMs_) + " ms"}};

@@ -1,7 +1,9 @@
 #pragma once
 #include <boost/asio/thread_pool.hpp>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/asr/asr_engine.h"
 
@@ -20,6 +22,14 @@ class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoP
   // audio either side (AsrStream::speechSpan).
   TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming, std::shared_ptr<AsrFinalPass> final,
                 int partialIntervalMs, int speechMarginMs = 200);
+  // Lang `auto` (issue 13 §5): each utterance's language is detected by the final pass among
+  // `languages`. Until a partial run has detected it, partials come from final-pass re-runs;
+  // then from that language's streaming pass (`streaming`, by language) when it has one, fed the
+  // utterance so far. The final detects again over the whole utterance and names its language.
+  static std::shared_ptr<TwoPassEngine> detecting(std::vector<std::string> languages,
+                                                  std::map<std::string, std::shared_ptr<AsrEngine>> streaming,
+                                                  std::shared_ptr<AsrFinalPass> final, int partialIntervalMs,
+                                                  int speechMarginMs);
   ~TwoPassEngine() override;
 
   std::string name() const override;
@@ -31,8 +41,10 @@ class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoP
 
  private:
   friend class TwoPassStream;
-  std::string lang_;
+  std::string lang_;                      // "auto": detected per utterance
   std::shared_ptr<AsrEngine> streaming_;  // null: partials from the final pass
+  std::vector<std::string> languages_;    // lang auto: what detection chooses among
+  std::map<std::string, std::shared_ptr<AsrEngine>> streamingByLang_;  // lang auto
   std::shared_ptr<AsrFinalPass> final_;
   int partialIntervalMs_;
   int speechMarginMs_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/text/itn_written_forms.h"
 #include "core/utf8.h"
 
 namespace voxgate {
@@ -135,6 +136,10 @@ std::string TextNormalizer::normalizePiece(const std::string& piece) const {
   const bool zh = grammar_ == TextGrammar::ZhTn;
   std::string tagged = rewrite(zh ? liangBeforeDian(dropThousandsSeparators(piece)) : piece, *fsts_->tagger);
   if (tagged.empty()) return piece;
+  if (grammar_ == TextGrammar::ZhItn)  // some tokens in Mandarin's written form (itn_written_forms.h)
+    tagged = zhItnWrittenForms(tagged, [this](const std::string& token) {
+      return rewrite(reorderTokens(token, grammar_), *fsts_->verbalizer);
+    });
   std::string reordered = reorderTokens(tagged, grammar_);
   if (reordered.empty()) return piece;
   std::string spoken = rewrite(reordered, *fsts_->verbalizer);

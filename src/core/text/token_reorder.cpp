@@ -33,10 +33,7 @@ const Orders& ordersFor(TextGrammar g) {
   }
 }
 
-struct Token {
-  std::string name;
-  std::vector<std::pair<std::string, std::string>> fields;  // values keep their escapes
-};
+using Token = TaggedToken;
 
 bool isKeyChar(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 
@@ -73,7 +70,7 @@ class Reader {
   size_t i_ = 0;
 };
 
-std::vector<Token> parse(std::string_view tagged) {
+std::vector<Token> parse(std::string_view tagged) {  // values keep their escapes
   std::vector<Token> tokens;
   Reader r(tagged);
   for (r.skipSpace(); !r.atEnd(); r.skipSpace()) {
@@ -112,6 +109,14 @@ std::string print(const Token& t, const Orders& orders) {
 }
 
 }  // namespace
+
+const std::string* TaggedToken::field(std::string_view key) const {
+  for (const auto& [k, v] : fields)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+std::vector<TaggedToken> parseTokens(std::string_view tagged) { return parse(tagged); }
 
 std::string reorderTokens(std::string_view tagged, TextGrammar grammar) {
   const Orders& orders = ordersFor(grammar);

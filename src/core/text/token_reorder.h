@@ -1,6 +1,8 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace voxgate {
 
@@ -13,5 +15,14 @@ namespace voxgate {
 enum class TextGrammar { ZhTn, EnTn, ZhItn, EnItn };
 
 std::string reorderTokens(std::string_view tagged, TextGrammar grammar);
+
+// One tagger token as read by the same forgiving reader: its name and fields, values with
+// their escapes kept. Malformed input ends the list.
+struct TaggedToken {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> fields;
+  const std::string* field(std::string_view key) const;
+};
+std::vector<TaggedToken> parseTokens(std::string_view tagged);
 
 }  // namespace voxgate

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
 
+#include "core/asr/hotwords.h"
 #include "core/utf8.h"
 #include "engines/whisper/whisper_guards.h"
 
@@ -24,12 +26,45 @@ void logFromWhisper(ggml_log_level level, const char* text, void*) {
   std::string line(text);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
   if (line.empty()) return;
+  // detect() stops whisper_full on purpose before its first encoder pass (and a cancelled run
+  // stops the same way): not an error.
+  if (line.find("encoder_begin_callback returned false") != std::string::npos) level = GGML_LOG_LEVEL_DEBUG;
   if (level == GGML_LOG_LEVEL_ERROR)
     spdlog::error("whisper.cpp: {}", line);
   else if (level == GGML_LOG_LEVEL_WARN)
     spdlog::warn("whisper.cpp: {}", line);
   else
     spdlog::trace("whisper.cpp: {}", line);
+}
+
+// The encoder always attends over a 30 s window; an utterance shorter than that gets a window
+// cut to its length (plus headroom), which costs far less time on a CPU.
+int audioCtxFor(size_t samples) {
+  return samples < size_t(kRate) * 30 ? std::min(1500, int(samples * 50 / kRate) + kAudioCtxMargin) : 0;
+}
+
+// The alignment heads whisper.cpp knows for the model in `path`, read from its ggml header
+// (magic, then n_vocab, n_audio_ctx, n_audio_state, n_audio_head, n_audio_layer, n_text_ctx,
+// n_text_state, n_text_head, n_text_layer, n_mels): the encoder's layers tell the size and a
+// 51864-token vocabulary an English-only model. Large v1 and v2 cannot be told apart: none.
+whisper_alignment_heads_preset alignmentHeads(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  uint32_t magic = 0;
+  int32_t h[10] = {};
+  in.read(reinterpret_cast<char*>(&magic), sizeof magic);
+  in.read(reinterpret_cast<char*>(h), sizeof h);
+  if (!in || magic != 0x67676d6c) return WHISPER_AHEADS_NONE;
+  const bool en = h[0] == 51864;
+  switch (h[4]) {
+    case 4: return en ? WHISPER_AHEADS_TINY_EN : WHISPER_AHEADS_TINY;
+    case 6: return en ? WHISPER_AHEADS_BASE_EN : WHISPER_AHEADS_BASE;
+    case 12: return en ? WHISPER_AHEADS_SMALL_EN : WHISPER_AHEADS_SMALL;
+    case 24: return en ? WHISPER_AHEADS_MEDIUM_EN : WHISPER_AHEADS_MEDIUM;
+    case 32:
+      if (h[9] != 128) return WHISPER_AHEADS_NONE;
+      return h[8] == 4 ? WHISPER_AHEADS_LARGE_V3_TURBO : WHISPER_AHEADS_LARGE_V3;
+    default: return WHISPER_AHEADS_NONE;
+  }
 }
 
 // Byte-level BPE tokens may split a character; a token that starts with a UTF-8 continuation
@@ -96,6 +131,14 @@ WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)), g
   whisper_log_set(logFromWhisper, nullptr);
   whisper_context_params params = whisper_context_default_params();
   params.use_gpu = false;
+  // DTW reads the decoder's cross-attention weights, which flash attention never forms.
+  whisper_alignment_heads_preset heads = config_.dtwWordTimes ? alignmentHeads(config_.modelPath) : WHISPER_AHEADS_NONE;
+  dtw_ = heads != WHISPER_AHEADS_NONE;
+  if (dtw_) {
+    params.flash_attn = false;
+    params.dtw_token_timestamps = true;
+    params.dtw_aheads_preset = heads;
+  }
   ctx_ = whisper_init_from_file_with_params(config_.modelPath.c_str(), params);
   if (!ctx_) throw std::runtime_error("whisper.cpp cannot load " + config_.modelPath);
   multilingual_ = whisper_is_multilingual(ctx_) != 0;
@@ -108,9 +151,10 @@ WhisperModel::WhisperModel(WhisperConfig config) : config_(std::move(config)), g
   }
   // One state up front, so the first utterance does not pay for its allocation.
   idle_.push_back(whisper_init_state(ctx_));
-  spdlog::info("whisper: {} ({}), {} threads, {} at once, {}", config_.modelPath,
+  spdlog::info("whisper: {} ({}), {} threads, {} at once, {}, word times {}", config_.modelPath,
                multilingual_ ? "multilingual" : "English only", config_.threads, config_.concurrency,
-               config_.beamSize > 1 ? "beam " + std::to_string(config_.beamSize) : std::string("greedy"));
+               config_.beamSize > 1 ? "beam " + std::to_string(config_.beamSize) : std::string("greedy"),
+               dtw_ ? "by DTW" : "estimated");
 }
 
 WhisperModel::~WhisperModel() {
@@ -181,12 +225,44 @@ AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const floa
   }
 }
 
-bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, const Task& task, int beam,
-                          const CancelToken* cancel, std::vector<DecodedWindow>& windows) {
+std::string WhisperModel::detect(whisper_state* state, std::span<const float> audio,
+                                 const std::vector<std::string>& among, const CancelToken* cancel) {
+  // whisper_full's own detection encodes the whole 30 s window (the state's encoder width is
+  // set only after it). A run stopped before its first encoder pass leaves the mel and the cut
+  // width in the state, so the language head reads the same encoder pass a decode would.
+  whisper_full_params p = whisper_full_default_params(WHISPER_SAMPLING_GREEDY);
+  p.n_threads = config_.threads;
+  p.language = "en";
+  p.print_progress = p.print_realtime = p.print_timestamps = p.print_special = false;
+  p.audio_ctx = audioCtxFor(audio.size());
+  p.encoder_begin_callback = [](whisper_context*, whisper_state*, void*) { return false; };
+  if (whisper_full_with_state(ctx_, state, p, audio.data(), int(audio.size())) != 0)
+    throw std::runtime_error("whisper.cpp failed to read the audio");
+  if (cancel && cancel->cancelled()) return {};
+  std::vector<float> probs(size_t(whisper_lang_max_id()) + 1, 0.0f);
+  int best = whisper_lang_auto_detect_with_state(ctx_, state, 0, config_.threads, probs.data());
+  if (best < 0) throw std::runtime_error("whisper.cpp failed to detect the language");
+  if (among.empty()) return whisper_lang_str(best);
+  std::string chosen;
+  float p0 = -1;
+  for (const auto& lang : among) {
+    int id = whisper_lang_id(lang.c_str());
+    if (id >= 0 && probs[size_t(id)] > p0) {
+      p0 = probs[size_t(id)];
+      chosen = lang;
+    }
+  }
+  spdlog::debug("whisper: language {} (p {:.2f}; {} overall)", chosen, p0, whisper_lang_str(best));
+  return chosen.empty() ? among.front() : chosen;
+}
+
+bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, const Task& task,
+                          const std::string& lang, int beam, const CancelToken* cancel,
+                          std::vector<DecodedWindow>& windows) {
   whisper_full_params p = whisper_full_default_params(beam > 1 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
   p.n_threads = config_.threads;
   // A translation takes speech in any language: whisper.cpp detects it (one more encoder pass).
-  p.language = task.options.translate ? "auto" : task.lang.c_str();
+  p.language = task.options.translate ? "auto" : lang.c_str();
   p.translate = task.options.translate;
   p.no_context = true;  // utterances are independent; carried context feeds hallucinations
   p.print_progress = p.print_realtime = p.print_timestamps = p.print_special = false;
@@ -198,15 +274,14 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   // which earlier runs (partials) have advanced, so the same audio could give different text.
   // The guards' beam-search retry takes its place.
   p.temperature_inc = 0.0f;
-  // The encoder always attends over a 30 s window; an utterance shorter than that gets a window
-  // cut to its length (plus headroom), which costs far less time on a CPU.
-  if (audio.size() < size_t(kRate) * 30) p.audio_ctx = std::min(1500, int(audio.size() * 50 / kRate) + kAudioCtxMargin);
+  p.audio_ctx = audioCtxFor(audio.size());
   // No initial prompt of voxgate's own: the usual "simplified Chinese" prompt leaks into the
   // output of short or partial utterances, so the script is normalised afterwards instead
-  // (OpenCC t2s). A client's prompt is its choice; it conditions every 30 s window, and
-  // whisper.cpp keeps only its last n_text_ctx / 2 tokens (224).
-  if (!task.options.prompt.empty()) {
-    p.initial_prompt = task.options.prompt.c_str();
+  // (OpenCC t2s). A client's hotwords and prompt are its choice; they condition every 30 s
+  // window, and whisper.cpp keeps only the last n_text_ctx / 2 tokens (224).
+  const std::string prompt = hotwordPrompt(task.options.hotwords, lang, task.options.prompt);
+  if (!prompt.empty()) {
+    p.initial_prompt = prompt.c_str();
     p.carry_initial_prompt = true;
   }
   auto stop = [](void* data) { return data && static_cast<const CancelToken*>(data)->cancelled(); };
@@ -227,12 +302,22 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   for (int i = 0; i < segments; ++i) {
     const int n = whisper_full_n_tokens_from_state(state, i);
     std::vector<DecodedToken> tokens;
+    std::vector<double> aligned;  // DTW: the moment each token is heard (-1: none)
     double pSum = 0;
     for (int j = 0; j < n; ++j) {
       whisper_token_data d = whisper_full_get_token_data_from_state(state, i, j);
       if (d.id >= eot) continue;  // special and timestamp tokens
       pSum += d.p;
       tokens.push_back({whisper_full_get_token_text_from_state(ctx_, state, i, j), d.t0 / 100.0, d.t1 / 100.0, d.plog});
+      aligned.push_back(dtw_ && d.t_dtw >= 0 ? d.t_dtw / 100.0 : -1.0);
+    }
+    // A DTW time marks where a token starts to be heard: it lasts until the next one does; the
+    // last keeps the estimate's end, when that lies after its start.
+    if (dtw_ && !aligned.empty() && std::all_of(aligned.begin(), aligned.end(), [](double t) { return t >= 0; })) {
+      for (size_t k = 0; k < tokens.size(); ++k) {
+        tokens[k].t0 = aligned[k];
+        tokens[k].t1 = k + 1 < tokens.size() ? std::max(aligned[k], aligned[k + 1]) : std::max(aligned[k] + 0.1, tokens[k].t1);
+      }
     }
     // OpenAI's rule: a window the model calls silent and decodes without confidence is noise.
     float noSpeech = whisper_full_get_segment_no_speech_prob_from_state(state, i);
@@ -258,8 +343,21 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     audio = padded;
   }
   const WhisperGuards& guards = config_.guards;
+  std::string lang = task.lang;
+  const bool detecting = lang == "auto" && !task.options.translate;
+  if (detecting) {
+    if (!multilingual_) {
+      lang = "en";
+    } else {
+      lang = detect(state, audio, task.options.detectAmong, cancel);
+      if (lang.empty()) return {};
+      whisper_free_state(state);  // a fresh state for the decode (see release())
+      state = whisper_init_state(ctx_);
+      if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
+    }
+  }
   std::vector<DecodedWindow> windows;
-  if (!decode(state, audio, task, config_.beamSize, cancel, windows)) return {};
+  if (!decode(state, audio, task, lang, config_.beamSize, cancel, windows)) return {};
   auto broken = std::find_if(windows.begin(), windows.end(),
                              [&](const DecodedWindow& w) { return !brokenRule(w, guards).empty(); });
   if (broken != windows.end() && guards.retryBeam > config_.beamSize) {
@@ -269,7 +367,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     state = whisper_init_state(ctx_);
     if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
     windows.clear();
-    if (!decode(state, audio, task, guards.retryBeam, cancel, windows)) return {};
+    if (!decode(state, audio, task, lang, guards.retryBeam, cancel, windows)) return {};
   }
   std::erase_if(windows, [&](const DecodedWindow& w) {
     std::string why = brokenRule(w, guards);
@@ -288,7 +386,8 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
   size_t a = result.text.find_first_not_of(' ');
   result.text = a == std::string::npos ? "" : result.text.substr(a, result.text.find_last_not_of(' ') - a + 1);
   result.words = words.take(duration);
-  if (task.lang == "zh" && !task.options.translate && simplified_) {
+  if (detecting) result.lang = lang;
+  if (lang == "zh" && !task.options.translate && simplified_) {
     result.text = simplified_->convert(result.text);
     for (auto& w : result.words) w.word = simplified_->convert(w.word);
   }
@@ -301,6 +400,7 @@ nlohmann::json WhisperModel::describe() const {
           {"multilingual", multilingual_},
           {"decoding", config_.beamSize > 1 ? "beam" : "greedy"},
           {"retry_beam", config_.guards.retryBeam},
+          {"word_times", dtw_ ? "dtw" : "estimated"},
           {"concurrency", config_.concurrency}};
 }
 

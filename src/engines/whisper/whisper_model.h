@@ -19,6 +19,7 @@ struct WhisperConfig {
   int concurrency = 1;             // runs at once; each holds its own decoder state (~100 MB for base)
   int beamSize = 1;                // 1: greedy, >1: beam search
   WhisperGuards guards;            // hallucination and loop guards (whisper_guards.h)
+  bool dtwWordTimes = true;        // word times by DTW over the alignment heads (models it knows)
 };
 
 // whisper.cpp: one context (the weights) shared by every session, and a pool of decoder
@@ -32,6 +33,7 @@ class WhisperModel : public AsrFinalPass {
   std::string name() const override { return "whisper"; }
   bool serves(const std::string& lang) const override;
   bool translates() const override { return multilingual_; }  // `.en` models have no translate task
+  bool detectsLanguage() const override { return multilingual_; }
   AsrResult transcribe(std::span<const float> audio, const std::string& lang, const AsrDecodeOptions& options,
                        const CancelToken* cancel) override;
   std::optional<AsrResult> tryTranscribe(std::span<const float> audio, const std::string& lang,
@@ -48,13 +50,18 @@ class WhisperModel : public AsrFinalPass {
   AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task,
                           const CancelToken* cancel);
   AsrResult run(whisper_state*& state, std::span<const float> audio, const Task& task, const CancelToken* cancel);
-  // One whisper.cpp pass; false when cancelled. Kept segments' tokens, grouped in 30 s windows.
-  bool decode(whisper_state* state, std::span<const float> audio, const Task& task, int beam,
+  // One whisper.cpp pass in `lang`; false when cancelled. Kept segments' tokens, grouped in 30 s windows.
+  bool decode(whisper_state* state, std::span<const float> audio, const Task& task, const std::string& lang, int beam,
               const CancelToken* cancel, std::vector<DecodedWindow>& windows);
+  // Lang `auto`: the most likely of `among` (any language when empty) by the language head over
+  // the first 30 s; "" when cancelled. Leaves `state` used.
+  std::string detect(whisper_state* state, std::span<const float> audio, const std::vector<std::string>& among,
+                     const CancelToken* cancel);
 
   WhisperConfig config_;
   whisper_context* ctx_ = nullptr;
   bool multilingual_ = false;
+  bool dtw_ = false;  // word times from DTW (a model whose alignment heads whisper.cpp knows)
   std::unique_ptr<OpenCcConverter> simplified_;  // Mandarin output → simplified (OpenCC t2s, phrase-aware)
   FifoGate gate_;    // `concurrency` runs at once, finals in arrival order (core/fifo_gate.h)
   std::mutex mutex_;  // idle_

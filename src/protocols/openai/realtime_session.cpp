@@ -185,7 +185,7 @@ bool RealtimeSession::ensureSession() {
   if (asr_) return true;
   const AppConfig& config = context_.config;
   std::string lang = active_.language.empty() ? config.openai.defaultLanguage : active_.language;
-  auto engine = context_.speech.asrFor(lang);
+  auto engine = context_.speech.asrOrFirstFor(lang);
   if (!engine) {
     sendError(invalidParam("session.audio.input.transcription.language",
                            "No installed recognizer serves language '" + lang + "'."),
@@ -202,6 +202,8 @@ bool RealtimeSession::ensureSession() {
   // speech_stopped and committed leave when the VAD decides, before the final pass runs.
   s.onEndpoint = [this](double at) { stoppedByVad(at); };
   s.decode.prompt = active_.prompt;
+  s.decode.hotwords = config.asrSettings.hotwords;
+  s.itn = config.asrSettings.itnLanguages(std::nullopt);
   auto vad = active_.turn.serverVad ? context_.speech.vad : nullptr;
   auto opened = AsrSession::open(PcmFormat{active_.inputRate, 16, 1}, AsrRecognizer{engine, vad, s, cancel_});
   if (auto* failure = std::get_if<AsrFailure>(&opened)) {

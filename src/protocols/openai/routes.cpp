@@ -124,6 +124,8 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
   };
   std::string streamedText;
   auto onUtterance = [&](const AsrUtterance& u) {
+    // Language `auto`: the file is in the language its first utterance was heard in.
+    if (transcript.language == "auto" && !u.result.lang.empty()) transcript.language = u.result.lang;
     transcript.utterances.push_back(u);
     if (!r.stream) return;
     beginStream();
@@ -133,8 +135,13 @@ void transcribe(std::shared_ptr<HttpExchange> ex, Api& api, TranscriptionRequest
     streamedText = std::move(text);
   };
   auto started = std::chrono::steady_clock::now();
-  auto failure = transcribeUtterances(engine, api.ctx.speech.vad, config.asrSettings.vad,
-                                      AsrDecodeOptions{r.prompt, r.translate}, samples, ex->cancel(), onUtterance);
+  AsrDecodeOptions decode;
+  decode.prompt = r.prompt;
+  decode.translate = r.translate;
+  decode.hotwords = config.asrSettings.hotwords;
+  auto failure = transcribeUtterances(engine, api.ctx.speech.vad, config.asrSettings.vad, decode, samples,
+                                      ex->cancel(), onUtterance, config.asrSettings.itnLanguages(std::nullopt));
+  if (transcript.language == "auto") transcript.language = "en";  // nothing was heard: OpenAI says english
   if (failure) {
     record.asrEnded(ex->cancel()->cancelled() ? "cancelled" : "failed");
     spdlog::error("transcription failed: {}", logSafe(failure->detail));
@@ -180,7 +187,8 @@ void handleUpload(std::shared_ptr<HttpExchange> ex, Api& api, FormKind kind) {
                                          "Maximum content size limit (" + std::to_string(config.maxUploadBytes) +
                                              " bytes) exceeded (" + std::to_string(r.file.size()) + " bytes read).",
                                          "invalid_request_error", "file", ""}));
-  auto engine = r.translate ? translator(api.ctx.speech, config.defaultLanguage) : api.ctx.speech.asrFor(r.language);
+  auto engine =
+      r.translate ? translator(api.ctx.speech, config.defaultLanguage) : api.ctx.speech.asrOrFirstFor(r.language);
   if (!engine && r.translate)
     return ex->reply(errorResponse(req, invalidParam("model", "No installed recognizer here can translate (it takes a "
                                                               "multilingual Whisper model).")));

@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "core/asr/asr_session.h"
+#include "core/asr/hotwords.h"
 #include "core/asr/wav_reader.h"
 #include "core/audio/media_decoder.h"
 #include "core/base64.h"
 #include "core/client_strings.h"
 #include "protocols/common/protocol_context.h"
+#include "protocols/paddlespeech/asr_ws_messages.h"
 #include "transport/http_exchange.h"
 #include "transport/responses.h"
 
@@ -50,11 +52,18 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   if (!j["audio"].is_string()) return ex->reply(envelope(req, false, 400, "Input parameters are not valid: audio"));
   auto bytes = base64Decode(j["audio"].get<std::string>());
   if (!bytes) return ex->reply(envelope(req, false, 400, "audio is not valid base64"));
+  auto extensions = parseAsrExtensions(j);
+  if (auto* why = std::get_if<std::string>(&extensions))
+    return ex->reply(envelope(req, false, 400, "Input parameters are not valid: " + *why));
+  AsrSessionSettings settings;
+  const AsrSettings& asrSettings = ctx.config.asrSettings;
+  settings.itn = asrSettings.itnLanguages(std::get<AsrExtensions>(extensions).itn);
+  settings.decode.hotwords = mergeHotwords(asrSettings.hotwords, std::get<AsrExtensions>(extensions).hotwords);
 
   // Decoding takes a good part of the audio's duration: on the ASR pool.
   ex->record()->setLang(engine->language());
   int maxSeconds = ctx.config.asrSettings.maxSessionS;
-  net::post(ctx.speech.asrWorkers, [ex, engine, maxSeconds, bytes = std::move(*bytes)] {
+  net::post(ctx.speech.asrWorkers, [ex, engine, maxSeconds, settings, bytes = std::move(*bytes)] {
     const HttpRequest& req = ex->request();
     auto wav = readWav(bytes);
     DecodedMedia decoded;  // the samples, when the upload is not a WAV voxgate reads itself
@@ -71,12 +80,14 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
     RequestRecord& record = *ex->record();
     record.asrAudio(double(audio.data.size()) / double(audio.format.frameBytes()) / audio.format.sampleRate);
     auto started = std::chrono::steady_clock::now();
-    auto outcome = transcribeRecording(engine, audio.format, audio.data, ex->cancel());
+    auto outcome = transcribeRecording(engine, audio.format, audio.data, ex->cancel(), settings);
     if (auto* u = std::get_if<AsrUtterance>(&outcome)) {
       record.asrFinal(engine->name(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       record.asrEnded("ok");
-      return ex->reply(envelope(req, true, 200, "success", {{"transcription", u->result.text}}));
+      nlohmann::json result = {{"transcription", u->result.text}};
+      if (!u->result.lang.empty()) result["lang"] = u->result.lang;  // lang `auto`: the detected one
+      return ex->reply(envelope(req, true, 200, "success", std::move(result)));
     }
     record.asrEnded(ex->cancel()->cancelled() ? "cancelled" : "failed");
     spdlog::error("offline ASR failed: {}", logSafe(std::get<AsrFailure>(outcome).detail));

@@ -1,5 +1,7 @@
 #include "protocols/paddlespeech/asr_ws_messages.h"
 
+#include "core/asr/hotwords.h"
+
 namespace voxgate::paddlespeech {
 namespace {
 
@@ -25,11 +27,33 @@ std::optional<AsrMessage> parseAsrMessage(std::string_view text) {
   return AsrMessage{std::move(signal), std::move(j)};
 }
 
+std::variant<AsrExtensions, std::string> parseAsrExtensions(const nlohmann::json& j) {
+  AsrExtensions out;
+  if (auto it = j.find("itn"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return std::string("itn must be true or false");
+    out.itn = it->get<bool>();
+  }
+  if (auto it = j.find("hotwords"); it != j.end() && !it->is_null()) {
+    if (!it->is_array()) return std::string("hotwords must be a list of strings");
+    if (it->size() > kMaxHotwords)  // before copying: a client's list is refused whole
+      return "hotwords holds " + std::to_string(it->size()) + " words; at most " + std::to_string(kMaxHotwords);
+    for (const auto& w : *it) {
+      if (!w.is_string()) return std::string("hotwords must be a list of strings");
+      out.hotwords.push_back(w.get<std::string>());
+    }
+    if (auto why = hotwordsProblem(out.hotwords, "hotwords")) return *why;
+  }
+  return out;
+}
+
 std::variant<AsrStart, std::string> parseAsrStart(const nlohmann::json& j) {
   auto rate = intField(j, "sampleRate", 16000), bits = intField(j, "bitsPerSample", 16),
        channels = intField(j, "channels", 1);
   if (!rate || !bits || !channels) return std::string("sampleRate, bitsPerSample and channels must be integers");
-  AsrStart start{PcmFormat{*rate, *bits, *channels}, stringField(j, "lang"), stringField(j, "name").value_or("")};
+  auto extensions = parseAsrExtensions(j);
+  if (auto* why = std::get_if<std::string>(&extensions)) return *why;
+  AsrStart start{PcmFormat{*rate, *bits, *channels}, stringField(j, "lang"), stringField(j, "name").value_or(""),
+                 std::move(std::get<AsrExtensions>(extensions))};
   if (auto why = unsupportedFormat(start.format)) return *why;
   return start;
 }

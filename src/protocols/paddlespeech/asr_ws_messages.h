@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "core/asr/pcm_converter.h"
 
@@ -19,10 +20,21 @@ struct AsrMessage {
 // Not a JSON object: nullopt (the session closes 1007).
 std::optional<AsrMessage> parseAsrMessage(std::string_view text);
 
+// voxgate's additions to PaddleSpeech's request fields, in `start` and the REST body alike
+// (issue 13; stock clients never send them): `itn` (a boolean: inverse text normalisation of
+// the finals; absent: voxgate.asr.itn) and `hotwords` (a list of strings, core/asr/hotwords.h).
+struct AsrExtensions {
+  std::optional<bool> itn;
+  std::vector<std::string> hotwords;
+};
+// The fields, or why they are refused.
+std::variant<AsrExtensions, std::string> parseAsrExtensions(const nlohmann::json& body);
+
 struct AsrStart {
   PcmFormat format;                 // absent fields: 16000 Hz, 16 bit, mono
-  std::optional<std::string> lang;  // absent: the server's `asr_online.lang`
+  std::optional<std::string> lang;  // absent: the server's `asr_online.lang`; `auto`: detected
   std::string name;
+  AsrExtensions extensions;
 };
 // start's fields, or why they are refused (close 1007).
 std::variant<AsrStart, std::string> parseAsrStart(const nlohmann::json& start);

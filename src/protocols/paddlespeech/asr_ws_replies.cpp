@@ -18,7 +18,16 @@ std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_hand
 std::string finishedMessage(const AsrResult& result) {
   Json times = Json::array();
   for (const auto& w : result.words) times.push_back({{"w", w.word}, {"bg", w.begin}, {"ed", w.end}});
-  return dump({{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}});
+  Json j = {{"status", "ok"}, {"signal", "finished"}, {"result", result.text}, {"times", times}};
+  if (!result.lang.empty()) j["lang"] = result.lang;  // lang `auto`: what was detected (stock clients ignore it)
+  return dump(j);
+}
+
+// An utterance closed mid-stream (spec §1.8): its text, and with lang `auto` its language.
+std::string endpointMessage(const AsrResult& result) {
+  Json j = {{"result", result.text}};
+  if (!result.lang.empty()) j["lang"] = result.lang;
+  return dump(j);
 }
 
 // Seed-002's segment list: one {t0, t1, sentence} for an utterance that said something.
@@ -63,7 +72,7 @@ AsrReply frameReply(const AsrEvents& events, AsrReplyForm form) {
   for (const auto& e : events) {
     // An endpoint: this frame's reply carries the utterance's final text (spec §1.8).
     if (auto* ep = std::get_if<AsrEndpoint>(&e)) {
-      if (!segments) return {dump({{"result", ep->utterance.result.text}})};
+      if (!segments) return {endpointMessage(ep->utterance.result)};
       return {segmentList(ep->utterance).empty() ? dump({{"status", "ok"}}) : segmentsMessage(ep->utterance)};
     }
     // Continuous decoding off: the endpoint finished the session (spec §1.6).

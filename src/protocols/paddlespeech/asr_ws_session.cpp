@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "core/asr/hotwords.h"
 #include "core/asr/wav_archive.h"
 #include "core/client_strings.h"
 #include "core/log_limiter.h"
@@ -84,6 +85,7 @@ void AsrWsSession::handleStart(const nlohmann::json& j) {
                 "this server does not archive audio (voxgate.asr.archive is false), so the save path is off");
   state_ = State::Started;
   clientName_ = name;
+  extensions_ = std::move(start.extensions);
   record()->setLang(saveOnly_ ? lang : engine_->language());
   stepStarted();
   net::post(work_, [self = selfAs<AsrWsSession>(), name] { self->openSession(name); });
@@ -99,6 +101,8 @@ AsrSessionSettings AsrWsSession::sessionSettings() const {
   s.continuousDecoding = context_.config.asr.continuousDecoding || segmentsForm();
   s.partials = !segmentsForm();
   s.vad = context_.config.asrSettings.vad;
+  s.itn = context_.config.asrSettings.itnLanguages(extensions_.itn);
+  s.decode.hotwords = mergeHotwords(context_.config.asrSettings.hotwords, extensions_.hotwords);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include "core/asr/asr_session.h"
 #include "core/asr/pcm_converter.h"
 #include "protocols/common/protocol_context.h"
+#include "protocols/paddlespeech/asr_ws_messages.h"
 #include "protocols/paddlespeech/asr_ws_replies.h"
 #include "transport/ws_connection.h"
 
@@ -57,6 +58,7 @@ class AsrWsSession : public WsConnection {
   enum class State { Waiting, Started, Ending } state_ = State::Waiting;
   PcmFormat format_;
   std::string clientName_;
+  AsrExtensions extensions_;  // start's itn and hotwords
   size_t receivedBytes_ = 0;
   int inflight_ = 0;  // steps handed to the work strand and not answered yet
 
