@@ -262,9 +262,11 @@ struct WhisperSettings {
   int beamSize = 1;              // 1: greedy; more: beam search (slower)
   int partialIntervalMs = 1000;  // languages without a streaming pass: re-run this often for partials
   // Word times from the decoder's cross-attention (whisper.cpp's DTW over the model's alignment
-  // heads), not from its timestamp-token estimates. It needs whisper.cpp's attention without
-  // flash attention (engines/whisper/whisper_model.cpp says what that costs).
-  bool dtwWordTimes = true;
+  // heads), not from its timestamp-token estimates. Off by default: DTW needs whisper.cpp's
+  // attention without flash attention, and that made finals 25-45 % slower on the 2-core machine
+  // (bench/asr_roundtrip.py: p50 0.44 -> 0.58 s English, 0.40 -> 0.58 s Mandarin) for no
+  // accuracy gained.
+  bool dtwWordTimes = false;
   WhisperGuards guards;
 };
 

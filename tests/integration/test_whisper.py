@@ -13,7 +13,7 @@ import websockets
 
 from asr_util import (ASR_PATH, check_final, expect_failure, read_wav, recognise, run, start_msg,
                       stream_session)
-from recorded_audio import EN_DIGITS, ZH_24K, ZH_AISHELL, references
+from recorded_audio import EN_DIGITS, EN_LIBRISPEECH, ZH_24K, ZH_AISHELL, references
 from scoring import edit_distance, hanzi, spoken_digits as digits
 from server_process import ServerProcess, stop_server
 
@@ -179,3 +179,135 @@ def non_speech(kind, seconds=3.0, rate=16000):
 def test_non_speech_gives_no_text(whisper_srv, kind, lang):
     """Issue 13: silence, noise and music-like tones never come back as invented text."""
     assert recognise(whisper_srv, non_speech(kind), 16000, lang=lang) == ""
+
+
+# ---------------------------------------------------------------- issue 13: ITN, hotwords, lang auto, word times
+
+def rest_asr(srv, pcm, rate, **fields):
+    """The whole `result` of POST /paddlespeech/asr (transcription, and lang when detected)."""
+    import base64
+    import json
+
+    from audio_checks import to_wav
+    body = {"audio": base64.b64encode(to_wav(pcm, rate)).decode("ascii"), "audio_format": "wav",
+            "sample_rate": rate, "lang": "en", **fields}
+    r = requests.post(srv.base + "/paddlespeech/asr", data=json.dumps(body, ensure_ascii=False).encode(), timeout=60)
+    assert r.status_code == 200, r.text[:300]
+    return r.json()
+
+
+def speech_pcm(srv, text, voice="echo"):
+    """s16le mono of `text` in one of the project's neural voices (echo: Piper joe)."""
+    import io
+    import wave
+    r = requests.post(srv.base + "/v1/audio/speech", timeout=60,
+                      json={"model": "tts-1", "voice": voice, "input": text, "response_format": "wav"})
+    assert r.status_code == 200, r.text[:300]
+    with wave.open(io.BytesIO(r.content)) as w:
+        return w.readframes(w.getnframes()), w.getframerate()
+
+
+@pytest.mark.recorded_audio
+@pytest.mark.parametrize("clip,lang", [(EN_LIBRISPEECH, "en"), (ZH_AISHELL, "zh")])
+def test_lang_auto_detects_the_language_over_rest(whisper_srv, clip, lang):
+    audio = read_wav(clip)
+    j = rest_asr(whisper_srv, audio.data, audio.rate, lang="auto")
+    assert j["success"] is True, j
+    assert j["result"]["lang"] == lang, j
+    assert j["result"]["transcription"], j
+
+
+@pytest.mark.recorded_audio
+def test_lang_auto_over_the_stock_websocket_flow(whisper_srv):
+    """Partials come from Whisper re-runs until a run has named the language, then from pocketsphinx;
+    the final message says which language it heard (an added field)."""
+    url = f"ws://{whisper_srv.host}:{whisper_srv.port}{ASR_PATH}"
+    res = run(stream_session(url, read_wav(EN_LIBRISPEECH), realtime=True, extra_start={"lang": "auto"}))
+    f = check_final(res)
+    assert f["lang"] == "en", f
+    assert "sorrow" in f["result"].lower(), f
+    assert any(p for p in res.partials), "no partials while the audio came"
+
+
+@pytest.mark.recorded_audio
+def test_itn_keeps_an_approximate_number_in_characters(whisper_srv):
+    """一二线城市 must stay as it is: ITN leaves neighbouring numerals (an approximation) alone."""
+    audio = read_wav(ZH_AISHELL)
+    plain = rest_asr(whisper_srv, audio.data, audio.rate, lang="zh", itn=False)["result"]["transcription"]
+    with_itn = rest_asr(whisper_srv, audio.data, audio.rate, lang="zh", itn=True)["result"]["transcription"]
+    assert "城市" in with_itn, with_itn
+    assert "~" not in with_itn and "-" not in with_itn, with_itn
+    assert with_itn == plain, (plain, with_itn)
+
+
+def test_itn_writes_spoken_numbers_as_digits(whisper_srv):
+    """Whisper writes most Mandarin numbers as digits already; primed with a spoken-form hotword it
+    writes this date in characters, and ITN then gives the written form (the FastSpeech2 voice)."""
+    pcm, rate = speech_pcm(whisper_srv, "会议定在二零二四年三月十五日。", voice="alloy")
+    primed = {"lang": "zh", "hotwords": ["二零二四年三月十五日"]}
+    plain = rest_asr(whisper_srv, pcm, rate, itn=False, **primed)["result"]["transcription"]
+    with_itn = rest_asr(whisper_srv, pcm, rate, itn=True, **primed)["result"]["transcription"]
+    assert "二零二四年三月十五日" in plain, plain
+    assert "2024年3月15日" in with_itn, (plain, with_itn)
+
+
+def test_bad_itn_and_hotwords_fields_are_refused(whisper_srv):
+    audio = b"\0\0" * 16000
+    for fields, why in [({"itn": "yes"}, "itn must be true or false"),
+                        ({"hotwords": "Tchaikovsky"}, "hotwords must be a list of strings"),
+                        ({"hotwords": ["ok", "a\r\nforged"]}, "hotwords[1] holds a control character")]:
+        j = rest_asr(whisper_srv, audio, 16000, **fields)
+        assert j["success"] is False and j["code"] == 400 and why in j["message"]["description"], j
+
+
+def test_hotwords_bring_a_rare_name(whisper_srv):
+    """A name Whisper base does not guess, read by the project's English voice (Piper joe)."""
+    pcm, rate = speech_pcm(whisper_srv, "Please tell Tchaikovsky that the meeting moved to Friday.")
+    without = rest_asr(whisper_srv, pcm, rate)["result"]["transcription"]
+    with_hotword = rest_asr(whisper_srv, pcm, rate, hotwords=["Tchaikovsky"])["result"]["transcription"]
+    assert "Tchaikovsky" not in without, without
+    assert "Tchaikovsky" in with_hotword, with_hotword
+
+
+@pytest.fixture(scope="module")
+def dtw_srv(tmp_path_factory):
+    d = tmp_path_factory.mktemp("whisper_dtw")
+    cfg = whisper_config(d / "archive")
+    cfg["voxgate"]["asr"]["whisper"] = {"dtw_word_times": True}
+    srv = ServerProcess(d, cfg, name="whisper_dtw")
+    srv.start(timeout=60)
+    yield srv
+    stop_server(srv)
+
+
+@pytest.mark.recorded_audio
+@pytest.mark.parametrize("times", ["estimated", "dtw"])
+def test_word_times_lie_within_the_speech(request, times):
+    """Word times (the estimates, and DTW over the alignment heads on the cut window) fall inside the
+    speech, not in the silence around it: the LibriSpeech clip with 1.5 s of silence before and
+    after, streamed as the stock client does."""
+    from asr_util import Audio
+    srv = request.getfixturevalue("whisper_srv" if times == "estimated" else "dtw_srv")
+    audio = read_wav(EN_LIBRISPEECH)
+    pad = b"\0\0" * int(1.5 * audio.rate)
+    padded = Audio(pad + audio.data + pad, audio.rate, audio.bits, audio.channels, audio.label)
+    url = f"ws://{srv.host}:{srv.port}{ASR_PATH}"
+    f = check_final(run(stream_session(url, padded)))
+    speech_begin, speech_end = 1.5, 1.5 + len(audio.data) / 2 / audio.rate
+    margin = 0.2 + 0.1  # voxgate.asr.whisper.guards.speech_margin_ms, and one DTW step of slack
+    assert len(f["times"]) >= 25, f
+    for t in f["times"]:
+        assert speech_begin - margin <= t["bg"] <= t["ed"] <= speech_end + margin, (t, f["times"])
+
+
+@pytest.mark.parametrize("kind", ["noise", "silence"])
+def test_lang_auto_invents_nothing_on_non_speech(whisper_srv, kind):
+    assert recognise(whisper_srv, non_speech(kind), 16000, lang="auto") == ""
+
+
+@pytest.mark.recorded_audio
+def test_a_tenth_of_a_second_of_speech_gives_at_most_a_word(whisper_srv):
+    audio = read_wav(EN_LIBRISPEECH)
+    start = int(0.4 * audio.rate) * 2  # inside the first word
+    text = recognise(whisper_srv, audio.data[start:start + int(0.1 * audio.rate) * 2], audio.rate)
+    assert len(text.split()) <= 1, text

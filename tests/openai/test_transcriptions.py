@@ -62,6 +62,13 @@ def test_mandarin(client):
     assert hanzi_error_rate(r.text, _reference(ZH_AISHELL)) <= 0.3, r.text
 
 
+def test_a_mandarin_upload_without_language_is_detected(client):
+    """No `language`: voxgate.openai.default_language is auto, so Whisper's language head picks it."""
+    r = _transcribe(client, ZH_AISHELL, response_format="verbose_json")
+    assert r.language == "chinese", r
+    assert hanzi_error_rate(r.text, _reference(ZH_AISHELL)) <= 0.3, r.text
+
+
 def test_the_packaged_mp3_upload(client):
     path = AUDIO_DIR / "zh_funasr_asr_example.mp3"
     recorded_audio.recording(path)

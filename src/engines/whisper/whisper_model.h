@@ -19,7 +19,7 @@ struct WhisperConfig {
   int concurrency = 1;             // runs at once; each holds its own decoder state (~100 MB for base)
   int beamSize = 1;                // 1: greedy, >1: beam search
   WhisperGuards guards;            // hallucination and loop guards (whisper_guards.h)
-  bool dtwWordTimes = true;        // word times by DTW over the alignment heads (models it knows)
+  bool dtwWordTimes = false;       // word times by DTW over the alignment heads (models it knows)
 };
 
 // whisper.cpp: one context (the weights) shared by every session, and a pool of decoder
