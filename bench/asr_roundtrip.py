@@ -245,8 +245,8 @@ def main():
     for label, whisper in SETUPS:
         log(f"setup: {label}")
         results.append(run_setup(args.bin, label, whisper, sets))
-    text = (f"Command: `{command_line('asr_roundtrip.py')}` under the bench venv ({time.strftime('%Y-%m-%d')}, "
-            f"{machine()}, {time.time() - started:.0f} s). Offline REST, the clip's language given; "
+    command = command_line("asr_roundtrip.py").replace("/usr/bin/python3", "~/.cache/voxgate/venv-bench/bin/python")
+    text = (f"Command: `{command}` ({time.strftime('%Y-%m-%d')}, {machine()}, {time.time() - started:.0f} s). Offline REST, the clip's language given; "
             f"English WER in words, Mandarin CER in characters, both after wetext TN.\n\n{report(results, sets)}")
     print(text)
     if args.write:

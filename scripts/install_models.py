@@ -167,15 +167,13 @@ def install_headers(manifest, name):
     return root
 
 
-def build_whisper(manifest):
-    """Builds whisper.cpp (shared libraries, CPU) from its package's sources into the cache."""
-    spec = manifest["builds"]["whisper.cpp"]
-    root = CACHE / f"whisper.cpp-{spec['version']}"
-    if (root / "lib" / "libwhisper.so").exists():
-        return root
+# whisper.cpp's own tools, built beside the library from the same sources: the quantizer makes the
+# quantized models at install time, and the CLI is the reference the ASR bench compares finals with.
+WHISPER_TOOLS = ("whisper-quantize", "whisper-cli")
+
+
+def whisper_sources(manifest, spec, work):
     archive = download(manifest["packages"][spec["package"]])
-    work = root.with_name(root.name + ".build")
-    shutil.rmtree(work, ignore_errors=True)
     source = work / "src"
     prefix = len(spec["source"]) + 1
     with tarfile.open(archive) as tar:
@@ -185,22 +183,48 @@ def build_whisper(manifest):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with tar.extractfile(m) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out)
-    log(f"building whisper.cpp {spec['version']} (a few minutes)")
-    staging = root.with_name(root.name + ".staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    build_log = work / "build.log"
-    steps = [["cmake", "-S", source, "-B", work / "build", "-DCMAKE_BUILD_TYPE=Release",
-              "-DBUILD_SHARED_LIBS=ON", "-DWHISPER_BUILD_EXAMPLES=OFF", "-DWHISPER_BUILD_TESTS=OFF",
-              "-DWHISPER_BUILD_SERVER=OFF", f"-DCMAKE_INSTALL_PREFIX={staging}",
-              "-DCMAKE_INSTALL_LIBDIR=lib", f"-DCMAKE_INSTALL_RPATH={root}/lib"],
-             ["cmake", "--build", work / "build", "-j2"],
-             ["cmake", "--install", work / "build"]]
+    return source
+
+
+def run_build(steps, build_log, what):
     with open(build_log, "w") as out:  # the upstream build is chatty; its log is kept on failure
         for step in steps:
             if subprocess.run(step, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
-                sys.exit(f"install_models: building whisper.cpp failed; see {build_log}")
-    shutil.rmtree(root, ignore_errors=True)
-    staging.rename(root)
+                sys.exit(f"install_models: building {what} failed; see {build_log}")
+
+
+def build_whisper(manifest):
+    """Builds whisper.cpp (shared libraries, CPU) and its tools from its package's sources into the cache."""
+    spec = manifest["builds"]["whisper.cpp"]
+    root = CACHE / f"whisper.cpp-{spec['version']}"
+    tools_missing = not all((root / "bin" / t).exists() for t in WHISPER_TOOLS)
+    if (root / "lib" / "libwhisper.so").exists() and not tools_missing:
+        return root
+    work = root.with_name(root.name + ".build")
+    shutil.rmtree(work, ignore_errors=True)
+    source = whisper_sources(manifest, spec, work)
+    if not (root / "lib" / "libwhisper.so").exists():
+        log(f"building whisper.cpp {spec['version']} (a few minutes)")
+        staging = root.with_name(root.name + ".staging")
+        shutil.rmtree(staging, ignore_errors=True)
+        run_build([["cmake", "-S", source, "-B", work / "build", "-DCMAKE_BUILD_TYPE=Release",
+                    "-DBUILD_SHARED_LIBS=ON", "-DWHISPER_BUILD_EXAMPLES=OFF", "-DWHISPER_BUILD_TESTS=OFF",
+                    "-DWHISPER_BUILD_SERVER=OFF", f"-DCMAKE_INSTALL_PREFIX={staging}",
+                    "-DCMAKE_INSTALL_LIBDIR=lib", f"-DCMAKE_INSTALL_RPATH={root}/lib"],
+                   ["cmake", "--build", work / "build", "-j2"],
+                   ["cmake", "--install", work / "build"]], work / "build.log", "whisper.cpp")
+        shutil.rmtree(root, ignore_errors=True)
+        staging.rename(root)
+    # The tools link the library statically, so they run from anywhere; only their two targets build.
+    log(f"building whisper.cpp {spec['version']}'s {' and '.join(WHISPER_TOOLS)}")
+    run_build([["cmake", "-S", source, "-B", work / "tools", "-DCMAKE_BUILD_TYPE=Release",
+                "-DBUILD_SHARED_LIBS=OFF", "-DWHISPER_BUILD_EXAMPLES=ON", "-DWHISPER_BUILD_TESTS=OFF",
+                "-DWHISPER_BUILD_SERVER=OFF", "-DWHISPER_SDL2=OFF"],
+               ["cmake", "--build", work / "tools", "-j2", "--target", *WHISPER_TOOLS]],
+              work / "tools.log", "whisper.cpp's tools")
+    (root / "bin").mkdir(exist_ok=True)
+    for tool in WHISPER_TOOLS:
+        shutil.copy2(work / "tools" / "bin" / tool, root / "bin" / tool)
     shutil.rmtree(work, ignore_errors=True)
     log(f"whisper.cpp in {root}")
     return root
@@ -269,6 +293,15 @@ def install_model(name, model, manifest):
         subprocess.run([conversion_venv(), REPO / "scripts" / "convert_fastspeech2.py", model["tool"], source, tmp],
                        check=True, stdout=subprocess.DEVNULL)
         source.unlink()
+    elif model.get("convert") == "whisper-quantize":
+        # whisper.cpp's own quantizer on an installed model: a pure function of its input, so the
+        # output's hash is pinned like any download's.
+        source = MODELS / manifest["models"][model["source"]]["file"]
+        install_model(model["source"], manifest["models"][model["source"]], manifest)
+        log(f"quantizing {model['source']} to {model['type']}")
+        tool = CACHE / f"whisper.cpp-{manifest['builds']['whisper.cpp']['version']}" / "bin" / "whisper-quantize"
+        subprocess.run([tool, source, tmp, model["type"]], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
     elif model.get("convert") == "pypinyin-export":
         import pypinyin_export  # reads the wheel's two JSON data files; no pypinyin code runs
 

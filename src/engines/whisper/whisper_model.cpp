@@ -22,13 +22,19 @@ constexpr size_t kMinSamples = kRate * 12 / 10;
 // clips: 64 garbles words, 128 and 256 are as accurate as the full window, which is 2.5-4x slower.
 constexpr int kAudioCtxMargin = 128;
 
+// Set on the thread that runs whisper_full (ggml's worker 0, which also checks the abort
+// callback) once its run was told to stop: whisper.cpp then logs "failed to encode" at error
+// level, which is no error of ours.
+thread_local bool tStopping = false;
+
 void logFromWhisper(ggml_log_level level, const char* text, void*) {
   std::string line(text);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
   if (line.empty()) return;
   // detect() stops whisper_full on purpose before its first encoder pass (and a cancelled run
   // stops the same way): not an error.
-  if (line.find("encoder_begin_callback returned false") != std::string::npos) level = GGML_LOG_LEVEL_DEBUG;
+  if (tStopping || line.find("encoder_begin_callback returned false") != std::string::npos)
+    level = GGML_LOG_LEVEL_DEBUG;
   if (level == GGML_LOG_LEVEL_ERROR)
     spdlog::error("whisper.cpp: {}", line);
   else if (level == GGML_LOG_LEVEL_WARN)
@@ -199,24 +205,39 @@ void WhisperModel::release(whisper_state* state) {
   gate_.leave();
 }
 
+bool WhisperModel::Stop::operator()() const {
+  if (cancel && cancel->cancelled()) return tStopping = true;
+  if (yieldTo && yieldTo->waiting() > 0) {
+    yielded = true;
+    return tStopping = true;
+  }
+  return false;
+}
+
 AsrResult WhisperModel::transcribe(std::span<const float> audio, const std::string& lang,
                                    const AsrDecodeOptions& options, const CancelToken* cancel) {
   whisper_state* state = acquire(cancel, true);
   if (!state) return {};
-  return runAndRelease(state, audio, {lang, options}, cancel);
+  return runAndRelease(state, audio, {lang, options}, Stop{cancel, nullptr});
 }
 
+// A try gives its slot up the moment a final waits for it: measured with 4 real-time Mandarin
+// streams (bench/mandarin_partials.py), a final that waited for another stream's partial run to
+// end came 140 ms later (p50) than with partials off.
 std::optional<AsrResult> WhisperModel::tryTranscribe(std::span<const float> audio, const std::string& lang,
                                                      const AsrDecodeOptions& options, const CancelToken* cancel) {
   whisper_state* state = acquire(cancel, false);
   if (!state) return std::nullopt;
-  return runAndRelease(state, audio, {lang, options}, cancel);
+  Stop stop{cancel, &gate_};
+  AsrResult r = runAndRelease(state, audio, {lang, options}, stop);
+  if (stop.yielded) return std::nullopt;
+  return r;
 }
 
 AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task,
-                                      const CancelToken* cancel) {
+                                      const Stop& stop) {
   try {
-    AsrResult r = run(state, audio, task, cancel);  // may replace the state
+    AsrResult r = run(state, audio, task, stop);  // may replace the state
     release(state);
     return r;
   } catch (...) {
@@ -226,7 +247,7 @@ AsrResult WhisperModel::runAndRelease(whisper_state* state, std::span<const floa
 }
 
 std::string WhisperModel::detect(whisper_state* state, std::span<const float> audio,
-                                 const std::vector<std::string>& among, const CancelToken* cancel) {
+                                 const std::vector<std::string>& among, const Stop& stop) {
   // whisper_full's own detection encodes the whole 30 s window (the state's encoder width is
   // set only after it). A run stopped before its first encoder pass leaves the mel and the cut
   // width in the state, so the language head reads the same encoder pass a decode would.
@@ -238,7 +259,7 @@ std::string WhisperModel::detect(whisper_state* state, std::span<const float> au
   p.encoder_begin_callback = [](whisper_context*, whisper_state*, void*) { return false; };
   if (whisper_full_with_state(ctx_, state, p, audio.data(), int(audio.size())) != 0)
     throw std::runtime_error("whisper.cpp failed to read the audio");
-  if (cancel && cancel->cancelled()) return {};
+  if (stop()) return {};
   std::vector<float> probs(size_t(whisper_lang_max_id()) + 1, 0.0f);
   int best = whisper_lang_auto_detect_with_state(ctx_, state, 0, config_.threads, probs.data());
   if (best < 0) throw std::runtime_error("whisper.cpp failed to detect the language");
@@ -257,7 +278,7 @@ std::string WhisperModel::detect(whisper_state* state, std::span<const float> au
 }
 
 bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, const Task& task,
-                          const std::string& lang, int beam, const CancelToken* cancel,
+                          const std::string& lang, int beam, const Stop& stop,
                           std::vector<DecodedWindow>& windows) {
   whisper_full_params p = whisper_full_default_params(beam > 1 ? WHISPER_SAMPLING_BEAM_SEARCH : WHISPER_SAMPLING_GREEDY);
   p.n_threads = config_.threads;
@@ -284,18 +305,19 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
     p.initial_prompt = prompt.c_str();
     p.carry_initial_prompt = true;
   }
-  auto stop = [](void* data) { return data && static_cast<const CancelToken*>(data)->cancelled(); };
-  p.abort_callback = stop;
-  p.abort_callback_user_data = const_cast<CancelToken*>(cancel);
+  p.abort_callback = [](void* data) { return (*static_cast<const Stop*>(data))(); };
+  p.abort_callback_user_data = const_cast<Stop*>(&stop);
   p.encoder_begin_callback = [](whisper_context*, whisper_state*, void* data) {
-    return !(data && static_cast<const CancelToken*>(data)->cancelled());
+    return !(*static_cast<const Stop*>(data))();
   };
-  p.encoder_begin_callback_user_data = const_cast<CancelToken*>(cancel);
+  p.encoder_begin_callback_user_data = const_cast<Stop*>(&stop);
 
+  tStopping = false;
   if (whisper_full_with_state(ctx_, state, p, audio.data(), int(audio.size())) != 0) {
-    if (cancel && cancel->cancelled()) return false;
+    if (stop()) return false;
     throw std::runtime_error("whisper.cpp failed to transcribe");
   }
+  if (stop()) return false;  // stopped before an encoder pass: whisper_full says nothing
   const whisper_token eot = whisper_token_eot(ctx_);
   const int segments = whisper_full_n_segments_from_state(state);
   std::string previous;
@@ -334,7 +356,7 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
 }
 
 AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio, const Task& task,
-                            const CancelToken* cancel) {
+                            const Stop& stop) {
   const double duration = double(audio.size()) / kRate;  // before padding
   std::vector<float> padded;
   if (audio.size() < kMinSamples) {
@@ -349,7 +371,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     if (!multilingual_) {
       lang = "en";
     } else {
-      lang = detect(state, audio, task.options.detectAmong, cancel);
+      lang = detect(state, audio, task.options.detectAmong, stop);
       if (lang.empty()) return {};
       whisper_free_state(state);  // a fresh state for the decode (see release())
       state = whisper_init_state(ctx_);
@@ -357,7 +379,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     }
   }
   std::vector<DecodedWindow> windows;
-  if (!decode(state, audio, task, lang, config_.beamSize, cancel, windows)) return {};
+  if (!decode(state, audio, task, lang, config_.beamSize, stop, windows)) return {};
   auto broken = std::find_if(windows.begin(), windows.end(),
                              [&](const DecodedWindow& w) { return !brokenRule(w, guards).empty(); });
   if (broken != windows.end() && guards.retryBeam > config_.beamSize) {
@@ -367,7 +389,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     state = whisper_init_state(ctx_);
     if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
     windows.clear();
-    if (!decode(state, audio, task, lang, guards.retryBeam, cancel, windows)) return {};
+    if (!decode(state, audio, task, lang, guards.retryBeam, stop, windows)) return {};
   }
   std::erase_if(windows, [&](const DecodedWindow& w) {
     std::string why = brokenRule(w, guards);

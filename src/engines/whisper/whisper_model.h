@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -45,18 +46,25 @@ class WhisperModel : public AsrFinalPass {
     const std::string& lang;
     const AsrDecodeOptions& options;
   };
+  // What ends a run early: the client's cancel token, and for a try (a partial re-run) a final
+  // waiting for the slot, so partials never delay a final (issue 13 §7).
+  struct Stop {
+    const CancelToken* cancel = nullptr;
+    const FifoGate* yieldTo = nullptr;  // set for a try
+    mutable std::atomic<bool> yielded{false};
+    bool operator()() const;
+  };
   whisper_state* acquire(const CancelToken* cancel, bool wait);
   void release(whisper_state* state);
-  AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task,
-                          const CancelToken* cancel);
-  AsrResult run(whisper_state*& state, std::span<const float> audio, const Task& task, const CancelToken* cancel);
+  AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task, const Stop& stop);
+  AsrResult run(whisper_state*& state, std::span<const float> audio, const Task& task, const Stop& stop);
   // One whisper.cpp pass in `lang`; false when cancelled. Kept segments' tokens, grouped in 30 s windows.
   bool decode(whisper_state* state, std::span<const float> audio, const Task& task, const std::string& lang, int beam,
-              const CancelToken* cancel, std::vector<DecodedWindow>& windows);
+              const Stop& stop, std::vector<DecodedWindow>& windows);
   // Lang `auto`: the most likely of `among` (any language when empty) by the language head over
   // the first 30 s; "" when cancelled. Leaves `state` used.
   std::string detect(whisper_state* state, std::span<const float> audio, const std::vector<std::string>& among,
-                     const CancelToken* cancel);
+                     const Stop& stop);
 
   WhisperConfig config_;
   whisper_context* ctx_ = nullptr;
