@@ -125,7 +125,7 @@ std::variant<ClientEvent, ApiError> parseClientEvent(std::string_view text, Real
     auto error = next.beta ? readBetaSession(*session, next, models) : readGaSession(*session, next, models);
     if (error) return *error;
     std::string lang = next.language.empty() ? config.openai.defaultLanguage : next.language;
-    if (!config.asrSettings.recognizers.count(lang))
+    if (lang != "auto" && !config.asrSettings.recognizers.count(lang))  // auto: any (RealtimeSession)
       return bad(
           next.beta ? "session.input_audio_transcription.language" : "session.audio.input.transcription.language",
           "No installed recognizer serves language '" + lang + "'.");
