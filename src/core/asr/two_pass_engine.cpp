@@ -131,7 +131,13 @@ class TwoPassStream : public AsrStream {
     }
     auto it = engine_->streamingByLang_.find(runLang_);
     if (it == engine_->streamingByLang_.end() || !it->second) return;
-    first_ = it->second->open(cancel_);
+    try {
+      first_ = it->second->open(cancel_);
+    } catch (const std::exception& e) {  // every decoder busy: Whisper re-runs go on giving the partials
+      spdlog::warn("{} streaming pass not opened, partials stay with {}: {}", runLang_, engine_->final_->name(),
+                   e.what());
+      return;
+    }
     std::vector<int16_t> pcm(audio_.size());
     for (size_t i = 0; i < audio_.size(); ++i) pcm[i] = int16_t(audio_[i] * 32768.0f);  // exact: s / 32768 above
     first_->accept(pcm);
