@@ -24,7 +24,7 @@ from pathlib import Path
 
 import websockets
 
-from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, audio_dir, command_line,
+from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, asr_config, audio_dir, command_line,
                     edit_distance, machine, read_wav, references, write_readme)
 
 DIGITS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
@@ -70,15 +70,7 @@ async def transcribe(url, path, lang):
 
 
 def config(lang, row):
-    return "\n".join([
-        "host: 127.0.0.1", "port: 8090", "protocol: http",
-        "engine_list: ['tts_online', 'asr_online']",
-        "tts_online: {engine: espeak}",
-        f"asr_online: {{engine: pocketsphinx, lang: {lang}, continuous_decoding: true}}",
-        "voxgate:",
-        f"  asr: {{archive: false, recognizers: {{{lang}: {json.dumps(row)}}}}}",
-        "",
-    ])
+    return asr_config(lang, {"recognizers": {lang: row}})
 
 
 def run_setup(binary, label, lang, row, data, refs):

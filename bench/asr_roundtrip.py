@@ -32,7 +32,7 @@ from pathlib import Path
 import requests
 from wetext import Normalizer
 
-from common import (Server, add_report_args, add_server_args, audio_dir, command_line, edit_distance, log,
+from common import (Server, add_report_args, add_server_args, asr_config, audio_dir, command_line, edit_distance, log,
                     machine, references, write_readme)
 
 ENGLISH = [
@@ -92,24 +92,8 @@ SETUPS = [  # (label, voxgate.asr.whisper overrides)
 ]
 
 
-def yaml_inline(value):
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {yaml_inline(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def config(whisper):
-    return "\n".join([
-        "host: 127.0.0.1", "port: 8090", "protocol: http",
-        "engine_list: ['tts_online', 'asr_online']",
-        "tts_online: {engine: espeak}",
-        "asr_online: {engine: pocketsphinx, lang: en, continuous_decoding: true}",
-        "voxgate:",
-        f"  asr: {{archive: false, recognizers: {yaml_inline(ROW_KEYS)}, whisper: {yaml_inline(whisper)}}}",
-        "",
-    ])
+    return asr_config("en", {"recognizers": ROW_KEYS, "whisper": whisper})
 
 
 def synthesize(binary, tmp):

@@ -238,6 +238,20 @@ def read_wav(path):
     sys.exit(f"{path}: no data chunk")
 
 
+def asr_config(lang, asr):
+    """A server config with only eSpeak NG and the ASR section: `asr_online.lang` and `voxgate.asr` (a dict,
+    written as JSON, which YAML reads)."""
+    return "\n".join([
+        "host: 127.0.0.1", "port: 8090", "protocol: http",
+        "engine_list: ['tts_online', 'asr_online']",
+        "tts_online: {engine: espeak}",
+        f"asr_online: {{engine: pocketsphinx, lang: {lang}, continuous_decoding: true}}",
+        "voxgate:",
+        f"  asr: {json.dumps({'archive': False, **asr})}",
+        "",
+    ])
+
+
 def edit_distance(a, b):
     """Levenshtein distance between two sequences."""
     prev = list(range(len(b) + 1))

@@ -24,20 +24,12 @@ from pathlib import Path
 
 import websockets
 
-from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, audio_dir, command_line,
+from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, asr_config, audio_dir, command_line,
                     machine, read_wav, references, write_readme)
 
 
 def config(reply_form):
-    return "\n".join([
-        "host: 127.0.0.1", "port: 8090", "protocol: http",
-        "engine_list: ['tts_online', 'asr_online']",
-        "tts_online: {engine: espeak}",
-        "asr_online: {engine: pocketsphinx, lang: zh, continuous_decoding: true}",
-        "voxgate:",
-        f"  asr: {{archive: false, reply_form: {reply_form}, recognizers: {{zh: {{final: whisper}}}}}}",
-        "",
-    ])
+    return asr_config("zh", {"reply_form": reply_form, "recognizers": {"zh": {"final": "whisper"}}})
 
 
 async def stream(url, path):

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from asr_accuracy import transcribe
-from common import (ASR_PATH, REPO, Server, add_report_args, add_server_args, audio_dir, command_line, log,
+from common import (ASR_PATH, REPO, Server, add_report_args, add_server_args, asr_config, audio_dir, command_line, log,
                     machine, read_wav, write_readme)
 
 CACHE = Path.home() / ".cache" / "voxgate"
@@ -49,16 +49,8 @@ def cli_seconds(cli, model, clip, audio_ctx):
 
 
 def config(model):
-    return "\n".join([
-        "host: 127.0.0.1", "port: 8090", "protocol: http",
-        "engine_list: ['tts_online', 'asr_online']",
-        "tts_online: {engine: espeak}",
-        "asr_online: {engine: pocketsphinx, lang: en, continuous_decoding: true}",
-        "voxgate:",
-        f"  asr: {{archive: false, recognizers: {{en: {{streaming: pocketsphinx, final: whisper}}}}, "
-        f"whisper: {{model: {model}, threads: 2}}}}",
-        "",
-    ])
+    return asr_config("en", {"recognizers": {"en": {"streaming": "pocketsphinx", "final": "whisper"}},
+                             "whisper": {"model": model, "threads": 2}})
 
 
 def main():
