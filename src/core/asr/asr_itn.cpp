@@ -1,6 +1,7 @@
 #include "core/asr/asr_itn.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 #include <optional>
 
@@ -107,10 +108,11 @@ void applyItn(AsrResult& result, const TextNormalizer& itn) {
     end[g] = std::max(end[g], result.words[w].end);
   }
   std::vector<AsrWord> words;
-  std::optional<size_t> open;  // the group of the word being built
+  constexpr size_t kNone = SIZE_MAX;
+  size_t open = kNone;  // the group of the word being built
   for (size_t k = 0; k < after.size(); ++k) {
     if (!from[k]) {  // a space (or text no word reached) ends the word
-      open.reset();
+      open = kNone;
       continue;
     }
     size_t g = groups.find(*from[k]);

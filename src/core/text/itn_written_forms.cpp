@@ -30,10 +30,6 @@ std::string noLeadingZero(std::string v) {
   return v;
 }
 
-bool endsWith(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
-}
-
 std::vector<std::string> split(const std::string& s, char mark) {
   std::vector<std::string> out(1);
   for (char c : s)
@@ -56,7 +52,7 @@ std::string writtenDate(const TaggedToken& t, const std::string& grammar) {
     std::string key = present[i];
     if (key == "year") out += parts[i] + "年";
     if (key == "month") out += noLeadingZero(parts[i]) + "月";
-    if (key == "day") out += noLeadingZero(parts[i]) + (endsWith(*t.field("day"), "号") ? "号" : "日");
+    if (key == "day") out += noLeadingZero(parts[i]) + (t.field("day")->ends_with("号") ? "号" : "日");
   }
   return out;
 }
@@ -66,7 +62,7 @@ std::string writtenTime(const TaggedToken& t, std::string grammar) {
   const std::string* noon = t.field("noon");
   if (!noon) return {};
   for (const char* mark : {"a.m.", "p.m."})
-    if (endsWith(grammar, mark)) grammar.resize(grammar.size() - std::string_view(mark).size());
+    if (grammar.ends_with(mark)) grammar.resize(grammar.size() - std::string_view(mark).size());
   if (grammar.empty() || !isDigit(grammar[0])) return {};
   return *noon + grammar;
 }
@@ -94,24 +90,9 @@ std::string written(const TaggedToken& t, const std::string& token,
 std::string zhItnWrittenForms(const std::string& tagged,
                               const std::function<std::string(const std::string& token)>& verbalize) {
   std::string out;
-  size_t tokenStart = 0;
-  bool quoted = false;
-  for (size_t i = 0; i < tagged.size(); ++i) {
-    char c = tagged[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-      continue;
-    }
-    if (c == '"') quoted = true;
-    if (c != '}') continue;
-    std::string token = tagged.substr(tokenStart, i + 1 - tokenStart);  // one whole token
-    tokenStart = i + 1;
-    size_t b = token.find_first_not_of(' ');
-    if (b == std::string::npos) continue;
-    token.erase(0, b);
-    auto parsed = parseTokens(token);
-    std::string form = parsed.size() == 1 ? written(parsed.front(), token, verbalize) : "";
+  for (const TaggedToken& t : parseTokens(tagged)) {
+    std::string token = printToken(t, TextGrammar::ZhItn);
+    std::string form = written(t, token, verbalize);
     out += (out.empty() ? "" : " ") + (form.empty() ? token : charTokens(form));
   }
   return out;

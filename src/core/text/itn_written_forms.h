@@ -13,8 +13,8 @@ namespace voxgate {
 // - an approximate number made of two neighbouring numerals (一二线城市, 五六个人, 三十一二岁)
 //   stays in characters, as GB/T 15835-2011 asks (the grammar writes 1~2线, 5~6个, 31-2岁).
 // wetext's tagger keeps the spoken text in each field (date { year: "二零二四年" ... }), and
-// `verbalize` gives the grammar's written form of one token. Returns the tagged text with those
-// tokens replaced by char tokens of voxgate's written form.
+// `verbalize` gives the grammar's written form of one token (given in the verbalizer's field
+// order). Returns the tokens in that order, those replaced by char tokens of voxgate's written form.
 std::string zhItnWrittenForms(const std::string& tagged,
                               const std::function<std::string(const std::string& token)>& verbalize);
 

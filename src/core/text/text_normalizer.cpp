@@ -137,9 +137,7 @@ std::string TextNormalizer::normalizePiece(const std::string& piece) const {
   std::string tagged = rewrite(zh ? liangBeforeDian(dropThousandsSeparators(piece)) : piece, *fsts_->tagger);
   if (tagged.empty()) return piece;
   if (grammar_ == TextGrammar::ZhItn)  // some tokens in Mandarin's written form (itn_written_forms.h)
-    tagged = zhItnWrittenForms(tagged, [this](const std::string& token) {
-      return rewrite(reorderTokens(token, grammar_), *fsts_->verbalizer);
-    });
+    tagged = zhItnWrittenForms(tagged, [this](const std::string& token) { return rewrite(token, *fsts_->verbalizer); });
   std::string reordered = reorderTokens(tagged, grammar_);
   if (reordered.empty()) return piece;
   std::string spoken = rewrite(reordered, *fsts_->verbalizer);

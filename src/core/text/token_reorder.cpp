@@ -118,6 +118,8 @@ const std::string* TaggedToken::field(std::string_view key) const {
 
 std::vector<TaggedToken> parseTokens(std::string_view tagged) { return parse(tagged); }
 
+std::string printToken(const TaggedToken& token, TextGrammar grammar) { return print(token, ordersFor(grammar)); }
+
 std::string reorderTokens(std::string_view tagged, TextGrammar grammar) {
   const Orders& orders = ordersFor(grammar);
   std::string out;

@@ -24,5 +24,7 @@ struct TaggedToken {
   const std::string* field(std::string_view key) const;
 };
 std::vector<TaggedToken> parseTokens(std::string_view tagged);
+// One token printed as reorderTokens prints it: its fields in `grammar`'s verbalizer order.
+std::string printToken(const TaggedToken& token, TextGrammar grammar);
 
 }  // namespace voxgate
