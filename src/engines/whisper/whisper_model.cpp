@@ -312,7 +312,6 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   };
   p.encoder_begin_callback_user_data = const_cast<Stop*>(&stop);
 
-  tStopping = false;
   if (whisper_full_with_state(ctx_, state, p, audio.data(), int(audio.size())) != 0) {
     if (stop()) return false;
     throw std::runtime_error("whisper.cpp failed to transcribe");
@@ -355,8 +354,15 @@ bool WhisperModel::decode(whisper_state* state, std::span<const float> audio, co
   return true;
 }
 
+void WhisperModel::renew(whisper_state*& state) {
+  whisper_free_state(state);
+  state = whisper_init_state(ctx_);
+  if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
+}
+
 AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio, const Task& task,
                             const Stop& stop) {
+  tStopping = false;  // until this run's `stop` says otherwise
   const double duration = double(audio.size()) / kRate;  // before padding
   std::vector<float> padded;
   if (audio.size() < kMinSamples) {
@@ -373,9 +379,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
     } else {
       lang = detect(state, audio, task.options.detectAmong, stop);
       if (lang.empty()) return {};
-      whisper_free_state(state);  // a fresh state for the decode (see release())
-      state = whisper_init_state(ctx_);
-      if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
+      renew(state);
     }
   }
   std::vector<DecodedWindow> windows;
@@ -384,10 +388,7 @@ AsrResult WhisperModel::run(whisper_state*& state, std::span<const float> audio,
                              [&](const DecodedWindow& w) { return !brokenRule(w, guards).empty(); });
   if (broken != windows.end() && guards.retryBeam > config_.beamSize) {
     spdlog::debug("whisper: {}; decoding again with beam {}", brokenRule(*broken, guards), guards.retryBeam);
-    // A fresh state: a used one changes the next run's text (see release()).
-    whisper_free_state(state);
-    state = whisper_init_state(ctx_);
-    if (!state) throw std::runtime_error("whisper.cpp cannot allocate a decoder state");
+    renew(state);
     windows.clear();
     if (!decode(state, audio, task, lang, guards.retryBeam, stop, windows)) return {};
   }

@@ -58,6 +58,9 @@ class WhisperModel : public AsrFinalPass {
   void release(whisper_state* state);
   AsrResult runAndRelease(whisper_state* state, std::span<const float> audio, const Task& task, const Stop& stop);
   AsrResult run(whisper_state*& state, std::span<const float> audio, const Task& task, const Stop& stop);
+  // A fresh state in place of a used one, whose carried state would change the next decode's
+  // text (see release()); throws when none can be made.
+  void renew(whisper_state*& state);
   // One whisper.cpp pass in `lang`; false when cancelled. Kept segments' tokens, grouped in 30 s windows.
   bool decode(whisper_state* state, std::span<const float> audio, const Task& task, const std::string& lang, int beam,
               const Stop& stop, std::vector<DecodedWindow>& windows);
