@@ -6,10 +6,14 @@
 
 namespace voxgate {
 
+std::optional<std::string> hotwordCountProblem(size_t count, std::string_view field) {
+  if (count <= kMaxHotwords) return std::nullopt;
+  return std::string(field) + " holds " + std::to_string(count) + " words; at most " + std::to_string(kMaxHotwords);
+}
+
 std::optional<std::string> hotwordsProblem(const std::vector<std::string>& words, std::string_view field) {
+  if (auto why = hotwordCountProblem(words.size(), field)) return why;
   const std::string name(field);
-  if (words.size() > kMaxHotwords)
-    return name + " holds " + std::to_string(words.size()) + " words; at most " + std::to_string(kMaxHotwords);
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
     const std::string at = name + "[" + std::to_string(i) + "]";

@@ -17,6 +17,8 @@ constexpr size_t kMaxHotwordBytes = 64;
 
 // nullopt when the list is usable, else why not, naming `field`.
 std::optional<std::string> hotwordsProblem(const std::vector<std::string>& words, std::string_view field);
+// The same check of the length alone, for a client's list before it is copied.
+std::optional<std::string> hotwordCountProblem(size_t count, std::string_view field);
 
 // The config's words, then the session's, each once, in that order.
 std::vector<std::string> mergeHotwords(const std::vector<std::string>& configured,

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "core/asr/asr_session.h"
-#include "core/asr/hotwords.h"
 #include "core/asr/wav_reader.h"
 #include "core/audio/media_decoder.h"
 #include "core/base64.h"
@@ -56,9 +55,7 @@ void handleOfflineAsr(ProtocolContext& ctx, std::shared_ptr<HttpExchange> ex) {
   if (auto* why = std::get_if<std::string>(&extensions))
     return ex->reply(envelope(req, false, 400, "Input parameters are not valid: " + *why));
   AsrSessionSettings settings;
-  const AsrSettings& asrSettings = ctx.config.asrSettings;
-  settings.itn = asrSettings.itnLanguages(std::get<AsrExtensions>(extensions).itn);
-  settings.decode.hotwords = mergeHotwords(asrSettings.hotwords, std::get<AsrExtensions>(extensions).hotwords);
+  applyAsrExtensions(std::get<AsrExtensions>(extensions), ctx.config.asrSettings, settings);
 
   // Decoding takes a good part of the audio's duration: on the ASR pool.
   ex->record()->setLang(engine->language());

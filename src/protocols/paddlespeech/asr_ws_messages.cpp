@@ -35,8 +35,7 @@ std::variant<AsrExtensions, std::string> parseAsrExtensions(const nlohmann::json
   }
   if (auto it = j.find("hotwords"); it != j.end() && !it->is_null()) {
     if (!it->is_array()) return std::string("hotwords must be a list of strings");
-    if (it->size() > kMaxHotwords)  // before copying: a client's list is refused whole
-      return "hotwords holds " + std::to_string(it->size()) + " words; at most " + std::to_string(kMaxHotwords);
+    if (auto why = hotwordCountProblem(it->size(), "hotwords")) return *why;  // before copying it
     for (const auto& w : *it) {
       if (!w.is_string()) return std::string("hotwords must be a list of strings");
       out.hotwords.push_back(w.get<std::string>());
@@ -44,6 +43,11 @@ std::variant<AsrExtensions, std::string> parseAsrExtensions(const nlohmann::json
     if (auto why = hotwordsProblem(out.hotwords, "hotwords")) return *why;
   }
   return out;
+}
+
+void applyAsrExtensions(const AsrExtensions& extensions, const AsrSettings& config, AsrSessionSettings& session) {
+  session.itn = config.itnLanguages(extensions.itn);
+  session.decode.hotwords = mergeHotwords(config.hotwords, extensions.hotwords);
 }
 
 std::variant<AsrStart, std::string> parseAsrStart(const nlohmann::json& j) {

@@ -6,7 +6,9 @@
 #include <variant>
 #include <vector>
 
+#include "core/asr/asr_session.h"
 #include "core/asr/pcm_converter.h"
+#include "core/config.h"
 
 namespace voxgate::paddlespeech {
 
@@ -29,6 +31,8 @@ struct AsrExtensions {
 };
 // The fields, or why they are refused.
 std::variant<AsrExtensions, std::string> parseAsrExtensions(const nlohmann::json& body);
+// A session's ITN languages and hotwords: the config's, with the client's extensions over them.
+void applyAsrExtensions(const AsrExtensions& extensions, const AsrSettings& config, AsrSessionSettings& session);
 
 struct AsrStart {
   PcmFormat format;                 // absent fields: 16000 Hz, 16 bit, mono

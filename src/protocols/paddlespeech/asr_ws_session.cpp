@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "core/asr/hotwords.h"
 #include "core/asr/wav_archive.h"
 #include "core/client_strings.h"
 #include "core/log_limiter.h"
@@ -101,8 +100,7 @@ AsrSessionSettings AsrWsSession::sessionSettings() const {
   s.continuousDecoding = context_.config.asr.continuousDecoding || segmentsForm();
   s.partials = !segmentsForm();
   s.vad = context_.config.asrSettings.vad;
-  s.itn = context_.config.asrSettings.itnLanguages(extensions_.itn);
-  s.decode.hotwords = mergeHotwords(context_.config.asrSettings.hotwords, extensions_.hotwords);
+  applyAsrExtensions(extensions_, context_.config.asrSettings, s);
   return s;
 }
 
