@@ -43,8 +43,8 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
   std::shared_ptr<PocketsphinxEngine> sphinx;
   std::shared_ptr<WhisperModel> whisper;
   bool whisperLoaded = false;
-  std::vector<std::string> detectable;  // languages a multilingual Whisper finishes: lang auto
-  std::map<std::string, std::shared_ptr<AsrEngine>> streamingByLang;
+  // Lang auto: the languages a multilingual Whisper finishes, with their streaming passes.
+  std::map<std::string, std::shared_ptr<AsrEngine>> detectable;
   for (const auto& [lang, choice] : cfg.asrSettings.recognizers) {
     std::shared_ptr<AsrEngine> streaming;
     if (choice.streaming == "pocketsphinx") {
@@ -64,10 +64,7 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
         final = nullptr;
       }
     }
-    if (final && final->detectsLanguage()) {
-      detectable.push_back(lang);
-      streamingByLang[lang] = streaming;
-    }
+    if (final && final->detectsLanguage()) detectable[lang] = streaming;
     if (final)
       engines.asr[lang] =
           std::make_shared<TwoPassEngine>(lang, streaming, final, cfg.asrSettings.whisper.partialIntervalMs,
@@ -79,8 +76,7 @@ void loadRecognizers(const AppConfig& cfg, ModelStore& models, LoadedEngines& en
   }
 
   if (!detectable.empty())
-    engines.asr["auto"] = TwoPassEngine::detecting(detectable, streamingByLang, whisper,
-                                                   cfg.asrSettings.whisper.partialIntervalMs,
+    engines.asr["auto"] = TwoPassEngine::detecting(detectable, whisper, cfg.asrSettings.whisper.partialIntervalMs,
                                                    cfg.asrSettings.whisper.guards.speechMarginMs);
   else if (cfg.asr.enabled && cfg.asr.lang == "auto")
     note(engines, "asr_online.lang is auto, but no multilingual Whisper is installed to detect the language");

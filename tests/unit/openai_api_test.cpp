@@ -165,8 +165,8 @@ TEST(OpenAiTranscription, ALongPromptKeepsItsEndOnACharacterBoundary) {
 }
 
 TEST(OpenAiTranscription, RendersEachFormat) {
-  AsrUtterance one{{" Hello there.", {{"Hello", 0.5, 0.9}, {"there.", 1.0, 1.4}}}, 0, 2.0};
-  AsrUtterance two{{"Bye.", {}}, 2.0, 3.25};
+  AsrUtterance one{{" Hello there.", {{"Hello", 0.5, 0.9}, {"there.", 1.0, 1.4}}, ""}, 0, 2.0};
+  AsrUtterance two{{"Bye.", {}, ""}, 2.0, 3.25};
   Transcript t{"en", 3.5, {one, two}};
   TranscriptionRequest r;
   r.format = TranscriptFormat::Json;
@@ -192,7 +192,7 @@ TEST(OpenAiTranscription, RendersEachFormat) {
   EXPECT_FALSE(nlohmann::json::parse(renderTranscript(t, r).body).contains("words"));
   r.translate = true;
   EXPECT_EQ(nlohmann::json::parse(renderTranscript(t, r).body)["task"], "translate");
-  Transcript zh{"zh", 2, {{{"你好。", {}}, 0, 1}, {{"再见。", {}}, 1, 2}}};
+  Transcript zh{"zh", 2, {{{"你好。", {}, ""}, 0, 1}, {{"再见。", {}, ""}, 1, 2}}};
   EXPECT_EQ(transcriptText(zh), "你好。再见。");
 }
 

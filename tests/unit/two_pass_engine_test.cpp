@@ -18,7 +18,7 @@ class FakeFinalPass : public AsrFinalPass {
     std::lock_guard lock(mutex);
     given.push_back(audio.size());
     options_.push_back(options);
-    return {"heard", {{"heard", 0.1, 0.2}}};
+    return {"heard", {{"heard", 0.1, 0.2}}, ""};
   }
   bool translates() const override { return true; }
   std::optional<AsrResult> tryTranscribe(std::span<const float>, const std::string&, const AsrDecodeOptions&,
@@ -37,7 +37,7 @@ class CountingStreamingEngine : public AsrEngine {
   struct Stream : AsrStream {
     void accept(std::span<const int16_t>) override {}
     std::string partial() override { return "streamed"; }
-    AsrResult finish() override { return {"streamed", {}}; }
+    AsrResult finish() override { return {"streamed", {}, ""}; }
   };
   std::string name() const override { return "counting"; }
   std::string language() const override { return "en"; }
@@ -155,7 +155,7 @@ class DetectingFinalPass : public FakeFinalPass {
 TEST(TwoPassDetecting, TheFinalDetectsAmongTheServersLanguagesAndSaysWhich) {
   auto final = std::make_shared<DetectingFinalPass>();
   final->detected = "zh";
-  auto engine = TwoPassEngine::detecting({"en", "zh"}, {}, final, 10000, 200);
+  auto engine = TwoPassEngine::detecting({{"en", nullptr}, {"zh", nullptr}}, final, 10000, 200);
   EXPECT_EQ(engine->language(), "auto");
   auto stream = engine->open();
   std::vector<int16_t> pcm(16000, 100);
@@ -170,7 +170,7 @@ TEST(TwoPassDetecting, TheFinalDetectsAmongTheServersLanguagesAndSaysWhich) {
 TEST(TwoPassDetecting, OnceAPartialRunDetectedTheLanguageItsStreamingPassTakesOver) {
   auto final = std::make_shared<DetectingFinalPass>();
   auto english = std::make_shared<CountingStreamingEngine>();
-  auto engine = TwoPassEngine::detecting({"en", "zh"}, {{"en", english}, {"zh", nullptr}}, final, 200, 200);
+  auto engine = TwoPassEngine::detecting({{"en", english}, {"zh", nullptr}}, final, 200, 200);
   auto stream = engine->open();
   std::vector<int16_t> pcm(16000 / 5, 100);  // 200 ms: a partial run each time
   stream->accept(pcm);                        // the first run detects

@@ -162,12 +162,11 @@ TwoPassEngine::TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> stream
       partialIntervalMs_(partialIntervalMs),
       speechMarginMs_(speechMarginMs) {}
 
-std::shared_ptr<TwoPassEngine> TwoPassEngine::detecting(std::vector<std::string> languages,
-                                                        std::map<std::string, std::shared_ptr<AsrEngine>> streaming,
+std::shared_ptr<TwoPassEngine> TwoPassEngine::detecting(std::map<std::string, std::shared_ptr<AsrEngine>> streaming,
                                                         std::shared_ptr<AsrFinalPass> final, int partialIntervalMs,
                                                         int speechMarginMs) {
   auto engine = std::make_shared<TwoPassEngine>("auto", nullptr, std::move(final), partialIntervalMs, speechMarginMs);
-  engine->languages_ = std::move(languages);
+  for (const auto& [lang, pass] : streaming) engine->languages_.push_back(lang);
   engine->streamingByLang_ = std::move(streaming);
   return engine;
 }

@@ -23,11 +23,10 @@ class TwoPassEngine : public AsrEngine, public std::enable_shared_from_this<TwoP
   TwoPassEngine(std::string lang, std::shared_ptr<AsrEngine> streaming, std::shared_ptr<AsrFinalPass> final,
                 int partialIntervalMs, int speechMarginMs = 200);
   // Lang `auto` (issue 13 §5): each utterance's language is detected by the final pass among
-  // `languages`. Until a partial run has detected it, partials come from final-pass re-runs;
-  // then from that language's streaming pass (`streaming`, by language) when it has one, fed the
-  // utterance so far. The final detects again over the whole utterance and names its language.
-  static std::shared_ptr<TwoPassEngine> detecting(std::vector<std::string> languages,
-                                                  std::map<std::string, std::shared_ptr<AsrEngine>> streaming,
+  // the languages of `streaming`. Until a partial run has detected it, partials come from
+  // final-pass re-runs; then from that language's streaming pass (null: none) when it has one,
+  // fed the utterance so far. The final detects again over the whole utterance and names it.
+  static std::shared_ptr<TwoPassEngine> detecting(std::map<std::string, std::shared_ptr<AsrEngine>> streaming,
                                                   std::shared_ptr<AsrFinalPass> final, int partialIntervalMs,
                                                   int speechMarginMs);
   ~TwoPassEngine() override;
