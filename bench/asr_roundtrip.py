@@ -32,8 +32,8 @@ from pathlib import Path
 import requests
 from wetext import Normalizer
 
-from common import (Server, add_report_args, add_server_args, asr_config, audio_dir, command_line, edit_distance, log,
-                    machine, references, write_readme)
+from common import (Server, add_report_args, add_server_args, asr_config, audio_dir, edit_distance, log, publish,
+                    references)
 
 ENGLISH = [
     "Please tell Tchaikovsky that the meeting moved to Friday.",
@@ -231,12 +231,10 @@ def main():
     for label, whisper in SETUPS:
         log(f"setup: {label}")
         results.append(run_setup(args.bin, label, whisper, sets))
-    command = command_line("asr_roundtrip.py").replace("/usr/bin/python3", "~/.cache/voxgate/venv-bench/bin/python")
-    text = (f"Command: `{command}` ({time.strftime('%Y-%m-%d')}, {machine()}, {time.time() - started:.0f} s). Offline REST, the clip's language given; "
-            f"English WER in words, Mandarin CER in characters, both after wetext TN.\n\n{report(results, sets)}")
-    print(text)
-    if args.write:
-        write_readme(args.readme, "asr-roundtrip", text, heading="ASR round trip and models (`asr_roundtrip.py`)")
+    publish(args, "asr_roundtrip.py", "asr-roundtrip", "ASR round trip and models (`asr_roundtrip.py`)",
+            f"loopback, {time.time() - started:.0f} s.",
+            "offline REST, the clip's language given; English WER in words, Mandarin CER in characters, "
+            "both after wetext TN.", report(results, sets))
 
 
 if __name__ == "__main__":

@@ -160,8 +160,10 @@ def machine():
 
 
 def command_line(script):
-    """How this run was started, as the README quotes it."""
-    return (f"/usr/bin/python3 bench/{script} " + " ".join(shlex.quote(a) for a in sys.argv[1:])).strip()
+    """How this run was started, as the README quotes it: the python that ran it (the bench venv's for
+    asr_roundtrip.py), with the home directory as ~."""
+    python = sys.executable.replace(str(Path.home()), "~", 1) if sys.executable else "/usr/bin/python3"
+    return (f"{python} bench/{script} " + " ".join(shlex.quote(a) for a in sys.argv[1:])).strip()
 
 
 def section(script, measured, command_note, body):

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import websockets
 
-from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, asr_config, audio_dir, command_line,
-                    machine, read_wav, references, write_readme)
+from common import (ASR_PATH, PACKET_S, Server, add_report_args, add_server_args, asr_config, audio_dir, publish,
+                    read_wav, references)
 
 
 def config(reply_form):
@@ -102,12 +102,10 @@ def main():
         lines.append(f"| {n} | {ms(statistics.median(firsts) if firsts else None)} / {ms(max(firsts) if firsts else None)} "
                      f"| {ms(max(s['gap'] for s in a))} | {ms(statistics.median(finals))} / {ms(max(finals))} "
                      f"| {ms(statistics.median(bare))} / {ms(max(bare))} |")
-    text = (f"Command: `{command_line('mandarin_partials.py')}` ({time.strftime('%Y-%m-%d')}, {machine()}); "
+    publish(args, "mandarin_partials.py", "mandarin-partials", "Mandarin partials (`mandarin_partials.py`)",
+            "loopback, one server per reply form.",
             f"the {len(files)} Mandarin recordings in turn, each stream paced in real time; Whisper base, "
-            f"`partial_interval_ms` 1000, `concurrency` 1.\n\n" + "\n".join(lines))
-    print(text)
-    if args.write:
-        write_readme(args.readme, "mandarin-partials", text, heading="Mandarin partials (`mandarin_partials.py`)")
+            f"`partial_interval_ms` 1000, `concurrency` 1.", "\n".join(lines))
 
 
 if __name__ == "__main__":

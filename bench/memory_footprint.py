@@ -26,8 +26,7 @@ from pathlib import Path
 
 import websockets
 
-from common import ASR_PATH, REPO, add_report_args, add_server_args, audio_dir, command_line, free_port, machine, \
-    write_readme
+from common import ASR_PATH, REPO, add_report_args, add_server_args, audio_dir, free_port, publish
 
 STAGES = [  # (log line that ends the stage, what loaded in it)
     (r"eSpeak NG ready", "process, eSpeak NG, config"),
@@ -145,11 +144,8 @@ def main():
     out += [f"| **idle, ready** | **{mib(idle)}** |", "", "| after | resident (MiB) |", "|---|---:|"]
     out += [f"| {label} | {mib(k)} |" for label, k in warm]
     out += [f"| 4 English streaming sessions held open | {mib(held)} (+{mib((held - warmed) / 4)} each) |"]
-    text = (f"Command: `{command_line('memory_footprint.py')}` ({time.strftime('%Y-%m-%d')}, {machine()}); "
-            f"VmRSS of `voxgate serve` on the embedded default config.\n\n" + "\n".join(out))
-    print(text)
-    if args.write:
-        write_readme(args.readme, "memory", text, heading="Resident memory (`memory_footprint.py`)")
+    publish(args, "memory_footprint.py", "memory", "Resident memory (`memory_footprint.py`)",
+            "loopback, the embedded default config.", "VmRSS of `voxgate serve`.", "\n".join(out))
 
 
 if __name__ == "__main__":

@@ -18,12 +18,11 @@ import re
 import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from asr_accuracy import transcribe
-from common import (ASR_PATH, REPO, Server, add_report_args, add_server_args, asr_config, audio_dir, command_line, log,
-                    machine, read_wav, write_readme)
+from common import (ASR_PATH, REPO, Server, add_report_args, add_server_args, asr_config, audio_dir, log, publish,
+                    read_wav)
 
 CACHE = Path.home() / ".cache" / "voxgate"
 CLIPS = ["en_librispeech_1995-1837-0001.wav", "en_digits.wav"]
@@ -97,11 +96,9 @@ def main():
     for name, clip, ours, full, same, hyp, text in rows:
         lines.append(f"| {name} | {clip} | {ours * 1000:.0f} | {full * 1000:.0f} | {same * 1000:.0f} | "
                      f"{ours / same:.2f}× | {hyp} | {text} |")
-    text = (f"Command: `{command_line('whisper_cli_compare.py')}` ({time.strftime('%Y-%m-%d')}, {machine()}); "
-            f"medians of {args.runs} alternating runs, 2 threads, greedy, no temperature fallback.\n\n" + "\n".join(lines))
-    print(text)
-    if args.write:
-        write_readme(args.readme, "whisper-cli", text, heading="Finals against whisper-cli (`whisper_cli_compare.py`)")
+    publish(args, "whisper_cli_compare.py", "whisper-cli", "Finals against whisper-cli (`whisper_cli_compare.py`)",
+            "loopback, voxgate and whisper-cli alternating.",
+            f"medians of {args.runs} runs, 2 threads, greedy, no temperature fallback.", "\n".join(lines))
 
 
 if __name__ == "__main__":
