@@ -225,6 +225,11 @@ TtsSettings parseTtsSettings(ConfigSection s) {
   s.read("piece_ms", t.pieceMs, 20, 5000);
   s.read("first_segment_chars", t.firstSegmentChars, 1, 10000);
   s.read("max_segment_chars", t.maxSegmentChars, 1, 10000);
+  s.read("batch_chars", t.batchChars, 1, 10000);
+  ConfigSection pauses = s.section("pause_ms");
+  pauses.read("comma", t.pauseMs.comma, 0, 5000);
+  pauses.read("sentence", t.pauseMs.sentence, 0, 5000);
+  pauses.finish();
   t.wsTextEncoding = s.oneOf("ws_text_encoding", t.wsTextEncoding, {"auto", "plain", "base64"});
   s.read("max_pending_texts", t.maxPendingTexts, 1, 1000);
   s.finish();

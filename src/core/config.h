@@ -91,10 +91,19 @@ struct CorsConfig {
   }
 };
 
+// Silence between two neural calls whose edges the engine trims (Kokoro), by the mark the
+// first one ends with; kokoro-onnx 0.6.1 adds the same (clause 0.1 s, sentence 0.25 s).
+struct PauseMs {
+  int comma = 100;     // , ; : and their Chinese forms
+  int sentence = 250;  // . ? ! and their Chinese forms
+};
+
 struct TtsSettings {
   int pieceMs = 450;
   size_t firstSegmentChars = 12;
   size_t maxSegmentChars = 80;
+  size_t batchChars = 240;  // engines that batch clauses: one call holds at most this much of a sentence
+  PauseMs pauseMs;
   std::string wsTextEncoding = "auto";  // auto | plain | base64
   size_t maxPendingTexts = 16;
 };

@@ -248,6 +248,19 @@ TextSegment TextSegmenter::pop() {
   return std::move(ready_[readyAt_++]);
 }
 
+SegmentEnd segmentEnd(std::string_view segment) {
+  std::vector<char32_t> cps = utf8Decode(segment);
+  while (!cps.empty() && (isSpace(cps.back()) || kClosingQuotes.find(cps.back()) != std::u32string::npos ||
+                          cps.back() == '"' || cps.back() == '\''))
+    cps.pop_back();
+  if (cps.empty()) return SegmentEnd::None;
+  if (std::u32string_view(U"。？！.?!…").find(cps.back()) != std::u32string_view::npos) return SegmentEnd::Sentence;
+  if (kCutAfter.find(cps.back()) != std::u32string::npos) return SegmentEnd::Clause;
+  return SegmentEnd::None;
+}
+
+bool endsSentence(std::string_view segment) { return segmentEnd(segment) == SegmentEnd::Sentence; }
+
 std::vector<TextSegment> segmentText(std::string_view text, const SegmentOptions& options) {
   TextSegmenter segmenter(text, options);
   std::vector<TextSegment> out;

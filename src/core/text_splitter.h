@@ -72,6 +72,12 @@ class TextSegmenter {
   bool budgetNoted_ = false;
 };
 
+// Whether a segment ends a sentence (。？！.?!…, optionally with a closing quote), not a clause.
+bool endsSentence(std::string_view segment);
+// What a pause after this segment should be: its last mark, as a clause or a sentence end.
+enum class SegmentEnd { None, Clause, Sentence };
+SegmentEnd segmentEnd(std::string_view segment);
+
 // Every segment at once (what TextSegmenter yields, in order).
 std::vector<TextSegment> segmentText(std::string_view text, const SegmentOptions& options);
 

@@ -17,6 +17,10 @@ struct SynthesisJob {
   std::string lang;                   // "zh" | "en"
   const VoiceEntry* voice = nullptr;  // a row of the config's voice table (lives as long as the server)
   double speed = 1.0;                 // already limited to what `nativeSpeed` said
+  // For engines that trim their edge silence (`trimsEdges`): the pauses to put back after
+  // each call, and whether the stream goes on after this job (no pause after its last call).
+  PauseMs pauses;
+  bool more = false;
 };
 
 enum class SynthStatus { Done, Cancelled, Failed };
@@ -52,6 +56,12 @@ class TtsEngine {
   // Whether this engine can speak `lang` text for this voice-table entry (a neural voice
   // speaks its own language only; a model may be absent). The router falls back otherwise.
   virtual bool serves(const VoiceEntry& voice, const std::string& lang) const { return true; }
+  // Whether the stream joins the clauses after a request's first segment into sentence-sized
+  // jobs (at most `tts.batch_chars`): for models whose cost per call outweighs the wait.
+  virtual bool batchesClauses() const { return false; }
+  // Whether the engine cuts the silence around each call's audio and puts `job.pauses` back
+  // (so the stream must say `job.more`).
+  virtual bool trimsEdges() const { return false; }
 };
 
 using EngineMap = std::map<std::string, std::shared_ptr<TtsEngine>>;

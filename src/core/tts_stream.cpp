@@ -89,10 +89,11 @@ void TtsStream::step() {
     emit(std::vector<int16_t>(static_cast<size_t>(options_.sampleRate) / 10, 0));
     return finish(SynthStatus::Done, "");
   }
-  const TextSegment seg = segmenter_.pop();
-  auto choice = engines_.forLang(seg.lang);
+  auto choice = engines_.forLang(segmenter_.peek()->lang);
+  const TextSegment seg = segmenter_.popped() == 0 ? segmenter_.pop() : nextJobText(*choice.engine);
   useEngine(*choice.engine);
-  SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_};
+  SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_, options_.pauses, false};
+  if (choice.engine->trimsEdges()) job.more = segmenter_.peek() != nullptr;
   SynthOutcome outcome = engine_->synthesize(job, *cancel_, [this](AudioBuffer audio) { onEngineAudio(audio); });
   if (outcome.status == SynthStatus::Cancelled || cancel_->cancelled()) return finish(SynthStatus::Cancelled, "");
   if (outcome.status == SynthStatus::Failed) return finish(SynthStatus::Failed, outcome.error);
@@ -108,6 +109,24 @@ void TtsStream::step() {
   auto self = shared_from_this();
   if (flow && flow->pauseIfCongested([self] { self->schedule(); })) return;
   schedule();
+}
+
+// One segment, or for an engine that batches clauses the segments up to a sentence end of
+// the same language, within `batchChars` code points (a longer clause was already cut).
+TextSegment TtsStream::nextJobText(const TtsEngine& engine) {
+  TextSegment seg = segmenter_.pop();
+  if (!engine.batchesClauses()) return seg;
+  size_t chars = utf8Decode(seg.text).size();
+  while (!endsSentence(seg.text)) {
+    const TextSegment* next = segmenter_.peek();
+    if (!next || next->lang != seg.lang) break;
+    size_t more = utf8Decode(next->text).size() + 1;
+    if (chars + more > options_.batchChars) break;
+    TextSegment joined = segmenter_.pop();
+    seg.text += (seg.lang == "zh" ? "" : " ") + joined.text;
+    chars += more;
+  }
+  return seg;
 }
 
 namespace {
@@ -211,6 +230,8 @@ TtsStreamOptions defaultStreamOptions(const AppConfig& config) {
   o.segments.defaultLang = config.tts.lang;
   o.segments.firstSegmentChars = config.ttsSettings.firstSegmentChars;
   o.segments.maxSegmentChars = config.ttsSettings.maxSegmentChars;
+  o.batchChars = config.ttsSettings.batchChars;
+  o.pauses = config.ttsSettings.pauseMs;
   o.segments.normalizers = textNormalizers();  // what the app loaded at start-up, or null
   return o;
 }

@@ -23,6 +23,8 @@ struct TtsStreamOptions {
   int sampleRate = 24000;  // output rate; engine audio is resampled to it
   int pieceMs = 450;       // longest piece handed to the sink
   SegmentOptions segments;
+  size_t batchChars = 240;  // engines that batch clauses: the longest job after the first segment
+  PauseMs pauses;           // engines that trim their edges put these back
   std::shared_ptr<RequestRecord> record;  // the request's access-log record; may be null
 };
 
@@ -39,7 +41,9 @@ class PieceSink {
 // Text in, audio pieces out: the text is cut into segments (clauses, script runs, short
 // first segment); each segment is one engine task, so audio leaves as soon as the first
 // segment is synthesized, other requests interleave between segments, and a cancelled
-// request stops within one engine buffer.
+// request stops within one engine buffer. Engines that batch clauses (the neural voices,
+// where a call costs more than its length) get the segments after the first one joined up to
+// a sentence end: one call per sentence, as the reference implementations make.
 class TtsStream : public std::enable_shared_from_this<TtsStream> {
  public:
   static std::shared_ptr<TtsStream> start(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel,
@@ -50,6 +54,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   TtsStream(EngineRouter engines, TtsStreamOptions options, CancelTokenPtr cancel, std::shared_ptr<PieceSink> sink);
   void schedule();
   void step();  // engine thread: one segment
+  TextSegment nextJobText(const TtsEngine& engine);  // the next segment, with the clauses it batches
   void onEngineAudio(AudioBuffer audio);
   void appendProcessed(size_t resampledFrom);
   void emitFull(bool flushAll);

@@ -39,11 +39,15 @@ class FakeEngine : public TtsEngine {
   bool gated = false;
   bool observesCancel = true;
   double speedLimit = 100;  // nativeSpeed realises the request up to this factor
+  bool batches = false;     // batchesClauses
+  bool trims = false;       // trimsEdges
 
   std::string name() const override { return "fake"; }
   double nativeSpeed(double requested) const override { return std::min(requested, speedLimit); }
   void submit(std::function<void()> task, bool urgent) override { executor_.post(std::move(task), urgent); }
   nlohmann::json describe() const override { return {{"name", "fake"}}; }
+  bool batchesClauses() const override { return batches; }
+  bool trimsEdges() const override { return trims; }
 
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override {
     size_t call;

@@ -47,7 +47,7 @@ std::vector<int16_t> speak(FastSpeech2Engine& fs2, const std::string& text, cons
                            voxgate::SynthOutcome& outcome, size_t* buffers = nullptr) {
   voxgate::VoiceEntry v = voice();
   std::vector<int16_t> pcm;
-  outcome = fs2.synthesize({text, "zh", &v, 1.0}, cancel, [&](voxgate::AudioBuffer b) {
+  outcome = fs2.synthesize({text, "zh", &v, 1.0, {}, false}, cancel, [&](voxgate::AudioBuffer b) {
     EXPECT_EQ(b.sampleRate, FastSpeech2Engine::kSampleRate);
     pcm.insert(pcm.end(), b.samples.begin(), b.samples.end());
     if (buffers) ++*buffers;
@@ -145,9 +145,9 @@ TEST(FastSpeech2Engine, SpeedChangesDuration) {
   voxgate::VoiceEntry v = voice();
   voxgate::CancelToken cancel;
   size_t normal = 0, fast = 0;
-  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 1.0}, cancel,
+  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 1.0, {}, false}, cancel,
                   [&](voxgate::AudioBuffer b) { normal += b.samples.size(); });
-  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 2.0}, cancel,
+  fs2->synthesize({"欢迎使用语音合成", "zh", &v, 2.0, {}, false}, cancel,
                   [&](voxgate::AudioBuffer b) { fast += b.samples.size(); });
   EXPECT_LT(double(fast), 0.65 * double(normal));
   EXPECT_GT(double(fast), 0.35 * double(normal));

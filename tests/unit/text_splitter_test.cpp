@@ -85,3 +85,16 @@ TEST(SegmentText, DigitsFollowTheDefaultLanguage) {
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].lang, "en");
 }
+
+TEST(SegmentText, SegmentEndNamesTheMark) {
+  EXPECT_EQ(segmentEnd("Thanks for calling."), SegmentEnd::Sentence);
+  EXPECT_EQ(segmentEnd("你好吗？”"), SegmentEnd::Sentence);
+  EXPECT_EQ(segmentEnd("wait… "), SegmentEnd::Sentence);
+  EXPECT_EQ(segmentEnd("first,"), SegmentEnd::Clause);
+  EXPECT_EQ(segmentEnd("您好，"), SegmentEnd::Clause);
+  EXPECT_EQ(segmentEnd("ðə kwɪk bɹaʊn fɑːks;"), SegmentEnd::Clause);
+  EXPECT_EQ(segmentEnd("Your order"), SegmentEnd::None);
+  EXPECT_EQ(segmentEnd(""), SegmentEnd::None);
+  EXPECT_TRUE(endsSentence("Done!"));
+  EXPECT_FALSE(endsSentence("done,"));
+}

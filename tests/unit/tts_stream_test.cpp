@@ -276,3 +276,52 @@ TEST(TtsStream, NothingSpeakableIsOneSilentPiece) {
   EXPECT_EQ(pieces[0], std::vector<int16_t>(kOut / 10, 0));
   EXPECT_TRUE(f.engine->jobs().empty());
 }
+
+// Issue 16 §1: an engine that batches clauses gets the first clause alone (audio starts
+// early), then each sentence's clauses as one job; one that does not gets every clause.
+TEST(TtsStream, BatchingEngineGetsTheFirstClauseThenSentences) {
+  const char* text = "one, two, three. four, five. six.";
+  for (bool batches : {false, true}) {
+    Fixture f;
+    f.engine->batches = batches;
+    f.engine->script = {toneSegment(kOut, 1, 0.05)};
+    f.start(text);
+    ASSERT_TRUE(f.sink->waitFinished());
+    std::vector<std::string> texts;
+    for (const auto& job : f.engine->jobs()) texts.push_back(job.text);
+    if (batches)
+      EXPECT_EQ(texts, (std::vector<std::string>{"one,", "two, three.", "four, five.", "six."}));
+    else
+      EXPECT_EQ(texts, (std::vector<std::string>{"one,", "two,", "three.", "four,", "five.", "six."}));
+  }
+}
+
+TEST(TtsStream, BatchesStopAtTheLimitAndAtALanguageChange) {
+  Fixture f;
+  f.engine->batches = true;
+  f.engine->script = {toneSegment(kOut, 1, 0.05)};
+  f.options.batchChars = 12;
+  f.start("one, two, three, four, 你好，世界。");
+  ASSERT_TRUE(f.sink->waitFinished());
+  std::vector<std::string> texts;
+  for (const auto& job : f.engine->jobs()) texts.push_back(job.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"one,", "two, three,", "four,", "你好，世界。"}));
+}
+
+// A trimming engine is told whether the stream goes on after a job: no pause after the last.
+TEST(TtsStream, TrimmingEngineIsToldWhetherMoreFollows) {
+  Fixture f;
+  f.engine->batches = true;
+  f.engine->trims = true;
+  f.engine->script = {toneSegment(kOut, 1, 0.05)};
+  f.options.pauses = {70, 300};
+  f.start("one, two. three.");
+  ASSERT_TRUE(f.sink->waitFinished());
+  auto jobs = f.engine->jobs();
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_TRUE(jobs[0].more);
+  EXPECT_TRUE(jobs[1].more);
+  EXPECT_FALSE(jobs[2].more);
+  EXPECT_EQ(jobs[0].pauses.comma, 70);
+  EXPECT_EQ(jobs[0].pauses.sentence, 300);
+}

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/audio/edge_trim.h"
 #include "core/text/unihan.h"
+#include "core/text_splitter.h"
 #include "core/utf8.h"
 #include "engines/onnx/ort_env.h"
 #include "engines/onnx/pcm.h"
@@ -134,8 +136,8 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
   std::vector<std::string> sentences;
   if (voice.language != "zh") sentences = phonemizer_.phonemize(job.text, voice.language);
   else sentences.push_back(zh_ ? MandarinG2p::phonemize(*zh_, job.text) : mandarin_->phonemize(job.text));
-  for (const auto& ipa : sentences) {
-    std::vector<int64_t> all = tokens(ipa);
+  for (size_t s = 0; s < sentences.size(); ++s) {
+    std::vector<int64_t> all = tokens(sentences[s]);
     // Kokoro takes at most 510 tokens: longer sentences go in pieces cut at word gaps.
     for (size_t from = 0; from < all.size();) {
       if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
@@ -154,7 +156,16 @@ SynthOutcome KokoroEngine::synthesize(const SynthesisJob& job, const CancelToken
         if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
         return {SynthStatus::Failed, std::string("Kokoro inference failed: ") + e.what()};
       }
-      floatToPcm16(audio, 1.f, pcm);
+      auto [begin, end] = soundRange(audio);
+      floatToPcm16(std::span<const float>(audio).subspan(begin, end - begin), 1.f, pcm);
+      // The trimmed silence comes back as the pause the sentence's mark calls for, except
+      // after a piece cut inside a sentence and after the stream's last call.
+      bool lastCall = s + 1 == sentences.size() && from == all.size();
+      if (from == all.size() && (!lastCall || job.more)) {
+        SegmentEnd mark = segmentEnd(sentences[s]);
+        int ms = mark == SegmentEnd::Sentence ? job.pauses.sentence : mark == SegmentEnd::Clause ? job.pauses.comma : 0;
+        pcm.resize(pcm.size() + size_t(kSampleRate) * size_t(ms) / 1000, 0);
+      }
       if (cancel.cancelled()) return {SynthStatus::Cancelled, ""};
       onAudio({pcm, kSampleRate});
     }

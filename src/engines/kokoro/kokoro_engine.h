@@ -39,6 +39,8 @@ class KokoroEngine : public TtsEngine {
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
   nlohmann::json describe() const override;
   bool serves(const VoiceEntry& voice, const std::string& lang) const override;
+  bool batchesClauses() const override { return true; }
+  bool trimsEdges() const override { return true; }
 
  private:
   struct Voice {

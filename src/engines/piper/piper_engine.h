@@ -30,6 +30,7 @@ class PiperEngine : public TtsEngine {
   SynthOutcome synthesize(const SynthesisJob& job, const CancelToken& cancel, const AudioCallback& onAudio) override;
   nlohmann::json describe() const override;
   bool serves(const VoiceEntry& voice, const std::string& lang) const override;
+  bool batchesClauses() const override { return true; }
   bool empty() const { return voices_.empty(); }
 
  private:
