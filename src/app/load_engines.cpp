@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <chrono>
+#include <future>
+#include <set>
+#include <tuple>
 #include <type_traits>
 
 #include "app/load_recognizers.h"
@@ -87,6 +92,38 @@ std::shared_ptr<const ChineseFrontEnd> loadChineseFrontEnd(ModelStore& models, L
   return nullptr;
 }
 
+// One short text through every neural voice of the table, on its engine's thread, before
+// /api/healthz says ready (issue 16 §4): ONNX Runtime plans and allocates its buffers on a
+// session's first run (Piper's first call took 2–3x a warm one), and that should not be a
+// user's first request. A failure is logged, never fatal: the voice still answers, cold.
+void warmUp(const AppConfig& cfg, const LoadedEngines& engines) {
+  std::set<std::tuple<std::string, std::string, std::string>> done;  // engine, model, language
+  auto warm = [&](const VoiceEntry& entry) {
+    auto it = engines.tts.find(entry.engine);
+    if (it == engines.tts.end() || entry.engine == "espeak" || entry.engine == "openspeech") return;
+    TtsEngine& engine = *it->second;
+    for (const char* lang : {"zh", "en"}) {
+      if (!engine.serves(entry, lang) || !done.emplace(entry.engine, entry.model, lang).second) continue;
+      auto start = std::chrono::steady_clock::now();
+      std::promise<SynthOutcome> outcome;
+      CancelToken cancel;
+      SynthesisJob job{lang == std::string("zh") ? "你好。" : "Hello.", lang, &entry, 1.0, cfg.ttsSettings.pauseMs,
+                       false};
+      engine.submit([&] { outcome.set_value(engine.synthesize(job, cancel, [](AudioBuffer) {})); }, true);
+      SynthOutcome result = outcome.get_future().get();
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+      if (result.status == SynthStatus::Done)
+        spdlog::info("{} {} ({}) warmed up in {} ms", entry.engine, entry.model, lang, ms);
+      else
+        spdlog::warn("{} {} ({}): the warm-up request failed: {}", entry.engine, entry.model, lang, result.error);
+    }
+  };
+  for (const auto& row : cfg.voices) {
+    warm(row);
+    for (const auto& o : row.byLang) warm(o);
+  }
+}
+
 }  // namespace
 
 LoadedEngines loadEngines(const AppConfig& cfg) {
@@ -112,6 +149,10 @@ LoadedEngines loadEngines(const AppConfig& cfg) {
   auto normalizers = TextNormalizers::load(models);
   for (const auto& note : normalizers->notes) engines.notes.push_back(note);
   setTextNormalizers(std::move(normalizers));
+  warmUp(cfg, engines);
+  // Loading parsed every model file into heap blocks it freed again (protobufs, the jieba
+  // dictionary's build): glibc keeps those pages unless asked to give them back.
+  malloc_trim(0);
   return engines;
 }
 

@@ -45,10 +45,17 @@ Script scriptOf(char32_t c) {
   return Script::Neutral;
 }
 
-// Cuts `s` into pieces of at most `limit` code points, preferring the last space.
+// Cuts `s` into pieces of at most `limit` code points, preferring the last space. The first
+// clause of a text (`firstLimit` < `limit`) is cut at `firstLimit` only when it is longer than
+// twice that: a shorter one costs a neural engine a second call and gains no earlier audio
+// (Kokoro: "Thanks for calling." whole 521 ms to first audio, cut 509 ms and 936 ms in all).
+// After the cut the pieces double (`firstLimit` × 2, × 4, … up to `limit`), so each call is
+// made in less time than the audio before it plays: a first piece of 0.7 s and a rest of 4 s
+// left Kokoro 0.5 s behind real time.
 void cutLong(std::u32string s, size_t firstLimit, size_t limit, std::vector<std::u32string>& out) {
+  if (firstLimit < limit && s.size() <= 2 * firstLimit) firstLimit = limit;
+  size_t lim = firstLimit;
   while (!s.empty()) {
-    size_t lim = out.empty() ? firstLimit : limit;
     if (s.size() <= lim) {
       out.push_back(std::move(s));
       return;
@@ -62,6 +69,7 @@ void cutLong(std::u32string s, size_t firstLimit, size_t limit, std::vector<std:
     }
     out.push_back(trim(std::u32string_view(s).substr(0, cut)));
     s = trim(std::u32string_view(s).substr(cut));
+    lim = std::min(limit, 2 * lim);
   }
 }
 

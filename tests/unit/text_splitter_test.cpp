@@ -98,3 +98,20 @@ TEST(SegmentText, SegmentEndNamesTheMark) {
   EXPECT_TRUE(endsSentence("Done!"));
   EXPECT_FALSE(endsSentence("done,"));
 }
+
+// Issue 16 §1: a first clause up to twice the first-segment length is one segment; a longer
+// one is cut there and then in pieces that double, up to the segment limit.
+TEST(SegmentText, FirstClauseIsCutOnlyWhenLongAndThenInDoublingPieces) {
+  SegmentOptions o;
+  o.firstSegmentChars = 12;
+  o.maxSegmentChars = 80;
+  auto whole = segmentText("Thanks for calling.", o);
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].text, "Thanks for calling.");
+
+  auto s = segmentText("The quick brown fox jumps over the lazy dog near the quiet riverbank. Then it sleeps.", o);
+  std::vector<std::string> texts;
+  for (auto& seg : s) texts.push_back(seg.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"The quick", "brown fox jumps over the", "lazy dog near the quiet riverbank.",
+                                             "Then it sleeps."}));
+}
