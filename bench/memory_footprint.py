@@ -36,7 +36,9 @@ STAGES = [  # (log line that ends the stage, what loaded in it)
     (r"FastSpeech2 \+ MB-MelGAN loaded", "FastSpeech2 + MB-MelGAN"),
     (r"pocketsphinx: .* decoders built", "pocketsphinx (pool.initial decoders)"),
     (r"whisper: ", "Whisper base (weights + one decoder state)"),
-    (r"engines loaded; ready", "Silero VAD, TN/ITN grammars"),
+    (r"text normalisation grammars loaded", "Silero VAD, TN/ITN grammars"),
+    (r"warm-up done", "one warm-up call per neural voice, then malloc_trim"),
+    (r"engines loaded; ready", "the rest of start-up"),
 ]
 
 

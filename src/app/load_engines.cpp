@@ -94,8 +94,10 @@ std::shared_ptr<const ChineseFrontEnd> loadChineseFrontEnd(ModelStore& models, L
 
 // One short text through every neural voice of the table, on its engine's thread, before
 // /api/healthz says ready (issue 16 §4): ONNX Runtime plans and allocates its buffers on a
-// session's first run (Piper's first call took 2–3x a warm one), and that should not be a
-// user's first request. A failure is logged, never fatal: the voice still answers, cold.
+// session's first run, and that should not be a user's first request. On the 2-core machine
+// the warm-up takes 45–60 ms for FastSpeech2 and Piper and 0.5 s per Kokoro voice, and adds
+// about 75 MiB resident (bench/README.md). A failure is logged, never fatal: the voice still
+// answers, cold.
 void warmUp(const AppConfig& cfg, const LoadedEngines& engines) {
   std::set<std::tuple<std::string, std::string, std::string>> done;  // engine, model, language
   auto warm = [&](const VoiceEntry& entry) {
@@ -149,10 +151,12 @@ LoadedEngines loadEngines(const AppConfig& cfg) {
   auto normalizers = TextNormalizers::load(models);
   for (const auto& note : normalizers->notes) engines.notes.push_back(note);
   setTextNormalizers(std::move(normalizers));
+  spdlog::info("text normalisation grammars loaded");
   warmUp(cfg, engines);
   // Loading parsed every model file into heap blocks it freed again (protobufs, the jieba
   // dictionary's build): glibc keeps those pages unless asked to give them back.
   malloc_trim(0);
+  spdlog::info("warm-up done; freed heap returned to the system");
   return engines;
 }
 

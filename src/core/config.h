@@ -281,7 +281,7 @@ struct WhisperSettings {
 
 // Pocketsphinx decoders are pooled (each holds ~85 MB and takes ~0.5 s to build).
 struct PocketsphinxPool {
-  int initial = 2;  // built at start-up
+  int initial = 1;  // built at start-up (a second one costs 35–40 MiB idle; bench/README.md)
   int max = 0;      // 0: no bound of its own (sessions are bounded by limits.max_sessions)
   int idleS = 300;  // an idle decoder beyond `initial` may be freed after this long
 };

@@ -70,6 +70,7 @@ class TtsStream : public std::enable_shared_from_this<TtsStream> {
   CancelTokenPtr cancel_;
   std::shared_ptr<PieceSink> sink_;
   TextSegmenter segmenter_;  // engine thread only, after the constructor
+  size_t batchLimit_;        // the next batched job's length limit (code points)
   size_t pieceSamples_;
   std::unique_ptr<Resampler> resampler_;  // the latest buffer's rate → output rate; null until audio comes
   double engineSpeed_ = 1.0;              // the part of `speed` the engine does itself

@@ -355,12 +355,12 @@ TEST(Config, OnnxSettingsResolvePerEngine) {
 
 TEST(Config, PocketsphinxPool) {
   AppConfig d = parseConfig(kBase);
-  EXPECT_EQ(d.asrSettings.pocketsphinxPool.initial, 2);  // what start-up builds today
+  EXPECT_EQ(d.asrSettings.pocketsphinxPool.initial, 1);  // one decoder idles; the next session builds its own
   EXPECT_EQ(d.asrSettings.pocketsphinxPool.max, 0);      // today the pool grows without a bound
   EXPECT_EQ(d.asrSettings.pocketsphinxPool.idleS, 300);
   AppConfig c =
-      parseConfig(kBase + "voxgate:\n  asr:\n    pocketsphinx:\n      pool: {initial: 1, max: 8, idle_s: 60}\n");
-  EXPECT_EQ(c.asrSettings.pocketsphinxPool.initial, 1);
+      parseConfig(kBase + "voxgate:\n  asr:\n    pocketsphinx:\n      pool: {initial: 3, max: 8, idle_s: 60}\n");
+  EXPECT_EQ(c.asrSettings.pocketsphinxPool.initial, 3);
   EXPECT_EQ(c.asrSettings.pocketsphinxPool.max, 8);
   EXPECT_EQ(c.asrSettings.pocketsphinxPool.idleS, 60);
   EXPECT_EQ(errorOf(kBase + "voxgate:\n  asr:\n    pocketsphinx:\n      pool: {initial: 4, max: 2}\n"),

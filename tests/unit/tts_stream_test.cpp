@@ -325,3 +325,17 @@ TEST(TtsStream, TrimmingEngineIsToldWhetherMoreFollows) {
   EXPECT_EQ(jobs[0].pauses.comma, 70);
   EXPECT_EQ(jobs[0].pauses.sentence, 300);
 }
+
+// The batch limit starts at twice the first segment's and doubles job by job, so a call never
+// holds far more text than the audio already sent covers.
+TEST(TtsStream, BatchLimitDoublesJobByJob) {
+  Fixture f;
+  f.engine->batches = true;
+  f.engine->script = {toneSegment(kOut, 1, 0.05)};
+  f.options.segments.firstSegmentChars = 4;
+  f.start("a, b, c, d, e, f, g, h, i, j.");
+  ASSERT_TRUE(f.sink->waitFinished());
+  std::vector<std::string> texts;
+  for (const auto& job : f.engine->jobs()) texts.push_back(job.text);
+  EXPECT_EQ(texts, (std::vector<std::string>{"a,", "b, c, d,", "e, f, g, h, i,", "j."}));
+}
