@@ -114,4 +114,9 @@ TEST(SegmentText, FirstClauseIsCutOnlyWhenLongAndThenInDoublingPieces) {
   for (auto& seg : s) texts.push_back(seg.text);
   EXPECT_EQ(texts, (std::vector<std::string>{"The quick", "brown fox jumps over the", "lazy dog near the quiet riverbank.",
                                              "Then it sleeps."}));
+  // Han text is cut at the first-segment length however short the clause: 12 characters already
+  // take seconds to say.
+  auto zh = segmentText("会议定于明天下午三点在三楼会议室开始，请准时。", o);
+  ASSERT_GE(zh.size(), 2u);
+  EXPECT_EQ(zh[0].text, "会议定于明天下午三点在三");
 }
