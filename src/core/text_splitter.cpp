@@ -50,7 +50,8 @@ Script scriptOf(char32_t c) {
 // it is longer than twice that: a shorter one costs a neural engine a second call and gains no
 // earlier audio (Kokoro: "Thanks for calling." whole 521 ms to first audio, cut 509 ms and
 // 936 ms in all). Han text is always cut: 12 characters are already 2–3 s of speech, and
-// FastSpeech2's first audio grows with its clause (63 against 38–46 ms when 21 were kept).
+// FastSpeech2's first audio grows with its clause
+// (mandarin_bench's medium text: 62 ms with its 21-character first clause whole, 54 ms cut).
 // After the cut the pieces double (`firstLimit` × 2, × 4, … up to `limit`), so each call is
 // made in less time than the audio before it plays: a first piece of 0.7 s and a rest of 4 s
 // left Kokoro 0.5 s behind real time.
