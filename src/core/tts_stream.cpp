@@ -90,7 +90,7 @@ void TtsStream::step() {
     emit(std::vector<int16_t>(static_cast<size_t>(options_.sampleRate) / 10, 0));
     return finish(SynthStatus::Done, "");
   }
-  auto choice = engines_.forLang(segmenter_.peek()->lang);
+  auto choice = engines_.forLang(nextLang());
   const TextSegment seg = segmenter_.popped() == 0 ? segmenter_.pop() : nextJobText(*choice.engine);
   useEngine(*choice.engine);
   SynthesisJob job{seg.text, seg.lang, choice.entry, engineSpeed_, options_.pauses, false};
