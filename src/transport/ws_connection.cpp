@@ -1,5 +1,7 @@
 #include "transport/ws_connection.h"
 
+#include <spdlog/spdlog.h>
+
 namespace voxgate {
 namespace {
 
@@ -72,10 +74,17 @@ void WsConnection::onRead(beast::error_code ec) {
   std::string message = beast::buffers_to_string(buffer_.data());
   buffer_.consume(buffer_.size());
   if (state_ != State::Open) return;  // arrived after close(): nobody answers it
-  if (ws_.got_binary())
-    onBinary(std::move(message));
-  else
-    onText(std::move(message));
+  // A handler that throws is a bug; it ends this connection (1011), never the server, as the HTTP
+  // side answers 500.
+  try {
+    if (ws_.got_binary())
+      onBinary(std::move(message));
+    else
+      onText(std::move(message));
+  } catch (const std::exception& e) {
+    spdlog::error("websocket handler threw: {}", e.what());
+    return close(websocket::close_code::internal_error, "internal error");
+  }
   readNext();
 }
 

@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "protocols/openai/models.h"
 #include "protocols/openai/multipart.h"
+#include "protocols/openai/realtime_events.h"
 #include "protocols/openai/speech_request.h"
 #include "protocols/openai/transcription.h"
 #include "transport/router.h"
@@ -104,6 +105,25 @@ TEST(OpenAiSpeech, MapsVoicesFormatsAndRefusesInOpenAisWords) {
   EXPECT_EQ(refused({{"model", "tts-1"}, {"input", "x"}, {"voice", "alloy"}, {"stream_format", "ws"}}).param,
             "stream_format");
   EXPECT_EQ(refused({{"model", 1}, {"input", "x"}, {"voice", "alloy"}}).status, http::status::bad_request);
+}
+
+// A typed field of the wrong JSON type is an invalid_value error about that field, never an exception
+// (the fuzzer's find: json::value throws on {"type": 1}).
+TEST(OpenAiRealtime, ASessionFieldOfTheWrongTypeIsAnError) {
+  auto update = [](const std::string& input) {
+    RealtimeSettings settings;
+    return parseClientEvent(R"({"type":"session.update","session":{"type":"transcription","audio":{"input":)" + input +
+                                "}}}",
+                            settings, config(), catalog());
+  };
+  auto paramOf = [](const std::variant<ClientEvent, ApiError>& r) {
+    return std::holds_alternative<ApiError>(r) ? std::get<ApiError>(r).param : std::string("(no error)");
+  };
+  EXPECT_EQ(paramOf(update(R"({"turn_detection":{"type":1}})")), "session.audio.input.turn_detection.type");
+  EXPECT_EQ(paramOf(update(R"({"format":{"type":[]}})")), "session.audio.input.format.type");
+  auto fine = update(R"({"turn_detection":{"type":null,"silence_duration_ms":400},"format":{"rate":16000}})");
+  ASSERT_TRUE(std::holds_alternative<ClientEvent>(fine)) << paramOf(fine);
+  EXPECT_EQ(std::get<ClientEvent>(fine).kind, ClientEventKind::SessionUpdate);
 }
 
 TEST(OpenAiTranscription, ReadsTheFormWithDefaults) {

@@ -13,6 +13,15 @@ ApiError bad(std::string param, std::string message, std::string code = "invalid
   return e;
 }
 
+// j[key] when it is a string, `fallback` when it is absent or null, nothing when it is any other type.
+// (json::value throws type_error on a present non-string: a fuzzer found {"type": 1} here.)
+std::optional<std::string> stringField(const nlohmann::json& j, const char* key, const char* fallback) {
+  auto v = j.find(key);
+  if (v == j.end() || v->is_null()) return fallback;
+  if (!v->is_string()) return std::nullopt;
+  return v->get<std::string>();
+}
+
 // turn_detection: null (none), or {type: server_vad, threshold, prefix_padding_ms, silence_duration_ms}.
 std::optional<ApiError> readTurnDetection(const nlohmann::json& j, const std::string& where, TurnDetection& out) {
   if (j.is_null()) {
@@ -20,8 +29,7 @@ std::optional<ApiError> readTurnDetection(const nlohmann::json& j, const std::st
     return std::nullopt;
   }
   if (!j.is_object()) return bad(where, "'" + where + "' must be an object or null.");
-  std::string type = j.value("type", "server_vad");
-  if (type != "server_vad")
+  if (stringField(j, "type", "server_vad") != "server_vad")
     return bad(where + ".type", "voxgate detects turns with server_vad only (semantic_vad is not built).");
   out.serverVad = true;
   if (auto t = j.find("threshold"); t != j.end() && !t->is_null()) {
@@ -69,7 +77,7 @@ std::optional<ApiError> readGaSession(const nlohmann::json& s, RealtimeSettings&
   auto input = audio->find("input");
   if (input == audio->end() || !input->is_object()) return std::nullopt;
   if (auto format = input->find("format"); format != input->end() && format->is_object()) {
-    if (format->value("type", "audio/pcm") != "audio/pcm")
+    if (stringField(*format, "type", "audio/pcm") != "audio/pcm")
       return bad("session.audio.input.format.type", "voxgate takes audio/pcm (s16le mono) only.");
     if (auto rate = format->find("rate"); rate != format->end() && !rate->is_null()) {
       if (!rate->is_number_integer() || rate->get<int>() < 8000 || rate->get<int>() > 48000)
