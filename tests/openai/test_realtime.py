@@ -109,6 +109,11 @@ def test_beta_names_and_a_browsers_subprotocol_key(server, digits_24k):
                                       "session": {"input_audio_format": "pcm16", "turn_detection": None,
                                                   "input_audio_transcription": {"model": "whisper-1"}}}))
             assert json.loads(await ws.recv())["type"] == "transcription_session.updated"
+            # A field of the wrong JSON type is an error about that field; the session goes on.
+            await ws.send(json.dumps({"type": "transcription_session.update", "event_id": "evt-t",
+                                      "session": {"turn_detection": {"type": 1}}}))
+            error = json.loads(await ws.recv())
+            assert error["error"]["param"] == "session.turn_detection.type", error
             await ws.send(json.dumps({"type": "response.create", "event_id": "evt-2"}))
             error = json.loads(await ws.recv())
             assert error["type"] == "error" and error["error"]["event_id"] == "evt-2", error
