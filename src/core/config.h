@@ -30,29 +30,35 @@ struct ThreadsConfig {
 struct OnnxOverride {
   std::optional<int> threads;
   std::optional<bool> allowSpinning;
+  std::optional<int> parallelCalls;  // Piper's and Kokoro's `parallel_calls` only
 };
 
 // What one engine's ONNX Runtime sessions get, after its overrides.
 struct OnnxSettings {
   int threads = 2;
   bool allowSpinning = false;
+  // Model calls the engine runs at once, each for another request (ONNX Runtime sessions take
+  // concurrent Run calls). The calls share the intra-op threads' cores.
+  int parallelCalls = 1;
 };
 
 struct OnnxConfig {
-  int threads = 2;             // intra-op threads per model call (each engine runs one call at a time)
+  int threads = 2;             // intra-op threads per model call
   bool allowSpinning = false;  // spinning intra-op threads burn the cores other calls need under load
 
   OnnxSettings resolve(const OnnxOverride& engine) const {
-    return {engine.threads.value_or(threads), engine.allowSpinning.value_or(allowSpinning)};
+    return {engine.threads.value_or(threads), engine.allowSpinning.value_or(allowSpinning),
+            engine.parallelCalls.value_or(1)};
   }
 };
 
+// `parallel_calls` defaults to 2 for both (config.cpp says why).
 struct PiperConfig {
-  OnnxOverride onnx;
+  OnnxOverride onnx{{}, {}, 2};
 };
 
 struct KokoroConfig {
-  OnnxOverride onnx;
+  OnnxOverride onnx{{}, {}, 2};
 };
 
 // `voxgate.fastspeech2`: the FastSpeech2 + MB-MelGAN Mandarin voice (engines/fastspeech2). The
@@ -309,7 +315,7 @@ struct AsrSettings {
   PocketsphinxPool pocketsphinxPool;
   VadSettings vad;
   // One thread, not voxgate.onnx.threads: a 32 ms window is too little work to split.
-  OnnxOverride vadOnnx = {1, std::nullopt};
+  OnnxOverride vadOnnx = {1, std::nullopt, std::nullopt};
   // paddlespeech: `result` is the text (spec §1.6). segments: seed-002's array of
   // {t0,t1,sentence}, the `recognize` signal and `signal: end` (spec §1.10).
   std::string replyForm = "paddlespeech";

@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace voxgate {
 
-SerialExecutor::SerialExecutor() : thread_([this] { loop(); }) {}
+SerialExecutor::SerialExecutor(size_t threads) {
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) threads_.emplace_back([this] { loop(); });
+}
 
 SerialExecutor::~SerialExecutor() { stop(); }
 
@@ -25,13 +29,13 @@ size_t SerialExecutor::queued() const {
 void SerialExecutor::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
     tasks_.clear();
     urgent_.clear();
   }
   cv_.notify_all();
-  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  for (auto& thread : threads_)
+    if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
 }
 
 void SerialExecutor::loop() {

@@ -4,16 +4,19 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace voxgate {
 
-// One dedicated thread running tasks in FIFO order, urgent tasks first. Used for engines
-// with process-global state (libespeak-ng): requests interleave at task (= text segment)
-// granularity, and a request's first segment jumps the queue so first audio stays fast
-// under load while later segments (already covered by audio in flight) wait their turn.
+// Dedicated threads (one by default) taking tasks in FIFO order, urgent tasks first. With one
+// thread it serves engines with process-global state (libespeak-ng): requests interleave at
+// task (= text segment) granularity, and a request's first segment jumps the queue so first
+// audio stays fast under load while later segments (already covered by audio in flight) wait
+// their turn. More threads let an engine whose model calls are thread-safe (an ONNX Runtime
+// session) run that many requests' segments at once.
 class SerialExecutor {
  public:
-  SerialExecutor();
+  explicit SerialExecutor(size_t threads = 1);
   ~SerialExecutor();
   SerialExecutor(const SerialExecutor&) = delete;
   SerialExecutor& operator=(const SerialExecutor&) = delete;
@@ -29,7 +32,7 @@ class SerialExecutor {
   std::deque<std::function<void()>> tasks_;
   std::deque<std::function<void()>> urgent_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace voxgate

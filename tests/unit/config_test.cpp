@@ -353,6 +353,24 @@ TEST(Config, OnnxSettingsResolvePerEngine) {
   EXPECT_TRUE(c.onnx.resolve(c.asrSettings.vadOnnx).allowSpinning);
 }
 
+// Piper and Kokoro run two calls at once unless told otherwise; engines whose calls are not
+// shared (FastSpeech2, the VAD) have no such key and run one.
+TEST(Config, ParallelCallsForPiperAndKokoroOnly) {
+  AppConfig d = parseConfig(kBase);
+  EXPECT_EQ(d.onnx.resolve(d.piper.onnx).parallelCalls, 2);
+  EXPECT_EQ(d.onnx.resolve(d.kokoro.onnx).parallelCalls, 2);
+  EXPECT_EQ(d.onnx.resolve(d.fastspeech2.onnx).parallelCalls, 1);
+  EXPECT_EQ(d.onnx.resolve(d.asrSettings.vadOnnx).parallelCalls, 1);
+  AppConfig c = parseConfig(kBase + "voxgate:\n  piper: {parallel_calls: 1, threads: 1}\n  kokoro: {parallel_calls: 3}\n");
+  EXPECT_EQ(c.onnx.resolve(c.piper.onnx).parallelCalls, 1);
+  EXPECT_EQ(c.onnx.resolve(c.piper.onnx).threads, 1);
+  EXPECT_EQ(c.onnx.resolve(c.kokoro.onnx).parallelCalls, 3);
+  EXPECT_EQ(errorOf(kBase + "voxgate:\n  kokoro: {parallel_calls: 0}\n"),
+            "config key `voxgate.kokoro.parallel_calls` = 0 is out of range [1, 64]");
+  EXPECT_NE(errorOf(kBase + "voxgate:\n  fastspeech2: {parallel_calls: 2}\n").find("`voxgate.fastspeech2.parallel_calls`: unknown"),
+            std::string::npos);
+}
+
 TEST(Config, PocketsphinxPool) {
   AppConfig d = parseConfig(kBase);
   EXPECT_EQ(d.asrSettings.pocketsphinxPool.initial, 1);  // one decoder idles; the next session builds its own

@@ -81,6 +81,33 @@ TEST(SerialExecutor, NeverRunsTwoTasksAtOnce) {
   EXPECT_EQ(overlaps.load(), 0);
 }
 
+// With two threads a second task runs while the first is still running (another request's
+// call need not wait), urgent tasks still go first, and stop() joins both.
+TEST(SerialExecutor, TwoThreadsRunTwoTasksAtOnce) {
+  SerialExecutor executor(2);
+  std::promise<void> started;
+  auto release = block(executor, started);
+  started.get_future().wait();
+  std::promise<void> second;
+  executor.post([&] { second.set_value(); });
+  EXPECT_EQ(second.get_future().wait_for(kPatience), std::future_status::ready);
+  std::promise<void> startedToo;
+  auto releaseToo = block(executor, startedToo);
+  startedToo.get_future().wait();  // both threads are held now
+  std::vector<std::string> order;
+  std::mutex m;
+  executor.post([&] { std::lock_guard l(m); order.push_back("a"); });
+  executor.post([&] { std::lock_guard l(m); order.push_back("u"); }, true);
+  release.set_value();  // one thread free: it takes the urgent task first
+  waitIdle(executor);
+  {
+    std::lock_guard l(m);
+    EXPECT_EQ(order, (std::vector<std::string>{"u", "a"}));
+  }
+  releaseToo.set_value();
+  executor.stop();
+}
+
 TEST(SerialExecutor, AThrowingTaskDoesNotStopTheThread) {
   SerialExecutor executor;
   executor.post([] { throw std::runtime_error("boom"); });

@@ -49,7 +49,8 @@ KokoroEngine::KokoroEngine(const std::vector<const VoiceEntry*>& entries, ModelS
     : memory_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)),
       zh_(std::move(zh)),
       phonemizer_(phonemizer),
-      onnx_(onnx) {
+      onnx_(onnx),
+      executor_(size_t(onnx.parallelCalls)) {
   for (const char* required : {"kokoro", "kokoro_vocab"}) {
     if (!models.installed(required)) {
       missing.push_back(required);
@@ -181,6 +182,7 @@ nlohmann::json KokoroEngine::describe() const {
           {"loaded", bool(session_)},
           {"threads", onnx_.threads},
           {"allow_spinning", onnx_.allowSpinning},
+          {"parallel_calls", onnx_.parallelCalls},
           {"sample_rate", kSampleRate},
           {"voices", voices},
           {"queued_tasks", executor_.queued()}};

@@ -58,7 +58,7 @@ class KokoroEngine : public TtsEngine {
   std::unique_ptr<MandarinG2p> mandarin_;      // the Unihan fallback, loaded only without zh_
   EspeakEngine& phonemizer_;
   OnnxSettings onnx_;
-  SerialExecutor executor_;
+  SerialExecutor executor_;  // `parallel_calls` threads: Run is thread-safe and synthesize keeps no per-call state
 };
 
 }  // namespace voxgate

@@ -22,7 +22,7 @@ PiperFiles resolvePiperModel(const std::string& model, ModelStore& models) {
 
 PiperEngine::PiperEngine(const std::vector<const VoiceEntry*>& entries, ModelStore& models, EspeakEngine& phonemizer,
                          OnnxSettings onnx, std::vector<std::string>& missing)
-    : phonemizer_(phonemizer), onnx_(onnx) {
+    : phonemizer_(phonemizer), onnx_(onnx), executor_(size_t(onnx.parallelCalls)) {
   for (const VoiceEntry* e : entries) {
     if (voices_.contains(e->model)) continue;
     if (models.known(e->model) && !models.installed(e->model)) {
@@ -82,7 +82,7 @@ nlohmann::json PiperEngine::describe() const {
   for (const auto& [model, voice] : voices_)
     voices.push_back({{"model", model}, {"sample_rate", voice->sampleRate()}, {"language", voice->language()}});
   return {{"name", "piper"},          {"runtime", "onnxruntime"},
-          {"threads", onnx_.threads}, {"allow_spinning", onnx_.allowSpinning},
+          {"threads", onnx_.threads}, {"allow_spinning", onnx_.allowSpinning}, {"parallel_calls", onnx_.parallelCalls},
           {"voices", voices},         {"queued_tasks", executor_.queued()}};
 }
 

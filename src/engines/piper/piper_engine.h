@@ -37,7 +37,7 @@ class PiperEngine : public TtsEngine {
   std::map<std::string, std::unique_ptr<PiperVoice>> voices_;  // by the entries' `model`
   EspeakEngine& phonemizer_;
   OnnxSettings onnx_;
-  SerialExecutor executor_;
+  SerialExecutor executor_;  // `parallel_calls` threads: Run is thread-safe and synthesize keeps no per-call state
 };
 
 // Where a Piper `model` value points: a manifest model (hash-checked) or a user's .onnx file.
