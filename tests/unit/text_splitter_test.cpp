@@ -4,6 +4,15 @@
 
 using namespace voxgate;
 
+namespace {
+SegmentOptions cutAt(size_t firstSegmentChars, size_t maxSegmentChars) {
+  SegmentOptions o;
+  o.firstSegmentChars = firstSegmentChars;
+  o.maxSegmentChars = maxSegmentChars;
+  return o;
+}
+}  // namespace
+
 TEST(SplitClauses, CutsAfterChinesePunctuation) {
   auto c = splitClauses("您好，欢迎使用语音合成服务。今天天气很好！");
   ASSERT_EQ(c.size(), 3u);
@@ -56,9 +65,7 @@ TEST(SegmentText, PunctuationOnlyIsNothingToSay) {
 }
 
 TEST(SegmentText, FirstSegmentIsCutShortAtAWordBoundary) {
-  SegmentOptions o;
-  o.firstSegmentChars = 12;
-  o.maxSegmentChars = 30;
+  SegmentOptions o = cutAt(12, 30);
   auto s = segmentText("the quick brown fox jumps over the lazy dog and keeps running far away", o);
   ASSERT_GE(s.size(), 3u);
   EXPECT_EQ(s[0].text, "the quick");
@@ -69,9 +76,7 @@ TEST(SegmentText, FirstSegmentIsCutShortAtAWordBoundary) {
 }
 
 TEST(SegmentText, LongChineseRunIsCut) {
-  SegmentOptions o;
-  o.firstSegmentChars = 5;
-  o.maxSegmentChars = 8;
+  SegmentOptions o = cutAt(5, 8);
   auto s = segmentText("一二三四五六七八九十一二三四五六七八九十", o);
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0].text, "一二三四五");
@@ -102,9 +107,7 @@ TEST(SegmentText, SegmentEndNamesTheMark) {
 // Issue 16 §1: a first clause up to twice the first-segment length is one segment; a longer
 // one is cut there and then in pieces that double, up to the segment limit.
 TEST(SegmentText, FirstClauseIsCutOnlyWhenLongAndThenInDoublingPieces) {
-  SegmentOptions o;
-  o.firstSegmentChars = 12;
-  o.maxSegmentChars = 80;
+  SegmentOptions o = cutAt(12, 80);
   auto whole = segmentText("Thanks for calling.", o);
   ASSERT_EQ(whole.size(), 1u);
   EXPECT_EQ(whole[0].text, "Thanks for calling.");
