@@ -23,6 +23,16 @@
 namespace voxgate {
 namespace {
 
+// Every entry of the voice table: each row, then its `en:` / `zh:` overrides.
+std::vector<const VoiceEntry*> voiceEntries(const AppConfig& cfg) {
+  std::vector<const VoiceEntry*> out;
+  for (const auto& row : cfg.voices) {
+    out.push_back(&row);
+    for (const auto& o : row.byLang) out.push_back(&o);
+  }
+  return out;
+}
+
 // The neural engine `Engine` (named `name` in the voice table) for the rows that use it. A
 // manifest model that is not installed leaves its voices to eSpeak NG (the router falls
 // back), which the log and /api/healthz say.
@@ -31,11 +41,8 @@ void loadNeural(const std::string& name, const OnnxOverride& onnx, const AppConf
                 std::shared_ptr<EspeakEngine> espeak, LoadedEngines& engines, Extra&&... extra) {
   if (!cfg.usesEngine(name)) return;
   std::vector<const VoiceEntry*> entries;
-  for (const auto& v : cfg.voices) {
-    if (v.engine == name) entries.push_back(&v);
-    for (const auto& o : v.byLang)
-      if (o.engine == name) entries.push_back(&o);
-  }
+  for (const VoiceEntry* e : voiceEntries(cfg))
+    if (e->engine == name) entries.push_back(e);
   std::vector<std::string> missing;
   std::shared_ptr<Engine> engine;
   // Piper and Kokoro phonemize through eSpeak NG; an engine with its own front end takes no phonemizer.
@@ -100,9 +107,10 @@ std::shared_ptr<const ChineseFrontEnd> loadChineseFrontEnd(ModelStore& models, L
 // answers, cold.
 void warmUp(const AppConfig& cfg, const LoadedEngines& engines) {
   std::set<std::tuple<std::string, std::string, std::string>> done;  // engine, model, language
-  auto warm = [&](const VoiceEntry& entry) {
+  for (const VoiceEntry* e : voiceEntries(cfg)) {
+    const VoiceEntry& entry = *e;
     auto it = engines.tts.find(entry.engine);
-    if (it == engines.tts.end() || entry.engine == "espeak" || entry.engine == "openspeech") return;
+    if (it == engines.tts.end() || entry.engine == "espeak" || entry.engine == "openspeech") continue;
     TtsEngine& engine = *it->second;
     for (const char* lang : {"zh", "en"}) {
       if (!engine.serves(entry, lang) || !done.emplace(entry.engine, entry.model, lang).second) continue;
@@ -119,10 +127,6 @@ void warmUp(const AppConfig& cfg, const LoadedEngines& engines) {
       else
         spdlog::warn("{} {} ({}): the warm-up request failed: {}", entry.engine, entry.model, lang, result.error);
     }
-  };
-  for (const auto& row : cfg.voices) {
-    warm(row);
-    for (const auto& o : row.byLang) warm(o);
   }
 }
 
